@@ -1,0 +1,15 @@
+#include "platform/linux/probes.h"
+
+#include "platform/linux/hardware.h"
+#include "platform/linux/timezone.h"
+
+namespace telltale::platform::linux_probe {
+
+ProbeList make_all() {
+  ProbeList probes;
+  probes.push_back(std::make_unique<HardwareProbe>());
+  probes.push_back(std::make_unique<TimezoneProbe>());
+  return probes;
+}
+
+}  // namespace telltale::platform::linux_probe

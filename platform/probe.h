@@ -1,0 +1,33 @@
+#pragma once
+// The boundary between the agent and the operating system. Every probe reads
+// below ProbeContext::root so that tests run on fixture trees in the kernel's
+// real formats; a fixture is indistinguishable from a real machine.
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "telltale/v1/snapshot.pb.h"
+#include "telltale/v1/telemetry.pb.h"
+
+namespace telltale::platform {
+
+struct ProbeContext {
+  std::filesystem::path root = "/";
+  // Remote-access watchlist pushed by the collector (or the built-in default).
+  const telltale::v1::Watchlist* watchlist = nullptr;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual std::string_view name() const = 0;
+  // Fills this probe's sections of `out`. Must not throw on bad data: a
+  // source that cannot be read or decoded is recorded in out.errors with its
+  // path and the reason, and the rest of the snapshot is still produced.
+  virtual void collect(const ProbeContext& ctx, telltale::v1::Snapshot& out) = 0;
+};
+
+using ProbeList = std::vector<std::unique_ptr<Probe>>;
+
+}  // namespace telltale::platform
