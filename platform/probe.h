@@ -4,6 +4,7 @@
 // real formats; a fixture is indistinguishable from a real machine.
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,8 @@ struct ProbeContext {
   std::filesystem::path root = "/";
   // Remote-access watchlist pushed by the collector (or the built-in default).
   const telltale::v1::Watchlist* watchlist = nullptr;
+  // "host:port" endpoints whose TCP connect time the latency probe measures.
+  std::vector<std::string> latency_anchors;
 };
 
 class Probe {
