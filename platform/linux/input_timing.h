@@ -1,0 +1,56 @@
+#pragma once
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "platform/decode/evdev_timing.h"
+#include "platform/probe.h"
+
+namespace telltale::platform::linux_probe {
+
+// Keystroke and pointer timing per input device from dev/input/event*.
+// A character device (the live system) is read continuously by one thread
+// (poll, started on the first collect, stopped in the destructor) so that no
+// event is missed between collections; a regular file (a recorded stream under
+// a fixture root) is read whole at each collect. Only counts per 15-minute UTC
+// bucket, timing histograms and the share of perfectly regular intervals
+// leave: never a key code. Virtual or physical comes from the device's sysfs
+// path (proc/bus/input/devices S: line, else sys/class/input/eventN).
+class InputTimingProbe final : public Probe {
+ public:
+  InputTimingProbe();
+  ~InputTimingProbe() override;
+  InputTimingProbe(const InputTimingProbe&) = delete;
+  InputTimingProbe& operator=(const InputTimingProbe&) = delete;
+
+  std::string_view name() const override { return "input_timing"; }
+  void collect(const ProbeContext& ctx, telltale::v1::Snapshot& out) override;
+  // The watchdog sheds timing collection under load: the reader stops and
+  // input_activity.shed is set until it is resumed.
+  void set_shed(bool shed);
+
+ private:
+  struct LiveDevice {
+    int fd = -1;
+    decode::InputTimingAccumulator acc;
+  };
+  void start_reader(const std::filesystem::path& input_dir);
+  void stop_reader();
+  void reader_loop();
+  void open_new_devices();  // holds mutex_
+
+  std::mutex mutex_;
+  std::map<std::string, LiveDevice> live_;  // by event node
+  std::filesystem::path live_dir_;
+  std::thread reader_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> shed_{false};
+  std::atomic<bool> rescan_{false};
+  int wake_[2] = {-1, -1};
+};
+
+}  // namespace telltale::platform::linux_probe
