@@ -1,0 +1,111 @@
+#include "server/collector/collector.h"
+
+#include <sys/stat.h>
+
+#include "platform/common/file.h"
+#include "platform/common/log.h"
+#include "server/store/sqlite_store.h"
+
+namespace telltale::server {
+
+std::filesystem::path listen_address_file(const std::filesystem::path& d) { return d / "listen_address"; }
+std::filesystem::path database_file(const std::filesystem::path& d) { return d / "telltale.db"; }
+
+Collector::Collector(CollectorConfig config) : config_(std::move(config)) {}
+
+Collector::~Collector() { shutdown(); }
+
+void Collector::start() {
+  if (config_.data_dir.empty()) throw std::runtime_error("--data-dir is required");
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) throw std::runtime_error("cannot create data dir " + config_.data_dir.string() + ": " + ec.message());
+  ::chmod(config_.data_dir.c_str(), 0700);
+
+  ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(config_.data_dir));
+  store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));
+  directory_ = std::make_unique<DeviceDirectory>(*store_);
+  directory_->refresh_revocations();
+  queue_ = std::make_unique<IngestQueue>(*store_);
+
+  TelemetryOptions options;
+  options.config_for_agents = [this] {
+    telltale::v1::ConfigUpdate update;
+    update.set_collect_interval_seconds(config_.collect_interval_seconds);
+    update.set_heartbeat_interval_seconds(config_.heartbeat_interval_seconds);
+    return update;
+  };
+  enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, config_.device_cert_days);
+  telemetry_ = std::make_unique<TelemetryService>(*queue_, *directory_, std::move(options));
+
+  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  // Enrollment runs before the agent has a certificate, so the handshake
+  // only verifies a certificate when one is presented; Telemetry refuses
+  // streams without one (AgentStream::authenticate).
+  tls.pem_root_certs = ca_->ca_pem();
+  tls.pem_key_cert_pairs.push_back({ca_->server_key_pem(), ca_->server_chain_pem()});
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen, grpc::SslServerCredentials(tls), &port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config_.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.RegisterService(enrollment_.get());
+  builder.RegisterService(telemetry_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0)
+    throw std::runtime_error("cannot listen on " + config_.listen + " (address in use or not local?)");
+
+  std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
+  std::string bound = host + ":" + std::to_string(port_);
+  write_file_atomic(listen_address_file(config_.data_dir),
+                    (config_.advertise.empty() ? bound : config_.advertise) + "\n", 0644);
+  revocation_thread_ = std::thread([this] { poll_revocations(); });
+  spdlog::info("event=collector_started listen={} data_dir={} ca_pin={}", bound, log::q(config_.data_dir.string()),
+               ca_->pin());
+}
+
+void Collector::poll_revocations() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(config_.revocation_poll_ms));
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      for (const auto& id : directory_->refresh_revocations()) {
+        spdlog::info("event=device_revoked device={} action=closing_streams", id);
+        directory_->cancel_sessions(id);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("event=revocation_poll_failed error={}", log::q(e.what()));
+    }
+    lock.lock();
+  }
+}
+
+void Collector::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // The queue drains after the server stopped taking reports: whatever was
+  // received is committed before exit (its acks may not reach the agent,
+  // which then re-sends and gets a duplicate ack).
+  if (queue_) queue_->stop();
+  if (revocation_thread_.joinable()) revocation_thread_.join();
+  if (server_) server_->Wait();
+  spdlog::info("event=collector_stopped");
+}
+
+void Collector::wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return stopping_; });
+}
+
+}  // namespace telltale::server

@@ -1,0 +1,70 @@
+#pragma once
+// The collector process: CA, store, enrollment and telemetry services on one
+// TLS port. main() only parses flags; tests start this class in-process too.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "server/ca/certificate_authority.h"
+#include "server/enroll/enrollment_service.h"
+#include "server/ingest/device_directory.h"
+#include "server/ingest/ingest_queue.h"
+#include "server/ingest/telemetry_service.h"
+#include "server/store/store.h"
+
+namespace telltale::server {
+
+struct CollectorConfig {
+  std::filesystem::path data_dir;
+  std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)
+  std::string advertise;                  // address tokens carry; default: the bound listen address
+  size_t max_message_bytes = 4 * 1024 * 1024;
+  uint32_t collect_interval_seconds = 300;
+  uint32_t heartbeat_interval_seconds = 30;
+  int device_cert_days = 365;
+  int revocation_poll_ms = 2000;
+};
+
+class Collector {
+ public:
+  explicit Collector(CollectorConfig config);
+  ~Collector();
+
+  // Creates the data dir, CA and store, binds and starts serving. Throws
+  // std::runtime_error with a clear message on any failure.
+  void start();
+  void shutdown();
+  void wait();
+
+  int port() const { return port_; }
+  Store& store() { return *store_; }
+  const CertificateAuthority& ca() const { return *ca_; }
+  TelemetryService& telemetry() { return *telemetry_; }
+
+ private:
+  void poll_revocations();
+
+  CollectorConfig config_;
+  std::unique_ptr<CertificateAuthority> ca_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<DeviceDirectory> directory_;
+  std::unique_ptr<IngestQueue> queue_;
+  std::unique_ptr<EnrollmentService> enrollment_;
+  std::unique_ptr<TelemetryService> telemetry_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread revocation_thread_;
+};
+
+// Files in the data dir other tools read.
+std::filesystem::path listen_address_file(const std::filesystem::path& data_dir);
+std::filesystem::path database_file(const std::filesystem::path& data_dir);
+
+}  // namespace telltale::server

@@ -1,0 +1,82 @@
+// telltale-collector: ingest, enrollment CA and store on one TLS port.
+#include <csignal>
+#include <iostream>
+
+#include "platform/common/log.h"
+#include "platform/common/tls_policy.h"
+#include "platform/common/toml_config.h"
+#include "server/collector/collector.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  telltale::enforce_tls13_only();
+  po::options_description desc(
+      "telltale-collector — receives agent telemetry over mutual TLS, enrolls devices, stores reports\n\n"
+      "Usage: telltale-collector [--config FILE] [--data-dir DIR] [--listen HOST:PORT]\n\nOptions");
+  desc.add_options()
+    ("help,h", "show this help")
+    ("version", "print the version")
+    ("config", po::value<std::string>(), "TOML config file; its keys are these option names, flags win")
+    ("data-dir", po::value<std::string>()->default_value("/var/lib/telltale-collector"), "CA, keys and database")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:7443"), "HOST:PORT for gRPC (port 0: pick one)")
+    ("advertise", po::value<std::string>()->default_value(""), "HOST:PORT agents dial, put into tokens (default: listen)")
+    ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error")
+    ("max-message-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024), "largest message accepted")
+    ("collect-interval", po::value<uint32_t>()->default_value(300), "seconds between agent collections")
+    ("heartbeat-interval", po::value<uint32_t>()->default_value(30), "seconds between agent heartbeats")
+    ("device-cert-days", po::value<int>()->default_value(365), "validity of device certificates")
+    ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read");
+  po::variables_map vm;
+  try {
+    vm = telltale::parse_flags_and_config({argv + 1, argv + argc}, desc);
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-collector: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "telltale-collector " << TELLTALE_VERSION << "\n";
+    return 0;
+  }
+  try {
+    telltale::log::init("telltale-collector", vm["log-level"].as<std::string>());
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-collector: " << e.what() << "\n";
+    return 2;
+  }
+
+  // Signals are taken synchronously by sigwait below, so shutdown runs on
+  // the main thread and nothing async-signal-unsafe happens in a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  telltale::server::CollectorConfig config;
+  config.data_dir = vm["data-dir"].as<std::string>();
+  config.listen = vm["listen"].as<std::string>();
+  config.advertise = vm["advertise"].as<std::string>();
+  config.max_message_bytes = vm["max-message-bytes"].as<size_t>();
+  config.collect_interval_seconds = vm["collect-interval"].as<uint32_t>();
+  config.heartbeat_interval_seconds = vm["heartbeat-interval"].as<uint32_t>();
+  config.device_cert_days = vm["device-cert-days"].as<int>();
+  config.revocation_poll_ms = vm["revocation-poll-ms"].as<int>();
+  telltale::server::Collector collector(config);
+  try {
+    collector.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("event=start_failed error={}", telltale::log::q(e.what()));
+    std::cerr << "telltale-collector: " << e.what() << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("event=signal signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  collector.shutdown();
+  return 0;
+}

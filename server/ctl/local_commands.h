@@ -1,0 +1,29 @@
+#pragma once
+// telltale-ctl commands that work on the collector's data dir directly
+// (sqlite in WAL mode lets them run beside a live collector).
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "server/ctl/output.h"
+
+namespace telltale::ctl {
+
+struct LocalContext {
+  std::filesystem::path data_dir;
+  Format format = Format::kTable;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Each returns the process exit code: 0 ok, 1 the thing asked for failed, 2 usage.
+int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std::string& address,
+                 const std::string& note);
+int token_list(LocalContext& ctx);
+int token_revoke(LocalContext& ctx, const std::string& id);
+int devices_list(LocalContext& ctx);
+int device_show(LocalContext& ctx, const std::string& device_id);
+int device_revoke(LocalContext& ctx, const std::string& device_id);
+
+}  // namespace telltale::ctl

@@ -1,0 +1,95 @@
+// telltale-ctl: the admin's and investigator's terminal.
+#include <iostream>
+
+#include "platform/common/toml_config.h"
+#include "server/ctl/local_commands.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+const char* kUsage = R"(telltale-ctl — administer a Telltale collector
+
+Usage: telltale-ctl [--data-dir DIR] [--format table|json|csv] COMMAND ...
+
+Commands:
+  token create [--uses N] [--ttl DURATION] [--address HOST:PORT] [--note TEXT]
+                          print a new enrollment token (default: 1 use, 24h)
+  token list              list tokens (never their secrets)
+  token revoke ID         refuse a token from now on
+  devices                 list enrolled devices
+  show DEVICE             latest snapshot of a device (protobuf JSON)
+  revoke DEVICE           revoke a device; its streams close within seconds
+)";
+
+int usage_error(const std::string& why) {
+  std::cerr << "telltale-ctl: " << why << "\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description desc("Options");
+  desc.add_options()
+    ("help,h", "show this help")
+    ("version", "print the version")
+    ("config", po::value<std::string>(), "TOML file with these option names as keys")
+    ("data-dir", po::value<std::string>()->default_value("/var/lib/telltale-collector"), "collector data dir")
+    ("format", po::value<std::string>()->default_value("table"), "table, json or csv")
+    ("uses", po::value<int64_t>()->default_value(1), "token create: enrollments allowed")
+    ("ttl", po::value<std::string>()->default_value("24h"), "token create: lifetime (90s, 30m, 24h, 7d)")
+    ("address", po::value<std::string>()->default_value(""), "token create: collector address agents dial")
+    ("note", po::value<std::string>()->default_value(""), "token create: free text shown in token list")
+    ("words", po::value<std::vector<std::string>>()->default_value({}, ""), "command words");
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  po::variables_map vm;
+  try {
+    vm = telltale::parse_flags_and_config({argv + 1, argv + argc}, desc, &positional);
+  } catch (const std::exception& e) {
+    return usage_error(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << desc << "\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "telltale-ctl " << TELLTALE_VERSION << "\n";
+    return 0;
+  }
+  const auto words = vm["words"].as<std::vector<std::string>>();
+  if (words.empty()) return usage_error("no command given");
+
+  telltale::ctl::LocalContext ctx{vm["data-dir"].as<std::string>(), telltale::ctl::Format::kTable, std::cout,
+                                  std::cerr};
+  try {
+    ctx.format = telltale::ctl::parse_format(vm["format"].as<std::string>());
+    auto want = [&](size_t n) {
+      if (words.size() != n) throw std::invalid_argument("\"" + words[0] + "\" takes " + std::to_string(n - 1) +
+                                                         " argument(s), got " + std::to_string(words.size() - 1));
+    };
+    const std::string& cmd = words[0];
+    if (cmd == "token") {
+      if (words.size() < 2) return usage_error("token needs create, list or revoke");
+      if (words[1] == "create") {
+        want(2);
+        return telltale::ctl::token_create(ctx, vm["uses"].as<int64_t>(),
+                                           telltale::ctl::parse_duration_seconds(vm["ttl"].as<std::string>()),
+                                           vm["address"].as<std::string>(), vm["note"].as<std::string>());
+      }
+      if (words[1] == "list") return want(2), telltale::ctl::token_list(ctx);
+      if (words[1] == "revoke") return want(3), telltale::ctl::token_revoke(ctx, words[2]);
+      return usage_error("unknown token command \"" + words[1] + "\"");
+    }
+    if (cmd == "devices") return want(1), telltale::ctl::devices_list(ctx);
+    if (cmd == "show") return want(2), telltale::ctl::device_show(ctx, words[1]);
+    if (cmd == "revoke") return want(2), telltale::ctl::device_revoke(ctx, words[1]);
+    return usage_error("unknown command \"" + cmd + "\"");
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-ctl: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,99 @@
+#include "server/ingest/ingest_queue.h"
+
+#include <set>
+
+#include "platform/common/log.h"
+
+namespace telltale::server {
+
+IngestQueue::IngestQueue(Store& store, size_t max_batch) : store_(store), max_batch_(max_batch) {
+  writer_ = std::thread([this] { run(); });
+}
+
+IngestQueue::~IngestQueue() { stop(); }
+
+void IngestQueue::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+size_t IngestQueue::depth() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void IngestQueue::submit(std::string device_id, std::string peer, int64_t received_unix_ms,
+                         std::shared_ptr<const telltale::v1::Report> report, Completion done) {
+  Item item;
+  item.in.device_id = std::move(device_id);
+  item.in.peer = std::move(peer);
+  item.in.received_unix_ms = received_unix_ms;
+  item.in.report = report.get();
+  item.owner = std::move(report);
+  item.done = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      item.done(std::nullopt, "collector is shutting down");
+      return;
+    }
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+}
+
+void IngestQueue::run() {
+  std::vector<Item> batch;
+  std::vector<IncomingReport> incoming;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // On stop, what is queued is still stored: those agents are waiting for acks.
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    incoming.clear();
+    for (const auto& item : batch) incoming.push_back(item.in);
+    std::vector<IngestResult> results;
+    std::string error;
+    try {
+      results = store_.ingest(incoming);
+    } catch (const std::exception& e) {
+      error = e.what();
+      spdlog::error("event=ingest_failed batch={} error={}", batch.size(), log::q(error));
+    }
+    // Completions run only now, after ingest() returned from its commit: an
+    // Ack can never overtake the data it acknowledges.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (error.empty()) batch[i].done(results[i], "");
+      else batch[i].done(std::nullopt, error);
+    }
+    if (error.empty()) {
+      ++batches_;
+      if (after_commit_) {
+        std::set<std::string> ids;
+        for (const auto& item : batch)
+          if (results[&item - batch.data()].outcome == IngestOutcome::kStored) ids.insert(item.in.device_id);
+        if (!ids.empty()) {
+          try {
+            after_commit_({ids.begin(), ids.end()});
+          } catch (const std::exception& e) {
+            spdlog::error("event=after_commit_failed error={}", log::q(e.what()));
+          }
+        }
+      }
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace telltale::server

@@ -1,0 +1,55 @@
+#pragma once
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+
+#include "server/ingest/device_directory.h"
+#include "server/ingest/ingest_queue.h"
+#include "server/ingest/report_limits.h"
+#include "telltale/v1/telemetry.grpc.pb.h"
+
+namespace telltale::server {
+
+struct TelemetryOptions {
+  ReportLimits limits;
+  size_t max_in_flight_per_stream = 64;  // reports awaiting commit before reads pause
+  // What the collector tells agents when they say Hello.
+  std::function<telltale::v1::ConfigUpdate()> config_for_agents;
+  // Called after a report carrying scan_id is stored; answers the scan.
+  std::function<std::optional<telltale::v1::ScanResult>(const std::string& device_id,
+                                                        const telltale::v1::Report& report)>
+      answer_scan;
+};
+
+struct TelemetryCounters {
+  std::atomic<uint64_t> reports_stored{0};
+  std::atomic<uint64_t> reports_duplicate{0};
+  std::atomic<uint64_t> reports_rejected{0};
+  std::atomic<uint64_t> streams_refused{0};
+  std::atomic<uint64_t> streams_opened{0};
+};
+
+// Telemetry.Connect on gRPC's callback API: one reactor per agent stream,
+// no thread per connection, so one collector holds many thousand agents.
+// Wire handling only; storage is IngestQueue's, authentication DeviceDirectory's.
+class TelemetryService final : public telltale::v1::Telemetry::CallbackService {
+ public:
+  TelemetryService(IngestQueue& queue, DeviceDirectory& directory, TelemetryOptions options)
+      : queue_(queue), directory_(directory), options_(std::move(options)) {}
+
+  grpc::ServerBidiReactor<telltale::v1::AgentMessage, telltale::v1::CollectorMessage>* Connect(
+      grpc::CallbackServerContext* context) override;
+
+  TelemetryCounters& counters() { return counters_; }
+
+ private:
+  friend class AgentStream;
+  IngestQueue& queue_;
+  DeviceDirectory& directory_;
+  TelemetryOptions options_;
+  TelemetryCounters counters_;
+};
+
+}  // namespace telltale::server

@@ -1,0 +1,352 @@
+#include "server/store/sqlite_store.h"
+
+#include <sstream>
+
+#include "platform/common/log.h"
+#include "telltale/v1/snapshot_delta.h"
+
+namespace telltale::server {
+namespace {
+
+// Each entry takes the schema from version i to i+1. Append only: a released
+// migration never changes, so a database tells exactly which steps it has had.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  max_uses INTEGER NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE devices (
+  device_id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  agent_version TEXT NOT NULL,
+  identity_hash TEXT NOT NULL,
+  identity_json TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  cert_fingerprint TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  enrolled_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  reports INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  previous_ids TEXT NOT NULL DEFAULT '',
+  last_peer TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX devices_identity ON devices(identity_hash);
+CREATE TABLE reports (
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  seq INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE device_state (
+  device_id TEXT PRIMARY KEY REFERENCES devices(device_id),
+  seq INTEGER NOT NULL,
+  snapshot BLOB NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE events (
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  seq INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  PRIMARY KEY (device_id, seq, idx)
+) WITHOUT ROWID;
+)sql",
+};
+constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+const char* kDeviceColumns =
+    "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
+    "token_id, enrolled_ms, last_seen_ms, last_seq, reports, revoked, previous_ids, last_peer";
+
+DeviceRecord device_from_row(const sqlite::Statement& st) {
+  DeviceRecord d;
+  d.device_id = st.text(0);
+  d.hostname = st.text(1);
+  d.platform = st.text(2);
+  d.agent_version = st.text(3);
+  d.identity_hash = st.text(4);
+  d.identity_json = st.text(5);
+  d.serial = st.text(6);
+  d.certificate_fingerprint = st.text(7);
+  d.token_id = st.text(8);
+  d.enrolled_unix_ms = st.int64(9);
+  d.last_seen_unix_ms = st.int64(10);
+  d.last_seq = static_cast<uint64_t>(st.int64(11));
+  d.reports = static_cast<uint64_t>(st.int64(12));
+  d.revoked = st.int64(13) != 0;
+  d.previous_device_ids = split(st.text(14));
+  d.last_peer = st.text(15);
+  return d;
+}
+
+}  // namespace
+
+const char* to_string(EnrollStatus s) {
+  switch (s) {
+    case EnrollStatus::kOk: return "ok";
+    case EnrollStatus::kUnknownToken: return "unknown token";
+    case EnrollStatus::kExpired: return "token expired";
+    case EnrollStatus::kExhausted: return "token has no uses left";
+    case EnrollStatus::kRevokedToken: return "token revoked";
+  }
+  return "?";
+}
+
+SqliteStore::SqliteStore(const std::filesystem::path& path) : db_(path) { migrate(); }
+
+void SqliteStore::migrate() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("PRAGMA user_version");
+  st.step();
+  int version = static_cast<int>(st.int64(0));
+  if (version > kSchemaVersion)
+    throw std::runtime_error(db_.path().string() + ": schema version " + std::to_string(version) +
+                             " is newer than this collector understands (" + std::to_string(kSchemaVersion) +
+                             "); upgrade telltale-collector");
+  for (int v = version; v < kSchemaVersion; ++v) {
+    sqlite::Transaction tx(db_);
+    db_.exec(kMigrations[v]);
+    db_.exec("PRAGMA user_version=" + std::to_string(v + 1));
+    tx.commit();
+    spdlog::info("event=schema_migrated db={} version={}", log::q(db_.path().string()), v + 1);
+  }
+}
+
+void SqliteStore::add_token(const TokenRecord& t) {
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO tokens(id, secret_hash, created_ms, expires_ms, max_uses, uses, revoked, note) "
+              "VALUES(?,?,?,?,?,?,?,?)")
+      .bind(1, t.id).bind(2, t.secret_hash).bind(3, t.created_unix_ms).bind(4, t.expires_unix_ms)
+      .bind(5, t.max_uses).bind(6, t.uses).bind(7, int64_t{t.revoked}).bind(8, t.note)
+      .run();
+}
+
+std::vector<TokenRecord> SqliteStore::tokens() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT id, secret_hash, created_ms, expires_ms, max_uses, uses, revoked, note FROM tokens ORDER BY created_ms");
+  std::vector<TokenRecord> out;
+  while (st.step()) {
+    TokenRecord t;
+    t.id = st.text(0);
+    t.secret_hash = st.text(1);
+    t.created_unix_ms = st.int64(2);
+    t.expires_unix_ms = st.int64(3);
+    t.max_uses = st.int64(4);
+    t.uses = st.int64(5);
+    t.revoked = st.int64(6) != 0;
+    t.note = st.text(7);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+bool SqliteStore::revoke_token(const std::string& id) {
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE tokens SET revoked=1 WHERE id=?").bind(1, id).run();
+  return db_.changes() > 0;
+}
+
+EnrollResult SqliteStore::enroll(const std::string& secret_hash, int64_t now_ms, const DeviceRecord& d) {
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
+  EnrollResult result;
+  {
+    auto st = db_.prepare("SELECT expires_ms, max_uses, uses, revoked FROM tokens WHERE secret_hash=?");
+    st.bind(1, secret_hash);
+    if (!st.step()) return result;  // kUnknownToken, rolled back
+    if (st.int64(3) != 0) return {EnrollStatus::kRevokedToken, {}};
+    if (st.int64(0) <= now_ms) return {EnrollStatus::kExpired, {}};
+    if (st.int64(2) >= st.int64(1)) return {EnrollStatus::kExhausted, {}};
+  }
+  db_.prepare("UPDATE tokens SET uses = uses + 1 WHERE secret_hash=?").bind(1, secret_hash).run();
+  {
+    auto st = db_.prepare("SELECT device_id FROM devices WHERE identity_hash=? ORDER BY enrolled_ms");
+    st.bind(1, d.identity_hash);
+    while (st.step()) result.previous_device_ids.push_back(st.text(0));
+  }
+  db_.prepare(std::string("INSERT INTO devices(") + kDeviceColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, d.device_id).bind(2, d.hostname).bind(3, d.platform).bind(4, d.agent_version)
+      .bind(5, d.identity_hash).bind(6, d.identity_json).bind(7, d.serial).bind(8, d.certificate_fingerprint)
+      .bind(9, d.token_id).bind(10, d.enrolled_unix_ms).bind(11, int64_t{0}).bind(12, int64_t{0})
+      .bind(13, int64_t{0}).bind(14, int64_t{0}).bind(15, join(result.previous_device_ids)).bind(16, d.last_peer)
+      .run();
+  tx.commit();
+  result.status = EnrollStatus::kOk;
+  return result;
+}
+
+std::optional<DeviceRecord> SqliteStore::device(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE device_id=?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return device_from_row(st);
+}
+
+std::vector<DeviceRecord> SqliteStore::devices() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY enrolled_ms, device_id");
+  std::vector<DeviceRecord> out;
+  while (st.step()) out.push_back(device_from_row(st));
+  return out;
+}
+
+bool SqliteStore::revoke_device(const std::string& id) {
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE devices SET revoked=1 WHERE device_id=?").bind(1, id).run();
+  return db_.changes() > 0;
+}
+
+std::vector<std::string> SqliteStore::revoked_device_ids() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT device_id FROM devices WHERE revoked=1");
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
+  const auto& report = *in.report;
+  std::string payload;
+  if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
+  const char* kind = report.has_delta() ? "delta" : "snapshot";
+  db_.prepare("INSERT OR IGNORE INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES(?,?,?,?,?,?)")
+      .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
+      .bind(4, report.created_at_unix_ms()).bind(5, kind).bind_blob(6, payload)
+      .run();
+  if (db_.changes() == 0) return {IngestOutcome::kDuplicate, ""};
+
+  for (int i = 0; i < report.events_size(); ++i) {
+    db_.prepare("INSERT OR IGNORE INTO events(device_id, seq, idx, at_ms, payload) VALUES(?,?,?,?,?)")
+        .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, int64_t{i})
+        .bind(4, report.events(i).at_unix_ms()).bind_blob(5, report.events(i).SerializeAsString())
+        .run();
+  }
+
+  // device_state holds the materialised newest snapshot. Reports can arrive
+  // out of order only across reconnects (a re-send of an older seq): those
+  // are kept in `reports` but never move the state backwards.
+  std::optional<uint64_t> state_seq;
+  telltale::v1::Snapshot state;
+  {
+    auto st = db_.prepare("SELECT seq, snapshot FROM device_state WHERE device_id=?");
+    st.bind(1, in.device_id);
+    if (st.step()) {
+      state_seq = static_cast<uint64_t>(st.int64(0));
+      state.ParseFromString(st.blob(1));
+    }
+  }
+  if (!state_seq || report.seq() > *state_seq) {
+    bool update = true;
+    if (report.has_snapshot()) {
+      state = report.snapshot();
+    } else if (report.has_delta()) {
+      std::string error;
+      if (!state_seq) {
+        update = false;  // kept in reports; the next full snapshot sets the state
+      } else if (!telltale::v1::apply_delta(state, report.delta(), &error)) {
+        spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
+        update = false;
+      }
+    } else {
+      update = false;  // events only
+    }
+    if (update) {
+      db_.prepare("INSERT INTO device_state(device_id, seq, snapshot, updated_ms) VALUES(?,?,?,?) "
+                  "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
+                  "updated_ms=excluded.updated_ms")
+          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state.SerializeAsString())
+          .bind(4, in.received_unix_ms)
+          .run();
+    }
+  }
+  db_.prepare("UPDATE devices SET last_seen_ms=MAX(last_seen_ms, ?), last_seq=MAX(last_seq, ?), "
+              "reports=reports+1, last_peer=? WHERE device_id=?")
+      .bind(1, in.received_unix_ms).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.peer).bind(4, in.device_id)
+      .run();
+  return {IngestOutcome::kStored, ""};
+}
+
+std::vector<IngestResult> SqliteStore::ingest(std::span<const IncomingReport> batch) {
+  std::lock_guard lock(mu_);
+  std::vector<IngestResult> results;
+  results.reserve(batch.size());
+  try {
+    sqlite::Transaction tx(db_);
+    for (const auto& in : batch) results.push_back(ingest_one(in));
+    tx.commit();
+  } catch (const sqlite::SqliteError& e) {
+    // Nothing of the batch is stored; the agents keep their spools and re-send.
+    throw StoreUnavailable(e.what());
+  }
+  return results;
+}
+
+std::optional<telltale::v1::Snapshot> SqliteStore::latest_snapshot(const std::string& device_id) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT snapshot FROM device_state WHERE device_id=?");
+  st.bind(1, device_id);
+  if (!st.step()) return std::nullopt;
+  telltale::v1::Snapshot s;
+  if (!s.ParseFromString(st.blob(0))) throw std::runtime_error("stored snapshot of " + device_id + " does not parse");
+  return s;
+}
+
+std::vector<ReportSummary> SqliteStore::reports(const std::string& device_id, size_t limit) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT seq, received_ms, created_ms, kind, length(payload) FROM reports WHERE device_id=? "
+      "ORDER BY seq DESC LIMIT ?");
+  st.bind(1, device_id).bind(2, static_cast<int64_t>(limit));
+  std::vector<ReportSummary> out;
+  while (st.step())
+    out.push_back({static_cast<uint64_t>(st.int64(0)), st.int64(1), st.int64(2), st.text(3),
+                   static_cast<size_t>(st.int64(4))});
+  return out;
+}
+
+std::vector<StoredEvent> SqliteStore::events(const std::string& device_id, size_t limit) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT seq, payload FROM events WHERE device_id=? ORDER BY at_ms DESC, seq DESC LIMIT ?");
+  st.bind(1, device_id).bind(2, static_cast<int64_t>(limit));
+  std::vector<StoredEvent> out;
+  while (st.step()) {
+    StoredEvent e;
+    e.seq = static_cast<uint64_t>(st.int64(0));
+    e.event.ParseFromString(st.blob(1));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace telltale::server

@@ -1,0 +1,39 @@
+#pragma once
+#include <filesystem>
+#include <mutex>
+
+#include "platform/common/sqlite.h"
+#include "server/store/store.h"
+
+namespace telltale::server {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database and applies schema migrations. Throws with
+  // a clear message when the file was written by a newer Telltale.
+  explicit SqliteStore(const std::filesystem::path& path);
+
+  static constexpr int kSchemaVersion = 1;
+
+  void add_token(const TokenRecord& token) override;
+  std::vector<TokenRecord> tokens() override;
+  bool revoke_token(const std::string& id) override;
+  EnrollResult enroll(const std::string& token_secret_hash, int64_t now_ms, const DeviceRecord& device) override;
+  std::optional<DeviceRecord> device(const std::string& device_id) override;
+  std::vector<DeviceRecord> devices() override;
+  bool revoke_device(const std::string& device_id) override;
+  std::vector<std::string> revoked_device_ids() override;
+  std::vector<IngestResult> ingest(std::span<const IncomingReport> batch) override;
+  std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) override;
+  std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) override;
+  std::vector<StoredEvent> events(const std::string& device_id, size_t limit) override;
+
+ private:
+  void migrate();
+  IngestResult ingest_one(const IncomingReport& in);
+
+  std::mutex mu_;  // one connection, serialised: sqlite has one writer anyway
+  sqlite::Database db_;
+};
+
+}  // namespace telltale::server

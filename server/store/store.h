@@ -1,0 +1,126 @@
+#pragma once
+// The collector's storage boundary. sqlite is the embedded default; the same
+// interface is what a PostgreSQL backend implements for fleets that need
+// several collectors.
+//
+// Invariant every implementation keeps: ingest() returns only after the
+// batch is durable (committed and synced). The ingest service sends Ack{seq}
+// only after ingest() returned, so a crash at any point loses nothing that was
+// acknowledged; a report that was received but not yet committed is re-sent
+// by the agent (its spool still holds it) and stored once thanks to the
+// (device_id, seq) key.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "telltale/v1/events.pb.h"
+#include "telltale/v1/snapshot.pb.h"
+#include "telltale/v1/telemetry.pb.h"
+
+namespace telltale::server {
+
+struct TokenRecord {
+  std::string id;           // first 12 hex digits of the secret hash, for listings
+  std::string secret_hash;  // sha256 of the secret; the secret itself is never stored
+  int64_t created_unix_ms = 0;
+  int64_t expires_unix_ms = 0;
+  int64_t max_uses = 1;
+  int64_t uses = 0;
+  bool revoked = false;
+  std::string note;
+};
+
+struct DeviceRecord {
+  std::string device_id;
+  std::string hostname;
+  std::string platform;
+  std::string agent_version;
+  std::string identity_hash;  // sha256 over the normalised hardware identity
+  std::string identity_json;  // the HardwareIdentity the agent sent, canonical JSON
+  std::string serial;         // DMI product serial, for assignment matching
+  std::string certificate_fingerprint;
+  std::string token_id;
+  int64_t enrolled_unix_ms = 0;
+  int64_t last_seen_unix_ms = 0;
+  uint64_t last_seq = 0;
+  uint64_t reports = 0;
+  bool revoked = false;
+  std::vector<std::string> previous_device_ids;  // same hardware enrolled earlier
+  std::string last_peer;
+};
+
+enum class EnrollStatus { kOk, kUnknownToken, kExpired, kExhausted, kRevokedToken };
+const char* to_string(EnrollStatus s);
+
+struct EnrollResult {
+  EnrollStatus status = EnrollStatus::kUnknownToken;
+  std::vector<std::string> previous_device_ids;
+};
+
+struct IncomingReport {
+  std::string device_id;
+  std::string peer;  // "ipv4:1.2.3.4:5678"
+  int64_t received_unix_ms = 0;
+  const telltale::v1::Report* report = nullptr;  // not owned, valid during ingest()
+};
+
+enum class IngestOutcome { kStored, kDuplicate, kRejected };
+struct IngestResult {
+  IngestOutcome outcome = IngestOutcome::kRejected;
+  std::string reason;  // for kRejected: why it will never be stored
+};
+
+struct StoredEvent {
+  uint64_t seq = 0;
+  telltale::v1::Event event;
+};
+
+struct ReportSummary {
+  uint64_t seq = 0;
+  int64_t received_unix_ms = 0;
+  int64_t created_unix_ms = 0;
+  std::string kind;  // "snapshot", "delta"
+  size_t bytes = 0;
+};
+
+// Thrown when the store cannot take writes (disk full, I/O error): the caller
+// refuses the work with a clear status and acknowledges nothing.
+class StoreUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual void add_token(const TokenRecord& token) = 0;
+  virtual std::vector<TokenRecord> tokens() = 0;
+  virtual bool revoke_token(const std::string& id) = 0;
+
+  // In one transaction: the token must exist, be unrevoked, unexpired at
+  // now_ms and have a use left; one use is counted and the device recorded.
+  // Either all of it happens or none, so two concurrent enrollments can never
+  // over-use a token.
+  virtual EnrollResult enroll(const std::string& token_secret_hash, int64_t now_ms, const DeviceRecord& device) = 0;
+
+  virtual std::optional<DeviceRecord> device(const std::string& device_id) = 0;
+  virtual std::vector<DeviceRecord> devices() = 0;
+  virtual bool revoke_device(const std::string& device_id) = 0;
+  virtual std::vector<std::string> revoked_device_ids() = 0;
+
+  // Stores a batch in one transaction (group commit) and returns one result
+  // per report, in order. Idempotent on (device_id, seq). Throws
+  // StoreUnavailable when nothing could be stored.
+  virtual std::vector<IngestResult> ingest(std::span<const IncomingReport> batch) = 0;
+
+  // The device's current state: the newest full snapshot with later deltas applied.
+  virtual std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) = 0;
+  virtual std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) = 0;
+  virtual std::vector<StoredEvent> events(const std::string& device_id, size_t limit) = 0;
+};
+
+}  // namespace telltale::server
