@@ -189,7 +189,9 @@ std::string language_of_layout(std::string_view layout) {
       {"kz", "kk"}, {"mn", "mn"}, {"ge", "ka"}, {"am", "hy"}, {"az", "az"}, {"uz", "uz"}, {"ee", "et"},
       {"lv", "lv"}, {"lt", "lt"}, {"pk", "ur"}, {"bd", "bn"}, {"id", "id"}, {"my", "ms"},
   }};
-  const auto key = lower(trim(layout));
+  // GNOME writes "kr+kr104" and XKB "kr(kr104)": the layout is the part before the variant.
+  layout = trim(layout);
+  const auto key = lower(layout.substr(0, layout.find_first_of("+(")));
   for (const auto& [l, lang] : kTable)
     if (key == l) return std::string(lang);
   return "";
