@@ -142,21 +142,25 @@ void InputTimingProbe::reader_loop() {
     }
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!fds[i].revents) continue;
-      events.clear();
+      std::vector<uint8_t> bytes;
       bool gone = (fds[i].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
       for (;;) {
         ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
         if (n > 0) {
-          // evdev returns whole events only.
-          decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
-          continue;
+          bytes.insert(bytes.end(), buf, buf + n);
+          if (bytes.size() < sizeof buf * 16) continue;
+          break;  // keep the lock hold short under a flood; poll brings us back
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno != EAGAIN) gone = true;  // ENODEV: unplugged
+        if (n == 0 || errno != EAGAIN) gone = true;  // ENODEV: unplugged; EOF: not an input device
         break;
       }
       std::lock_guard lock(mutex_);
       auto& dev = live_[names[i]];
+      dev.partial.insert(dev.partial.end(), bytes.begin(), bytes.end());
+      events.clear();
+      const size_t used = decode::decode_input_events(dev.partial, events);
+      dev.partial.erase(dev.partial.begin(), dev.partial.begin() + static_cast<std::ptrdiff_t>(used));
       dev.acc.add(events);
       if (gone && dev.fd >= 0) {
         ::close(dev.fd);

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "platform/decode/evdev_timing.h"
 #include "platform/probe.h"
@@ -37,6 +38,7 @@ class InputTimingProbe final : public Probe {
   struct LiveDevice {
     int fd = -1;
     decode::InputTimingAccumulator acc;
+    std::vector<uint8_t> partial;  // evdev returns whole records; anything else may split one
   };
   void start_reader(const std::filesystem::path& input_dir);
   void stop_reader();
