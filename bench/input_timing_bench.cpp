@@ -23,14 +23,7 @@ constexpr size_t kKeysPerHour = 36000;
 constexpr size_t kRecordsPerWakeup = 3;  // a key press arrives as MSC_SCAN, EV_KEY, SYN_REPORT in one read
 
 std::string record(int64_t t_us, uint16_t type, uint16_t code, int32_t value) {
-  std::string r(24, '\0');
-  int64_t sec = t_us / 1000000, usec = t_us % 1000000;
-  std::memcpy(r.data(), &sec, 8);
-  std::memcpy(r.data() + 8, &usec, 8);
-  std::memcpy(r.data() + 16, &type, 2);
-  std::memcpy(r.data() + 18, &code, 2);
-  std::memcpy(r.data() + 20, &value, 4);
-  return r;
+  return telltale::decode::encode_input_event({t_us / 1000000, t_us % 1000000, type, code, value});
 }
 
 const std::string& one_hour() {

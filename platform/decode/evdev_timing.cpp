@@ -38,6 +38,16 @@ size_t decode_input_events(std::span<const uint8_t> bytes, std::vector<InputEven
   return whole * kInputEventSize;
 }
 
+std::string encode_input_event(const InputEvent& e) {
+  std::string r(kInputEventSize, '\0');
+  std::memcpy(r.data(), &e.sec, 8);
+  std::memcpy(r.data() + 8, &e.usec, 8);
+  std::memcpy(r.data() + 16, &e.type, 2);
+  std::memcpy(r.data() + 18, &e.code, 2);
+  std::memcpy(r.data() + 20, &e.value, 4);
+  return r;
+}
+
 InputTimingAccumulator::InputTimingAccumulator() { pressed_at_us_.fill(-1); }
 
 InputTimingAccumulator::Bucket& InputTimingAccumulator::bucket_for(int64_t sec) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "telltale/v1/snapshot.pb.h"
@@ -27,6 +28,8 @@ struct InputEvent {
 // Decodes whole records; the return value is the number of bytes consumed
 // (a multiple of 24; the caller reports a remainder as a truncated record).
 size_t decode_input_events(std::span<const uint8_t> bytes, std::vector<InputEvent>& out);
+// The 24 bytes the kernel writes for one event (for recordings, tests and benchmarks).
+std::string encode_input_event(const InputEvent& e);
 
 class InputTimingAccumulator {
  public:

@@ -14,53 +14,34 @@
 #include <thread>
 
 #include "platform/decode/evdev_timing.h"
+#include "sensor_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using telltale::decode::InputEvent;
 using telltale::decode::InputTimingAccumulator;
-using telltale::platform::ProbeContext;
 using telltale::platform::linux_probe::InputTimingProbe;
 
-const fs::path kFixtures = fs::path(TELLTALE_SOURCE_DIR) / "tests/fixtures";
+using sensor_test::kFixtures;
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-struct TempRoot {
-  fs::path path;
-  explicit TempRoot(const std::string& tag) {
-    path = fs::temp_directory_path() / ("tt-it-" + tag + "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
+struct TempRoot : sensor_test::TempRoot {
+  explicit TempRoot(const std::string& tag) : sensor_test::TempRoot("it-" + tag) {
     fs::create_directories(path / "dev/input");
-  }
-  ~TempRoot() { fs::remove_all(path); }
-  void put(const std::string& rel, const std::string& bytes) const {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel, std::ios::binary) << bytes;
   }
 };
 
 telltale::v1::Snapshot collect(InputTimingProbe& probe, const fs::path& root) {
-  telltale::v1::Snapshot s;
-  ProbeContext ctx;
-  ctx.root = root;
-  probe.collect(ctx, s);
-  return s;
+  return sensor_test::collect_from(probe, root);
 }
 
 std::string record(int64_t t_us, uint16_t type, uint16_t code, int32_t value) {
-  std::string r(24, '\0');
-  int64_t sec = t_us / 1000000, usec = t_us % 1000000;
-  std::memcpy(r.data(), &sec, 8);
-  std::memcpy(r.data() + 8, &usec, 8);
-  std::memcpy(r.data() + 16, &type, 2);
-  std::memcpy(r.data() + 18, &code, 2);
-  std::memcpy(r.data() + 20, &value, 4);
-  return r;
+  return telltale::decode::encode_input_event({t_us / 1000000, t_us % 1000000, type, code, value});
 }
 
 // Rewrites every EV_KEY code (and the MSC_SCAN value derived from it) through `map`.
@@ -81,6 +62,19 @@ std::string relabel(const std::string& stream, const std::map<uint16_t, uint16_t
   return out;
 }
 
+// Decodes a whole recording and accumulates it as one device.
+telltale::v1::DeviceActivity activity_of(const fs::path& recording) {
+  std::vector<InputEvent> events;
+  const auto bytes = read_all(recording);
+  telltale::decode::decode_input_events(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), events);
+  InputTimingAccumulator acc;
+  acc.add(events);
+  telltale::v1::DeviceActivity out;
+  acc.fill(out);
+  return out;
+}
+
 const telltale::v1::DeviceActivity* device(const telltale::v1::Snapshot& s, const std::string& node) {
   for (const auto& d : s.input_activity().devices())
     if (d.event_node() == node) return &d;
@@ -94,14 +88,7 @@ uint64_t sum(const telltale::v1::Histogram& h) {
 }
 
 TEST(EvdevTiming, KvmPasteAsKeysTwentyMsApart_IsPerfectlyRegular) {
-  std::vector<InputEvent> events;
-  auto bytes = read_all(kFixtures / "data/evdev/machine-regular.bin");
-  telltale::decode::decode_input_events(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), events);
-  InputTimingAccumulator acc;
-  acc.add(events);
-  telltale::v1::DeviceActivity out;
-  acc.fill(out);
+  const auto out = activity_of(kFixtures / "data/evdev/machine-regular.bin");
   EXPECT_EQ(out.key_presses(), 600u);
   EXPECT_DOUBLE_EQ(out.regular_interval_share(), 1.0);
   // All 599 intervals fall in (10, 20] ms; all 600 holds in [0, 10] ms.
@@ -112,14 +99,7 @@ TEST(EvdevTiming, KvmPasteAsKeysTwentyMsApart_IsPerfectlyRegular) {
 }
 
 TEST(EvdevTiming, HumanTyping_IsIrregularAndSpreadAcrossBuckets) {
-  std::vector<InputEvent> events;
-  auto bytes = read_all(kFixtures / "data/evdev/natural-typing.bin");
-  telltale::decode::decode_input_events(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), events);
-  InputTimingAccumulator acc;
-  acc.add(events);
-  telltale::v1::DeviceActivity out;
-  acc.fill(out);
+  const auto out = activity_of(kFixtures / "data/evdev/natural-typing.bin");
   EXPECT_EQ(out.key_presses(), 900u);
   EXPECT_LT(out.regular_interval_share(), 0.05);
   int nonzero = 0;

@@ -5,23 +5,19 @@
 #include <filesystem>
 
 #include "platform/decode/keyboard_config.h"
+#include "sensor_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace telltale::decode;
-using telltale::platform::ProbeContext;
 using telltale::platform::linux_probe::KeyboardProbe;
 
-const fs::path kFixtures = fs::path(TELLTALE_SOURCE_DIR) / "tests/fixtures";
+using sensor_test::kFixtures;
 
 telltale::v1::Snapshot collect(const fs::path& root) {
-  telltale::v1::Snapshot s;
-  ProbeContext ctx;
-  ctx.root = root;
   KeyboardProbe probe;
-  probe.collect(ctx, s);
-  return s;
+  return sensor_test::collect_from(probe, root);
 }
 
 TEST(KeyboardConfig, DebianDefaultKeyboardWithCommaLists_SplitsLayoutsAndVariants) {

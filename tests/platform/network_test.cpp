@@ -7,23 +7,19 @@
 
 #include "platform/decode/proc_net_addr.h"
 #include "platform/decode/proc_net_route.h"
+#include "sensor_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace telltale::decode;
-using telltale::platform::ProbeContext;
 using telltale::platform::linux_probe::NetworkProbe;
 
-const fs::path kFixtures = fs::path(TELLTALE_SOURCE_DIR) / "tests/fixtures";
+using sensor_test::kFixtures;
 
 telltale::v1::Snapshot collect(const fs::path& root) {
-  telltale::v1::Snapshot s;
-  ProbeContext ctx;
-  ctx.root = root;
   NetworkProbe probe;
-  probe.collect(ctx, s);
-  return s;
+  return sensor_test::collect_from(probe, root);
 }
 
 const telltale::v1::NetworkInterface* nic(const telltale::v1::Snapshot& s, const std::string& name) {
@@ -111,10 +107,8 @@ TEST(NetworkProbe, KoreanLaptopWithTunnel_ListsTunAsVpnAndKeepsWifiGateway) {
 }
 
 TEST(NetworkProbe, NoRouteTable_IsReportedNotFatal) {
-  fs::path root = fs::temp_directory_path() / ("tt-net-" + std::to_string(::getpid()));
-  fs::create_directories(root);
-  auto s = collect(root);
-  fs::remove_all(root);
+  sensor_test::TempRoot root("net");
+  auto s = collect(root.path);
   ASSERT_GE(s.errors_size(), 1);
   EXPECT_EQ(s.errors(0).path(), "proc/net/route");
   EXPECT_EQ(s.network().default_gateway_ip(), "");

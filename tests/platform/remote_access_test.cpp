@@ -7,23 +7,18 @@
 #include <set>
 
 #include "platform/linux/default_watchlist.h"
+#include "sensor_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using telltale::platform::ProbeContext;
 using telltale::platform::linux_probe::RemoteAccessProbe;
 
-const fs::path kFixtures = fs::path(TELLTALE_SOURCE_DIR) / "tests/fixtures";
+using sensor_test::kFixtures;
 
 telltale::v1::Snapshot collect(const fs::path& root, const telltale::v1::Watchlist* watchlist = nullptr) {
-  telltale::v1::Snapshot s;
-  ProbeContext ctx;
-  ctx.root = root;
-  ctx.watchlist = watchlist;
   RemoteAccessProbe probe;
-  probe.collect(ctx, s);
-  return s;
+  return sensor_test::collect_from(probe, root, watchlist);
 }
 
 const telltale::v1::RemoteAccessTool* tool(const telltale::v1::Snapshot& s, const std::string& id) {
@@ -120,31 +115,25 @@ TEST(RemoteAccess, CollectorWatchlistReplacesDefault_OnlyItsToolsAreMatched) {
 }
 
 TEST(RemoteAccess, LongProcessNameCutByTheKernel_StillMatchesItsComm) {
-  fs::path root = fs::temp_directory_path() / ("tt-ra-" + std::to_string(::getpid()));
-  fs::create_directories(root / "proc/77");
-  { std::ofstream(root / "proc/77/comm") << "vncserver-x11-s\n"; }
-  { std::ofstream(root / "proc/net/tcp"); }
-  auto s = collect(root);
-  fs::remove_all(root);
+  sensor_test::TempRoot root("ra");
+  root.put("proc/77/comm", "vncserver-x11-s\n");
+  root.put("proc/net/tcp", "");
+  auto s = collect(root.path);
   ASSERT_EQ(s.remote_access_size(), 1);
   EXPECT_EQ(s.remote_access(0).tool_id(), "remote.realvnc");
 }
 
 TEST(RemoteAccess, GarbageInProcNetTcp_IsReportedAndGoodLinesStillCount) {
-  fs::path root = fs::temp_directory_path() / ("tt-ra2-" + std::to_string(::getpid()));
-  fs::create_directories(root / "proc/net");
-  fs::create_directories(root / "proc/50/fd");
-  { std::ofstream(root / "proc/50/comm") << "x11vnc\n"; }
-  fs::create_symlink("socket:[900]", root / "proc/50/fd/3");
-  {
-    std::ofstream(root / "proc/net/tcp")
-        << "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-        << "   0: this is not a socket line\n"
-        << "   1: 00000000:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 900 1 "
-           "0000000000000000 100 0 0 10 0\n";
-  }
-  auto s = collect(root);
-  fs::remove_all(root);
+  sensor_test::TempRoot root("ra2");
+  root.put("proc/50/comm", "x11vnc\n");
+  fs::create_directories(root.path / "proc/50/fd");
+  fs::create_symlink("socket:[900]", root.path / "proc/50/fd/3");
+  root.put("proc/net/tcp",
+           "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+           "   0: this is not a socket line\n"
+           "   1: 00000000:170C 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 900 1 "
+           "0000000000000000 100 0 0 10 0\n");
+  auto s = collect(root.path);
   ASSERT_EQ(s.errors_size(), 1);
   EXPECT_EQ(s.errors(0).path(), "proc/net/tcp");
   EXPECT_NE(s.errors(0).message().find("1 malformed line"), std::string::npos) << s.errors(0).message();

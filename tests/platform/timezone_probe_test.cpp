@@ -4,14 +4,14 @@
 #include <fstream>
 
 #include "platform/linux/timezone.h"
+#include "sensor_test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using telltale::platform::ProbeContext;
 using telltale::platform::linux_probe::TimezoneProbe;
 
-const fs::path kFixtures = fs::path(TELLTALE_SOURCE_DIR) / "tests/fixtures";
+using sensor_test::kFixtures;
 constexpr int64_t kJan2026Ms = 1768478400000;  // 2026-01-15 12:00 UTC
 constexpr int64_t kJul2026Ms = 1784116800000;  // 2026-07-15 12:00 UTC
 
@@ -20,17 +20,11 @@ TimezoneProbe::Clock at(int64_t ms, std::optional<std::string> tz = std::nullopt
 }
 
 telltale::v1::Snapshot collect(TimezoneProbe& probe, const fs::path& root) {
-  telltale::v1::Snapshot s;
-  ProbeContext ctx;
-  ctx.root = root;
-  probe.collect(ctx, s);
-  return s;
+  return sensor_test::collect_from(probe, root);
 }
 
-struct TempRoot {
-  fs::path path = fs::temp_directory_path() / ("tt-tz-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-  TempRoot() { fs::create_directories(path / "etc"); }
-  ~TempRoot() { fs::remove_all(path); }
+struct TempRoot : sensor_test::TempRoot {
+  TempRoot() : sensor_test::TempRoot("tz") { fs::create_directories(path / "etc"); }
 };
 
 TEST(TimezoneProbe, KoreanLaptopSymlinkedToSeoul_ReportsKstPlusNineWithoutDst) {
