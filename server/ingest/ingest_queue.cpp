@@ -1,5 +1,6 @@
 #include "server/ingest/ingest_queue.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "platform/common/log.h"
@@ -7,6 +8,10 @@
 namespace telltale::server {
 
 IngestQueue::IngestQueue(Store& store, size_t max_batch) : store_(store), max_batch_(max_batch) {
+  // Test hook (like sqlite's fault injection): die right after a commit and
+  // before any ack leaves, the one moment a crash could lose an ack. Used by
+  // tests/integration to prove the agent's re-send is then stored once.
+  if (const char* v = std::getenv("TELLTALE_FAULT_EXIT_AFTER_COMMIT")) fault_exit_after_commit_ = std::atoi(v);
   writer_ = std::thread([this] { run(); });
 }
 
@@ -70,6 +75,10 @@ void IngestQueue::run() {
     } catch (const std::exception& e) {
       error = e.what();
       spdlog::error("event=ingest_failed batch={} error={}", batch.size(), log::q(error));
+    }
+    if (error.empty() && fault_exit_after_commit_ > 0 && ++commits_seen_ >= fault_exit_after_commit_) {
+      spdlog::critical("event=fault_injected point=after_commit_before_ack");
+      std::_Exit(137);
     }
     // Completions run only now, after ingest() returned from its commit: an
     // Ack can never overtake the data it acknowledges.

@@ -51,6 +51,8 @@ class IngestQueue {
   std::deque<Item> queue_;
   bool stopping_ = false;
   std::atomic<uint64_t> batches_{0};
+  int fault_exit_after_commit_ = 0;
+  int commits_seen_ = 0;
   std::thread writer_;
 };
 

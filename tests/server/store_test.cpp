@@ -1,0 +1,152 @@
+#include "server/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <thread>
+
+#include "support/temp_dir.h"
+
+namespace telltale::server {
+namespace {
+
+TokenRecord token(const std::string& hash, int64_t uses, int64_t expires_ms) {
+  TokenRecord t;
+  t.id = hash.substr(0, 12);
+  t.secret_hash = hash;
+  t.created_unix_ms = 1;
+  t.expires_unix_ms = expires_ms;
+  t.max_uses = uses;
+  return t;
+}
+
+DeviceRecord device(const std::string& id, const std::string& identity = "hw1") {
+  DeviceRecord d;
+  d.device_id = id;
+  d.hostname = "laptop";
+  d.identity_hash = identity;
+  d.certificate_fingerprint = "fp-" + id;
+  return d;
+}
+
+TEST(SqliteStore, TokenUsesAreCountedAtomicallyAndRefusedWhenExhausted) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("aaaaaaaaaaaaaaaa", 2, 1000));
+  EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 10, device("d1")).status, EnrollStatus::kOk);
+  EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 10, device("d2")).status, EnrollStatus::kOk);
+  EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 10, device("d3")).status, EnrollStatus::kExhausted);
+  EXPECT_FALSE(store.device("d3")) << "a refused enrollment records nothing";
+  EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 5000, device("d4")).status, EnrollStatus::kExpired);
+  EXPECT_EQ(store.enroll("unknown", 10, device("d5")).status, EnrollStatus::kUnknownToken);
+}
+
+TEST(SqliteStore, ExpiredAndRevokedTokensAreRefused) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("bbbbbbbbbbbbbbbb", 5, 1000));
+  EXPECT_EQ(store.enroll("bbbbbbbbbbbbbbbb", 1000, device("d1")).status, EnrollStatus::kExpired);
+  store.add_token(token("cccccccccccccccc", 5, 9000));
+  ASSERT_TRUE(store.revoke_token("cccccccccccc"));
+  EXPECT_EQ(store.enroll("cccccccccccccccc", 10, device("d1")).status, EnrollStatus::kRevokedToken);
+}
+
+TEST(SqliteStore, ConcurrentEnrollmentsNeverOverUseAToken) {
+  testing::TempDir dir;
+  SqliteStore a(dir.path() / "t.db");
+  SqliteStore b(dir.path() / "t.db");  // a second connection, as a second collector process would have
+  a.add_token(token("dddddddddddddddd", 10, 1 << 30));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 5; ++j) {
+        auto& s = (i % 2) ? a : b;
+        if (s.enroll("dddddddddddddddd", 10, device("d" + std::to_string(i * 10 + j))).status == EnrollStatus::kOk) ++ok;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 10);
+}
+
+TEST(SqliteStore, SameHardwareEnrolledTwiceIsRecordedNotMerged) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("eeeeeeeeeeeeeeee", 5, 1 << 30));
+  store.enroll("eeeeeeeeeeeeeeee", 10, device("first", "same-hw"));
+  auto second = store.enroll("eeeeeeeeeeeeeeee", 20, device("second", "same-hw"));
+  ASSERT_EQ(second.previous_device_ids, std::vector<std::string>{"first"});
+  EXPECT_EQ(store.device("second")->previous_device_ids, std::vector<std::string>{"first"});
+  EXPECT_EQ(store.devices().size(), 2u);
+}
+
+TEST(SqliteStore, IngestIsIdempotentOnDeviceAndSeq) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("ffffffffffffffff", 5, 1 << 30));
+  store.enroll("ffffffffffffffff", 10, device("d1"));
+  telltale::v1::Report r1, r2;
+  r1.set_seq(1);
+  r1.mutable_snapshot()->mutable_hardware()->set_product_name("first");
+  r2.set_seq(2);
+  r2.mutable_snapshot()->mutable_hardware()->set_product_name("second");
+  std::vector<IncomingReport> batch = {{"d1", "p", 100, &r1}, {"d1", "p", 100, &r2}, {"d1", "p", 100, &r1}};
+  auto results = store.ingest(batch);
+  EXPECT_EQ(results[0].outcome, IngestOutcome::kStored);
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kStored);
+  EXPECT_EQ(results[2].outcome, IngestOutcome::kDuplicate);
+  // A late re-send of seq 1 never moves the state backwards.
+  std::vector<IncomingReport> resend = {{"d1", "p", 200, &r1}};
+  EXPECT_EQ(store.ingest(resend)[0].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "second");
+  EXPECT_EQ(store.reports("d1", 10).size(), 2u);
+  EXPECT_EQ(store.device("d1")->reports, 2u);
+}
+
+TEST(SqliteStore, DeltaIsAppliedOverTheLatestSnapshot) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("1111111111111111", 5, 1 << 30));
+  store.enroll("1111111111111111", 10, device("d1"));
+  telltale::v1::Report full, delta;
+  full.set_seq(1);
+  full.mutable_snapshot()->mutable_hardware()->set_product_name("ThinkPad");
+  full.mutable_snapshot()->mutable_time()->set_iana_zone("America/Chicago");
+  delta.set_seq(2);
+  delta.mutable_delta()->set_base_seq(1);
+  delta.mutable_delta()->add_changed_sections("time");
+  delta.mutable_delta()->mutable_changed()->mutable_time()->set_iana_zone("Asia/Seoul");
+  std::vector<IncomingReport> batch = {{"d1", "p", 1, &full}, {"d1", "p", 2, &delta}};
+  store.ingest(batch);
+  auto s = store.latest_snapshot("d1");
+  EXPECT_EQ(s->hardware().product_name(), "ThinkPad");
+  EXPECT_EQ(s->time().iana_zone(), "Asia/Seoul");
+}
+
+TEST(SqliteStore, DatabaseFromANewerCollectorIsRefusedClearly) {
+  testing::TempDir dir;
+  { SqliteStore store(dir.path() / "t.db"); }
+  sqlite3* db = nullptr;
+  sqlite3_open((dir.path() / "t.db").c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    SqliteStore store(dir.path() / "t.db");
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99 is newer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteStore, RevokedDevicesAreListed) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("2222222222222222", 5, 1 << 30));
+  store.enroll("2222222222222222", 10, device("d1"));
+  EXPECT_TRUE(store.revoke_device("d1"));
+  EXPECT_FALSE(store.revoke_device("nope"));
+  EXPECT_EQ(store.revoked_device_ids(), std::vector<std::string>{"d1"});
+}
+
+}  // namespace
+}  // namespace telltale::server
