@@ -94,6 +94,7 @@ void TimezoneProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
   const auto zoneinfo = under(ctx.root, "usr/share/zoneinfo");
   std::string zone, source;
   std::optional<std::string> tzif;  // the TZif bytes the offset is computed from
+  fs::path tzif_path = localtime;   // and where they came from, for errors
   std::optional<decode::PosixTz> posix;
 
   std::error_code ec;
@@ -149,6 +150,7 @@ void TimezoneProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
   const auto zone_file = under(ctx.root, "usr/share/zoneinfo/" + zone);
   if (!tzif && !posix && !zone.empty()) {
     auto content = read_file(zone_file, kMaxTzif);
+    tzif_path = zone_file;
     if (content.data) tzif = content.data;
     else record_error(out, name(), ctx.root, zone_file, "zone data unreadable: " + content.error);
   }
@@ -159,8 +161,7 @@ void TimezoneProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
   } else if (tzif) {
     auto parsed = decode::parse_tzif(*tzif);
     if (parsed.tz) local = decode::local_time_at(*parsed.tz, now_s);
-    else record_error(out, name(), ctx.root, source == "etc/localtime content" || zone.empty() ? localtime : zone_file,
-                      "TZif: " + parsed.error);
+    else record_error(out, name(), ctx.root, tzif_path, "TZif: " + parsed.error);
   }
   if (local) {
     time->set_utc_offset_seconds(local->utc_offset);

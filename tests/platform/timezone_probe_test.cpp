@@ -122,6 +122,19 @@ TEST(TimezoneProbe, SymlinkToZoneMissingFromTree_NamesZoneAndReportsMissingData)
   EXPECT_EQ(s.errors(0).path(), "usr/share/zoneinfo/Europe/Berlin");
 }
 
+TEST(TimezoneProbe, CorruptZoneFileBehindSymlink_ErrorNamesTheZoneFile) {
+  TempRoot root;
+  fs::create_directories(root.path / "usr/share/zoneinfo/Asia");
+  std::ofstream(root.path / "usr/share/zoneinfo/Asia/Pyongyang", std::ios::binary) << "TZif2 but nothing after it";
+  fs::create_symlink("/usr/share/zoneinfo/Asia/Pyongyang", root.path / "etc/localtime");
+  TimezoneProbe probe(at(kJan2026Ms));
+  auto s = collect(probe, root.path);
+  EXPECT_EQ(s.time().iana_zone(), "Asia/Pyongyang");
+  ASSERT_EQ(s.errors_size(), 1);
+  EXPECT_EQ(s.errors(0).path(), "usr/share/zoneinfo/Asia/Pyongyang");
+  EXPECT_NE(s.errors(0).message().find("TZif"), std::string::npos);
+}
+
 TEST(TimezoneProbe, NothingAtAll_IsAnErrorNotACrash) {
   TempRoot root;
   TimezoneProbe probe(at(kJan2026Ms));
