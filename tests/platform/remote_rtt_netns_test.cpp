@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -37,10 +39,24 @@ bool enter_netns(const std::string& ns) {
 
 int sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
 
+// Namespaces left by an earlier run that crashed before its destructors ran
+// ("tt-rtt-{a,b}-PID-DELAY" whose PID is gone).
+void remove_stale_namespaces() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with("tt-rtt-") || name.size() < 10) continue;
+    const auto pid_text = name.substr(9, name.find('-', 9) - 9);
+    const pid_t pid = static_cast<pid_t>(std::atol(pid_text.c_str()));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) sh("ip netns del " + name);
+  }
+}
+
 // Creates the two namespaces and the delay line; removes everything on destruction, also after a failed assertion.
 class DelayedLink {
  public:
   DelayedLink(int delay_ms) {
+    remove_stale_namespaces();
     const auto tag = std::to_string(::getpid()) + "-" + std::to_string(delay_ms);
     a_ = "tt-rtt-a-" + tag;
     b_ = "tt-rtt-b-" + tag;
