@@ -143,6 +143,19 @@ std::vector<std::string> fcitx5_input_methods(const std::vector<IniEntry>& profi
   return out;
 }
 
+std::vector<std::string> fcitx4_enabled_input_methods(const std::vector<IniEntry>& profile) {
+  std::vector<std::string> out;
+  for (const auto& e : profile) {
+    if (e.key != "EnabledIMList") continue;
+    for (const auto& item : split_commas(e.value)) {
+      auto colon = item.rfind(':');
+      if (colon == std::string::npos || item.substr(colon + 1) != "True" || colon == 0) continue;
+      out.push_back(item.substr(0, colon));
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> gvariant_strings(std::string_view text) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -199,9 +212,10 @@ std::string language_of_layout(std::string_view layout) {
 
 std::string language_of_input_method(std::string_view name) {
   const auto n = lower(trim(name));
-  // fcitx5 wraps XKB layouts as "keyboard-LAYOUT[-VARIANT]"; IBus as "xkb:LAYOUT:VARIANT:LANG".
-  if (n.starts_with("keyboard-")) {
-    auto layout = std::string_view(n).substr(9);
+  // fcitx5 wraps XKB layouts as "keyboard-LAYOUT[-VARIANT]", fcitx 4 as "fcitx-keyboard-…",
+  // IBus as "xkb:LAYOUT:VARIANT:LANG".
+  if (n.starts_with("keyboard-") || n.starts_with("fcitx-keyboard-")) {
+    auto layout = std::string_view(n).substr(n.starts_with("fcitx-") ? 15 : 9);
     return language_of_layout(layout.substr(0, layout.find('-')));
   }
   if (n.starts_with("xkb:")) {

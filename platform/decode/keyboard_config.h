@@ -40,6 +40,8 @@ std::vector<IniEntry> parse_ini(std::string_view text);
 
 // fcitx5 profile: the Name of every [Groups/N/Items/M], in file order.
 std::vector<std::string> fcitx5_input_methods(const std::vector<IniEntry>& profile);
+// fcitx 4 profile: EnabledIMList=fcitx-keyboard-us:True,pinyin:True,mozc:False → enabled names only.
+std::vector<std::string> fcitx4_enabled_input_methods(const std::vector<IniEntry>& profile);
 // Quoted strings of a GVariant text array: "['hangul', 'xkb:us::eng']" → {hangul, xkb:us::eng}.
 std::vector<std::string> gvariant_strings(std::string_view text);
 // "[('xkb', 'us'), ('ibus', 'hangul')]" → {{xkb, us}, {ibus, hangul}}.

@@ -90,6 +90,11 @@ void KeyboardProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
       for (const auto& im : decode::fcitx5_input_methods(decode::parse_ini(*text)))
         add_method(user, "fcitx5", im, display_path(ctx.root, profile));
 
+    const auto profile4 = home / ".config/fcitx/profile";
+    if (auto text = read_config(profile4))
+      for (const auto& im : decode::fcitx4_enabled_input_methods(decode::parse_ini(*text)))
+        add_method(user, "fcitx", im, display_path(ctx.root, profile4));
+
     std::vector<fs::path> keyfiles;
     std::error_code kec;
     for (fs::directory_iterator it(home / ".config/dconf/user.d", kec), end;

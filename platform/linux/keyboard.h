@@ -5,7 +5,8 @@ namespace telltale::platform::linux_probe {
 
 // System XKB layouts (etc/default/keyboard, etc/X11/xorg.conf.d/*.conf,
 // etc/vconsole.conf) and per-user input methods under home/*: the fcitx5
-// profile (.config/fcitx5/profile) and dconf keyfiles in .config/dconf/user.d/
+// profile (.config/fcitx5/profile), the fcitx 4 profile (.config/fcitx/profile,
+// enabled entries of EnabledIMList) and dconf keyfiles in .config/dconf/user.d/
 // (IBus preload-engines, GNOME input-sources). The binary dconf database
 // (.config/dconf/user) is GVariant and not read: only text keyfiles are.
 class KeyboardProbe final : public Probe {

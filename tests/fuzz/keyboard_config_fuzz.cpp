@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& l : xorg.layouts) (void)language_of_layout(l);
   auto ini = parse_ini(text);
   for (const auto& im : fcitx5_input_methods(ini)) (void)language_of_input_method(im);
+  for (const auto& im : fcitx4_enabled_input_methods(ini)) (void)language_of_input_method(im);
   for (const auto& e : ini) {
     for (const auto& s : gvariant_strings(e.value)) (void)language_of_input_method(s);
     (void)gvariant_string_pairs(e.value);

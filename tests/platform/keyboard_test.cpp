@@ -114,6 +114,24 @@ TEST(KeyboardProbe, UnreadableProfileOfOneUser_IsReportedAndOthersStillRead) {
   EXPECT_EQ(s.keyboard().users_size(), 2);
 }
 
+TEST(KeyboardProbe, Fcitx4ProfileWithPinyinEnabledAndMozcDisabled_ShowsOnlyEnabledOnes) {
+  sensor_test::TempRoot root("kb4");
+  root.put("home/wei/.config/fcitx/profile",
+           "[Profile]\n#Input Method List\nIMName=pinyin\n"
+           "EnabledIMList=fcitx-keyboard-us:True,pinyin:True,mozc:False,sunpinyin:True\n");
+  auto s = collect(root.path);
+  ASSERT_EQ(s.keyboard().users_size(), 1);
+  const auto& ims = s.keyboard().users(0).input_methods();
+  ASSERT_EQ(ims.size(), 3);
+  EXPECT_EQ(ims[0].framework(), "fcitx");
+  EXPECT_EQ(ims[0].name(), "fcitx-keyboard-us");
+  EXPECT_EQ(ims[0].language(), "en");
+  EXPECT_EQ(ims[1].name(), "pinyin");
+  EXPECT_EQ(ims[1].language(), "zh");
+  EXPECT_EQ(ims[2].name(), "sunpinyin");
+  EXPECT_EQ(ims[2].source(), "home/wei/.config/fcitx/profile");
+}
+
 TEST(KeyboardProbe, CleanUsLaptop_ShowsOnlyEnglish) {
   auto s = collect(kFixtures / "clean-home-laptop");
   ASSERT_EQ(s.keyboard().system_layouts_size(), 1);
