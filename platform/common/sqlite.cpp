@@ -46,6 +46,10 @@ Statement& Statement::bind(int i, int64_t v) {
   if (int rc = sqlite3_bind_int64(stmt_, i, v); rc != SQLITE_OK) db_->fail(rc, "bind");
   return *this;
 }
+Statement& Statement::bind_real(int i, double v) {
+  if (int rc = sqlite3_bind_double(stmt_, i, v); rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
 Statement& Statement::bind(int i, std::string_view v) {
   if (int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); rc != SQLITE_OK)
     db_->fail(rc, "bind");

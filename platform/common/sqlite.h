@@ -54,6 +54,7 @@ class Statement {
   Statement(const Statement&) = delete;
 
   Statement& bind(int i, int64_t v);
+  Statement& bind_real(int i, double v);
   Statement& bind(int i, std::string_view v);   // TEXT
   Statement& bind_blob(int i, std::string_view v);
   Statement& bind_null(int i);
@@ -66,6 +67,7 @@ class Statement {
   void reset();
 
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string text(int col) const;
   std::string blob(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -1,5 +1,6 @@
 #include "server/store/sqlite_store.h"
 
+#include <map>
 #include <sstream>
 
 #include "platform/common/log.h"
@@ -64,6 +65,39 @@ CREATE TABLE events (
   payload BLOB NOT NULL,
   PRIMARY KEY (device_id, seq, idx)
 ) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE verdicts (
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  evaluated_ms INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  score REAL NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX verdicts_device ON verdicts(device_id, evaluated_ms);
+CREATE TABLE latest_verdict (
+  device_id TEXT PRIMARY KEY REFERENCES devices(device_id),
+  evaluated_ms INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  score REAL NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE clusters (
+  cluster_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  members TEXT NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE assignments (
+  device_key TEXT PRIMARY KEY,
+  employee TEXT NOT NULL,
+  email TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  region TEXT NOT NULL
+);
 )sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -346,6 +380,93 @@ std::vector<StoredEvent> SqliteStore::events(const std::string& device_id, size_
     e.event.ParseFromString(st.blob(1));
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+void SqliteStore::save_verdict(const StoredVerdict& v) {
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
+  for (const char* table : {"verdicts", "latest_verdict"}) {
+    std::string verb = std::string(table) == "verdicts" ? "INSERT" : "INSERT OR REPLACE";
+    db_.prepare(verb + " INTO " + table + "(device_id, evaluated_ms, level, score, json) VALUES(?,?,?,?,?)")
+        .bind(1, v.device_id).bind(2, v.evaluated_unix_ms).bind(3, v.level).bind_real(4, v.score).bind(5, v.json)
+        .run();
+  }
+  tx.commit();
+}
+
+namespace {
+StoredVerdict verdict_from_row(const sqlite::Statement& st) {
+  return {st.text(0), st.int64(1), st.text(2), st.real(3), st.text(4)};
+}
+}  // namespace
+
+std::vector<StoredVerdict> SqliteStore::latest_verdicts() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT device_id, evaluated_ms, level, score, json FROM latest_verdict ORDER BY device_id");
+  std::vector<StoredVerdict> out;
+  while (st.step()) out.push_back(verdict_from_row(st));
+  return out;
+}
+
+std::vector<StoredVerdict> SqliteStore::verdict_history(const std::string& device_id, size_t limit) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT device_id, evaluated_ms, level, score, json FROM verdicts WHERE device_id=? "
+      "ORDER BY evaluated_ms DESC LIMIT ?");
+  st.bind(1, device_id).bind(2, static_cast<int64_t>(limit));
+  std::vector<StoredVerdict> out;
+  while (st.step()) out.push_back(verdict_from_row(st));
+  return out;
+}
+
+void SqliteStore::replace_clusters(const std::vector<StoredCluster>& clusters) {
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
+  std::map<std::string, int64_t> first_seen;
+  {
+    auto st = db_.prepare("SELECT cluster_id, first_seen_ms FROM clusters");
+    while (st.step()) first_seen[st.text(0)] = st.int64(1);
+  }
+  db_.exec("DELETE FROM clusters");
+  for (const auto& c : clusters) {
+    auto it = first_seen.find(c.cluster_id);
+    int64_t first = it != first_seen.end() ? std::min(it->second, c.first_seen_unix_ms) : c.first_seen_unix_ms;
+    db_.prepare("INSERT INTO clusters(cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json) "
+                "VALUES(?,?,?,?,?,?,?)")
+        .bind(1, c.cluster_id).bind(2, c.kind).bind(3, c.key).bind(4, join(c.members)).bind(5, first)
+        .bind(6, c.last_seen_unix_ms).bind(7, c.json)
+        .run();
+  }
+  tx.commit();
+}
+
+std::vector<StoredCluster> SqliteStore::clusters() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json FROM clusters ORDER BY cluster_id");
+  std::vector<StoredCluster> out;
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), st.text(2), split(st.text(3)), st.int64(4), st.int64(5), st.text(6)});
+  return out;
+}
+
+void SqliteStore::replace_assignments(const std::vector<Assignment>& assignments) {
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
+  db_.exec("DELETE FROM assignments");
+  for (const auto& a : assignments)
+    db_.prepare("INSERT OR REPLACE INTO assignments(device_key, employee, email, timezone, region) VALUES(?,?,?,?,?)")
+        .bind(1, a.device_key).bind(2, a.employee).bind(3, a.email).bind(4, a.timezone).bind(5, a.region)
+        .run();
+  tx.commit();
+}
+
+std::vector<Assignment> SqliteStore::assignments() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT device_key, employee, email, timezone, region FROM assignments ORDER BY device_key");
+  std::vector<Assignment> out;
+  while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
   return out;
 }
 

@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -27,6 +27,13 @@ class SqliteStore final : public Store {
   std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) override;
   std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) override;
   std::vector<StoredEvent> events(const std::string& device_id, size_t limit) override;
+  void save_verdict(const StoredVerdict& verdict) override;
+  std::vector<StoredVerdict> latest_verdicts() override;
+  std::vector<StoredVerdict> verdict_history(const std::string& device_id, size_t limit) override;
+  void replace_clusters(const std::vector<StoredCluster>& clusters) override;
+  std::vector<StoredCluster> clusters() override;
+  void replace_assignments(const std::vector<Assignment>& assignments) override;
+  std::vector<Assignment> assignments() override;
 
  private:
   void migrate();

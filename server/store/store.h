@@ -86,6 +86,36 @@ struct ReportSummary {
   size_t bytes = 0;
 };
 
+// Verdicts and clusters are stored as the detection engine's canonical JSON
+// (telltale.v1.Verdict / Cluster) beside the columns lists need to filter
+// and sort on, so the store does not change when a rule adds evidence.
+struct StoredVerdict {
+  std::string device_id;
+  int64_t evaluated_unix_ms = 0;
+  std::string level;  // clean, review, suspicious, puppeteered
+  double score = 0;
+  std::string json;
+};
+
+struct StoredCluster {
+  std::string cluster_id;
+  std::string kind;  // gateway_mac, egress_ip, bssid, monitor_serial, kvm_serial, silent_together
+  std::string key;   // the shared value
+  std::vector<std::string> members;
+  int64_t first_seen_unix_ms = 0;
+  int64_t last_seen_unix_ms = 0;
+  std::string json;
+};
+
+// Who a laptop is assigned to, imported from HR/MDM CSV.
+struct Assignment {
+  std::string device_key;  // device id or DMI serial
+  std::string employee;
+  std::string email;
+  std::string timezone;  // expected IANA zone
+  std::string region;    // expected country/region, e.g. "US-TX"
+};
+
 // Thrown when the store cannot take writes (disk full, I/O error): the caller
 // refuses the work with a clear status and acknowledges nothing.
 class StoreUnavailable : public std::runtime_error {
@@ -121,6 +151,21 @@ class Store {
   virtual std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) = 0;
   virtual std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) = 0;
   virtual std::vector<StoredEvent> events(const std::string& device_id, size_t limit) = 0;
+
+  // Appends to the device's verdict history (kept: a verdict's past is evidence too).
+  virtual void save_verdict(const StoredVerdict& verdict) = 0;
+  // The newest verdict of every device that has one.
+  virtual std::vector<StoredVerdict> latest_verdicts() = 0;
+  virtual std::vector<StoredVerdict> verdict_history(const std::string& device_id, size_t limit) = 0;
+
+  // Fleet correlation replaces the whole cluster set each run; first_seen of a
+  // cluster that persists (same id) is kept from the earlier run.
+  virtual void replace_clusters(const std::vector<StoredCluster>& clusters) = 0;
+  virtual std::vector<StoredCluster> clusters() = 0;
+
+  // Import replaces the assignment table in one transaction.
+  virtual void replace_assignments(const std::vector<Assignment>& assignments) = 0;
+  virtual std::vector<Assignment> assignments() = 0;
 };
 
 }  // namespace telltale::server

@@ -150,3 +150,49 @@ TEST(SqliteStore, RevokedDevicesAreListed) {
 
 }  // namespace
 }  // namespace telltale::server
+
+namespace telltale::server {
+namespace {
+
+TEST(SqliteStore, VerdictHistoryIsKeptAndTheLatestIsListedPerDevice) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("3333333333333333", 5, 1 << 30));
+  store.enroll("3333333333333333", 10, device("d1"));
+  store.save_verdict({"d1", 100, "clean", 0.0, "{}"});
+  store.save_verdict({"d1", 200, "puppeteered", 9.5, "{\"verdict\":\"puppeteered\"}"});
+  auto latest = store.latest_verdicts();
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].level, "puppeteered");
+  EXPECT_DOUBLE_EQ(latest[0].score, 9.5);
+  auto history = store.verdict_history("d1", 10);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].evaluated_unix_ms, 200);
+}
+
+TEST(SqliteStore, ClustersAreReplacedButKeepTheirFirstSighting) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.replace_clusters({{"c1", "gateway_mac", "aa:bb", {"d1", "d2"}, 100, 100, "{}"}});
+  store.replace_clusters({{"c1", "gateway_mac", "aa:bb", {"d1", "d2", "d3"}, 500, 500, "{}"},
+                          {"c2", "monitor_serial", "CAFEBABE", {"d4", "d5"}, 500, 500, "{}"}});
+  auto clusters = store.clusters();
+  ASSERT_EQ(clusters.size(), 2u);
+  EXPECT_EQ(clusters[0].first_seen_unix_ms, 100);
+  EXPECT_EQ(clusters[0].members.size(), 3u);
+  store.replace_clusters({});
+  EXPECT_TRUE(store.clusters().empty());
+}
+
+TEST(SqliteStore, AssignmentImportReplacesTheTable) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.replace_assignments({{"SN1", "Ann", "ann@example.com", "America/Chicago", "US-IL"}});
+  store.replace_assignments({{"SN2", "Bo", "bo@example.com", "America/New_York", "US-NY"}});
+  auto a = store.assignments();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].employee, "Bo");
+}
+
+}  // namespace
+}  // namespace telltale::server
