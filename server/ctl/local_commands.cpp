@@ -4,10 +4,7 @@
 
 #include <chrono>
 
-#include "platform/common/enrollment_token.h"
-#include "platform/common/file.h"
-#include "platform/common/hash.h"
-#include "platform/common/x509.h"
+#include "server/enroll/token_issuer.h"
 #include "server/collector/collector.h"
 #include "server/store/sqlite_store.h"
 
@@ -31,43 +28,22 @@ server::SqliteStore open_store(const LocalContext& ctx) {
 
 }  // namespace
 
-int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std::string& address_flag,
+int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std::string& address,
                  const std::string& note) {
-  if (uses < 1) {
-    ctx.err << "telltale-ctl: --uses must be at least 1\n";
+  auto store = open_store(ctx);
+  server::IssuedToken issued;
+  try {
+    issued = server::issue_token(store, ctx.data_dir, uses, ttl_seconds, address, note);
+  } catch (const std::invalid_argument& e) {
+    ctx.err << "telltale-ctl: " << e.what() << "\n";
     return 2;
   }
-  auto ca = read_file(ctx.data_dir / "ca.crt");
-  if (!ca.data) {
-    ctx.err << "telltale-ctl: cannot read " << (ctx.data_dir / "ca.crt").string() << ": " << ca.error
-            << " (has the collector started with this --data-dir?)\n";
-    return 1;
-  }
-  std::string address = address_flag;
-  if (address.empty()) {
-    auto recorded = read_attribute(server::listen_address_file(ctx.data_dir));
-    if (!recorded || recorded->empty()) {
-      ctx.err << "telltale-ctl: no --address given and the collector has not recorded one in "
-              << server::listen_address_file(ctx.data_dir).string() << "\n";
-      return 1;
-    }
-    address = *recorded;
-  }
-  EnrollmentToken token{address, x509::spki_pin(*ca.data), random_hex(32)};
-  server::TokenRecord rec;
-  rec.id = token.id();
-  rec.secret_hash = token.secret_hash();
-  rec.created_unix_ms = now_ms();
-  rec.expires_unix_ms = rec.created_unix_ms + ttl_seconds * 1000;
-  rec.max_uses = uses;
-  rec.note = note;
-  auto store = open_store(ctx);
-  store.add_token(rec);
   if (ctx.format == Format::kTable) {
-    ctx.out << token.encode() << "\n";
+    ctx.out << issued.token << "\n";
   } else {
     Table t{{"token", "id", "address", "uses", "expires"},
-            {{token.encode(), rec.id, address, std::to_string(uses), format_time_ms(rec.expires_unix_ms)}}};
+            {{issued.token, issued.record.id, issued.address, std::to_string(uses),
+              format_time_ms(issued.record.expires_unix_ms)}}};
     render(t, ctx.format, ctx.out);
   }
   return 0;
