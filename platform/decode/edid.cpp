@@ -1,0 +1,191 @@
+#include "platform/decode/edid.h"
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "platform/decode/pnp_ids.h"
+
+namespace telltale::decode {
+namespace {
+
+constexpr size_t kBlock = 128;
+constexpr std::array<uint8_t, 8> kHeader{0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00};
+constexpr size_t kDescriptorOffsets[] = {54, 72, 90, 108};
+
+std::string hex_byte(uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", b);
+  return buf;
+}
+
+void add_error(telltale::v1::Edid& e, const std::string& message) {
+  if (!e.error().empty()) e.mutable_error()->append("; ");
+  e.mutable_error()->append(message);
+}
+
+// Display descriptor text: 13 bytes, ended by 0x0A and padded with spaces.
+// Anything outside printable ASCII is shown as \xNN: the bytes come from the
+// device and must neither break UTF-8 nor pass through unseen.
+std::string descriptor_text(std::span<const uint8_t> bytes) {
+  std::string text;
+  for (uint8_t b : bytes) {
+    if (b == 0x0A) break;
+    if (b >= 0x20 && b < 0x7F) {
+      text.push_back(static_cast<char>(b));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", b);
+      text += buf;
+    }
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// Three 5-bit letters, 1 = 'A'. Codes 0 and 27–31 are not letters.
+std::string pnp_letters(uint8_t hi, uint8_t lo, std::string& problem) {
+  const uint16_t packed = static_cast<uint16_t>(hi << 8 | lo);
+  std::string id;
+  for (int i = 0; i < 3; ++i) {
+    const unsigned code = (packed >> (10 - 5 * i)) & 0x1F;
+    if (code >= 1 && code <= 26) {
+      id.push_back(static_cast<char>('A' + code - 1));
+    } else {
+      id.push_back('?');
+      if (problem.empty()) problem = "PNP id letter " + std::to_string(i + 1) + " has code " + std::to_string(code) + ", expected 1-26";
+    }
+  }
+  if (packed & 0x8000) {
+    if (problem.empty()) problem = "PNP id reserved bit 15 is set";
+  }
+  return id;
+}
+
+// Detailed timing descriptor (18 bytes, pixel clock != 0).
+void decode_timing(std::span<const uint8_t> d, telltale::v1::DisplayMode& mode) {
+  const uint64_t clock_khz = static_cast<uint64_t>(d[0] | d[1] << 8) * 10;
+  const uint32_t h_active = d[2] | (d[4] & 0xF0) << 4;
+  const uint32_t h_blank = d[3] | (d[4] & 0x0F) << 8;
+  const uint32_t v_active = d[5] | (d[7] & 0xF0) << 4;
+  const uint32_t v_blank = d[6] | (d[7] & 0x0F) << 8;
+  const bool interlaced = d[17] & 0x80;
+  mode.set_width(h_active);
+  mode.set_height(interlaced ? v_active * 2 : v_active);
+  mode.set_pixel_clock_khz(clock_khz);
+  const uint64_t total = static_cast<uint64_t>(h_active + h_blank) * (v_active + v_blank);
+  // Field rate for interlaced modes, as the descriptor's totals describe a field.
+  if (total > 0) mode.set_refresh_millihz(static_cast<uint32_t>((clock_khz * 1000 * 1000 + total / 2) / total));
+}
+
+}  // namespace
+
+telltale::v1::Edid decode_edid(std::span<const uint8_t> raw) {
+  telltale::v1::Edid e;
+  bool structurally_ok = true;
+
+  if (raw.empty()) {
+    add_error(e, "empty");
+    e.set_valid(false);
+    return e;
+  }
+  if (raw.size() % kBlock != 0) {
+    add_error(e, std::to_string(raw.size()) + " bytes, expected a multiple of 128");
+    structurally_ok = false;
+  } else if (raw.size() >= kBlock && raw[126] != raw.size() / kBlock - 1) {
+    const unsigned claimed = raw[126];
+    add_error(e, std::to_string(raw.size()) + " bytes but byte 126 says " + std::to_string(claimed) +
+                     (claimed == 1 ? " extension" : " extensions"));
+    structurally_ok = false;
+  }
+
+  if (raw.size() >= kHeader.size()) {
+    if (!std::equal(kHeader.begin(), kHeader.end(), raw.begin())) {
+      std::string seen;
+      for (size_t i = 0; i < kHeader.size(); ++i) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, i ? " %02X" : "%02X", raw[i]);
+        seen += buf;
+      }
+      add_error(e, "header " + seen + ", expected 00 FF FF FF FF FF FF 00");
+      structurally_ok = false;
+    }
+  } else {
+    add_error(e, "too short for the header");
+    structurally_ok = false;
+  }
+
+  // Checksum of every complete block (a partial block cannot be checked).
+  bool checksum_ok = raw.size() >= kBlock;
+  for (size_t block = 0; (block + 1) * kBlock <= raw.size(); ++block) {
+    uint8_t sum = 0;
+    for (size_t i = block * kBlock; i < (block + 1) * kBlock; ++i) sum = static_cast<uint8_t>(sum + raw[i]);
+    if (sum != 0) {
+      const uint8_t stored = raw[block * kBlock + 127];
+      const uint8_t expected = static_cast<uint8_t>(stored - sum);
+      add_error(e, "block " + std::to_string(block) + " checksum " + hex_byte(stored) + ", expected " + hex_byte(expected));
+      checksum_ok = false;
+    }
+  }
+  e.set_checksum_ok(checksum_ok);
+
+  if (raw.size() >= 10) {
+    std::string problem;
+    e.set_pnp_id(pnp_letters(raw[8], raw[9], problem));
+    if (!problem.empty()) {
+      add_error(e, problem);
+      structurally_ok = false;
+    }
+    if (auto name = pnp_vendor_name(e.pnp_id())) {
+      e.set_pnp_registered(true);
+      e.set_pnp_vendor_name(std::string(*name));
+    }
+  }
+  if (raw.size() >= 12) e.set_product_code(raw[10] | raw[11] << 8);
+  if (raw.size() >= 16)
+    e.set_serial_number(static_cast<uint32_t>(raw[12]) | static_cast<uint32_t>(raw[13]) << 8 |
+                        static_cast<uint32_t>(raw[14]) << 16 | static_cast<uint32_t>(raw[15]) << 24);
+  if (raw.size() >= 18) {
+    e.set_week(raw[16]);
+    e.set_year(1990u + raw[17]);
+  }
+  if (raw.size() >= 20) e.set_version(std::to_string(raw[18]) + "." + std::to_string(raw[19]));
+  if (raw.size() >= 23) {
+    e.set_digital(raw[20] & 0x80);
+    e.set_width_cm(raw[21]);
+    e.set_height_cm(raw[22]);
+  }
+
+  bool have_preferred = false;
+  for (size_t offset : kDescriptorOffsets) {
+    if (raw.size() < offset + 18) break;
+    auto d = raw.subspan(offset, 18);
+    if (d[0] != 0 || d[1] != 0) {
+      // The first detailed timing is the preferred mode (EDID 1.3+ requires it first).
+      if (!have_preferred) {
+        decode_timing(d, *e.mutable_preferred_mode());
+        have_preferred = true;
+      }
+      continue;
+    }
+    const auto text = descriptor_text(d.subspan(5, 13));
+    switch (d[3]) {
+      // A name longer than 13 characters continues in a second 0xFC descriptor.
+      case 0xFC: e.mutable_monitor_name()->append(text); break;
+      case 0xFF: e.mutable_serial_string()->append(text); break;
+      // Laptop panels carry two 0xFE strings: the panel maker, then the model.
+      case 0xFE:
+        if (!e.text().empty() && !text.empty()) e.mutable_text()->push_back(' ');
+        e.mutable_text()->append(text);
+        break;
+      default: break;
+    }
+  }
+  if (raw.size() >= kBlock) e.set_extension_count(raw[126]);
+
+  e.set_valid(structurally_ok && checksum_ok);
+  return e;
+}
+
+}  // namespace telltale::decode
