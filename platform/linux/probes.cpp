@@ -8,6 +8,7 @@
 #include "platform/linux/network.h"
 #include "platform/linux/remote_access.h"
 #include "platform/linux/timezone.h"
+#include "platform/linux/usb.h"
 
 namespace telltale::platform::linux_probe {
 
@@ -15,6 +16,7 @@ ProbeList make_all() {
   ProbeList probes;
   probes.push_back(std::make_unique<HardwareProbe>());
   probes.push_back(std::make_unique<TimezoneProbe>());
+  probes.push_back(std::make_unique<UsbProbe>());
   probes.push_back(std::make_unique<InputDevicesProbe>());
   probes.push_back(std::make_unique<KeyboardProbe>());
   probes.push_back(std::make_unique<RemoteAccessProbe>());
