@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -85,14 +86,11 @@ class TempTree {
   std::filesystem::path root_;
 };
 
-// HID 1.11 appendix E.6 boot keyboard report descriptor.
+// HID 1.11 appendix E.6 boot keyboard report descriptor (shared with the decoder tests).
 inline std::string boot_keyboard_descriptor() {
-  const uint8_t bytes[] = {0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x05, 0x07, 0x19, 0xe0, 0x29, 0xe7, 0x15,
-                           0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08,
-                           0x81, 0x03, 0x95, 0x05, 0x75, 0x01, 0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91,
-                           0x02, 0x95, 0x01, 0x75, 0x03, 0x91, 0x03, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00,
-                           0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xc0};
-  return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
+  std::ifstream in(std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/fixtures/data/hid/boot-keyboard.bin",
+                   std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // A valid 128-byte EDID 1.4 block: PNP id, product code, a monitor name
