@@ -12,16 +12,10 @@ namespace telltale::platform::linux_probe {
 namespace {
 
 v1::Snapshot collect(const std::filesystem::path& root) {
-  ProbeContext ctx;
-  ctx.root = root;
-  v1::Snapshot out;
-  InputDevicesProbe().collect(ctx, out);
-  return out;
+  return telltale::testing::collect_probe<InputDevicesProbe>(root);
 }
 
-v1::Snapshot collect_fixture(const std::string& name) {
-  return collect(std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/fixtures" / name);
-}
+v1::Snapshot collect_fixture(const std::string& name) { return collect(telltale::testing::fixture_root(name)); }
 
 std::vector<const v1::InputDevice*> on_port(const v1::Snapshot& s, const std::string& port) {
   std::vector<const v1::InputDevice*> out;

@@ -13,17 +13,9 @@ namespace {
 
 using telltale::testing::TempTree;
 
-v1::Snapshot collect(const std::filesystem::path& root) {
-  ProbeContext ctx;
-  ctx.root = root;
-  v1::Snapshot out;
-  UsbProbe().collect(ctx, out);
-  return out;
-}
+v1::Snapshot collect(const std::filesystem::path& root) { return telltale::testing::collect_probe<UsbProbe>(root); }
 
-v1::Snapshot collect_fixture(const std::string& name) {
-  return collect(std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/fixtures" / name);
-}
+v1::Snapshot collect_fixture(const std::string& name) { return collect(telltale::testing::fixture_root(name)); }
 
 const v1::UsbDevice* find(const v1::Snapshot& s, const std::string& port) {
   for (const auto& d : s.usb_devices())
@@ -339,33 +331,46 @@ TEST(UsbProbe, HidReachableOnlyThroughTheHidBus_IsAttachedToItsInterface) {
   EXPECT_EQ(s.usb_devices(0).interfaces(0).hid(0).hid_id(), "0003:1D6B:0104.000A");
 }
 
-TEST(UsbProbe, SymlinkLoop_IsRecordedNotFollowed) {
+// Bus entries whose links the probe must refuse: it records why and still
+// reads the good device beside them.
+struct BadLink {
+  const char* situation;
+  void (*plant)(const TempTree&);
+  const char* entry;
+  const char* error;
+};
+
+class UsbProbeBadLink : public ::testing::TestWithParam<BadLink> {};
+
+TEST_P(UsbProbeBadLink, IsRecordedNotFollowed) {
   TempTree t;
   t.usb_device("1-4", "1d6b", "0104");
-  t.link_raw("sys/devices/loop/1-9", "1-9");  // points at itself
-  t.link("sys/bus/usb/devices/1-9", "sys/devices/loop/1-9");
+  GetParam().plant(t);
   auto s = collect(t.root());
   EXPECT_EQ(s.usb_devices_size(), 1);
-  EXPECT_TRUE(has_error(s, "sys/bus/usb/devices/1-9", "symlink loop")) << errors_of(s);
+  EXPECT_TRUE(has_error(s, GetParam().entry, GetParam().error)) << errors_of(s);
 }
 
-TEST(UsbProbe, LinkLeavingTheRoot_IsRefused) {
-  TempTree t;
-  t.usb_device("1-4", "1d6b", "0104");
-  t.link_raw("sys/bus/usb/devices/1-8", "../../../../../../../../../../../../usr/lib");
-  auto s = collect(t.root());
-  EXPECT_EQ(s.usb_devices_size(), 1);
-  EXPECT_TRUE(has_error(s, "sys/bus/usb/devices/1-8", "outside")) << errors_of(s);
-}
-
-TEST(UsbProbe, LinkToADifferentlyNamedDirectory_IsRefused) {
-  TempTree t;
-  auto dir = t.usb_device("1-4", "1d6b", "0104");
-  t.link("sys/bus/usb/devices/1-5", dir);
-  auto s = collect(t.root());
-  EXPECT_EQ(s.usb_devices_size(), 1);
-  EXPECT_TRUE(has_error(s, "sys/bus/usb/devices/1-5", "expected a directory of the same name")) << errors_of(s);
-}
+INSTANTIATE_TEST_SUITE_P(
+    UsbProbe, UsbProbeBadLink,
+    ::testing::Values(
+        BadLink{"SymlinkLoop",
+                [](const TempTree& t) {
+                  t.link_raw("sys/devices/loop/1-9", "1-9");  // points at itself
+                  t.link("sys/bus/usb/devices/1-9", "sys/devices/loop/1-9");
+                },
+                "sys/bus/usb/devices/1-9", "symlink loop"},
+        BadLink{"LinkLeavingTheRoot",
+                [](const TempTree& t) {
+                  t.link_raw("sys/bus/usb/devices/1-8", "../../../../../../../../../../../../usr/lib");
+                },
+                "sys/bus/usb/devices/1-8", "outside"},
+        BadLink{"LinkToADifferentlyNamedDirectory",
+                [](const TempTree& t) {
+                  t.link("sys/bus/usb/devices/1-5", "sys/devices/pci0000:00/0000:00:14.0/1-4");
+                },
+                "sys/bus/usb/devices/1-5", "expected a directory of the same name"}),
+    [](const ::testing::TestParamInfo<BadLink>& info) { return std::string(info.param.situation); });
 
 TEST(UsbProbe, StrayBusEntries_AreSkippedQuietly) {
   TempTree t;

@@ -10,7 +10,23 @@
 #include <string>
 #include <vector>
 
+#include "platform/probe.h"
+
 namespace telltale::testing {
+
+inline std::filesystem::path fixture_root(const std::string& name) {
+  return std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/fixtures" / name;
+}
+
+// One probe's view of `root`: its sections and its errors.
+template <typename ProbeType>
+telltale::v1::Snapshot collect_probe(const std::filesystem::path& root) {
+  telltale::platform::ProbeContext ctx;
+  ctx.root = root;
+  telltale::v1::Snapshot out;
+  ProbeType().collect(ctx, out);
+  return out;
+}
 
 class TempTree {
  public:
