@@ -86,8 +86,11 @@ HotplugMonitor::HotplugMonitor(fs::path root, std::chrono::milliseconds rescan_i
 HotplugMonitor::~HotplugMonitor() { stop(); }
 
 std::map<std::string, HotplugMonitor::UsbSeen> HotplugMonitor::read_usb() const {
-  telltale::v1::Snapshot errors;  // a rescan's read problems are logged by record_error; the next snapshot reports them
   std::map<std::string, UsbSeen> out;
+  // No USB at all (a VM, a container) is reported once by the probe, not on every rescan.
+  std::error_code ec;
+  if (!fs::is_directory(under(root_, "sys/bus/usb/devices"), ec)) return out;
+  telltale::v1::Snapshot errors;  // a rescan's read problems are logged by record_error; the next snapshot reports them
   for (const auto& d : read_usb_devices(root_, UsbDetail::kIdentity, errors)) {
     auto u = seen_of(d);
     out.emplace(usb_key(u), std::move(u));

@@ -251,7 +251,21 @@ TEST(KernelUevent, SysfsUeventFileIsKeyValueLines) {
   EXPECT_EQ(env.size(), 3u);
 }
 
-// --- the netlink socket, in a network namespace of our own ----------------------------
+// --- the netlink socket ----------------------------------------------------------------
+
+TEST(HotplugMonitor, RealRoot_AutoListensToTheKernelAndStopsPromptly) {
+  // Receive-only on the host's uevent group: nothing is sent anywhere.
+  HotplugMonitor monitor("/", 1h);
+  monitor.start([](v1::Event) {});
+  for (int i = 0; i < 200 && !monitor.listening_to_kernel(); ++i) std::this_thread::sleep_for(5ms);
+  if (!monitor.listening_to_kernel()) GTEST_SKIP() << "no NETLINK_KOBJECT_UEVENT socket in this sandbox";
+  auto before = std::chrono::steady_clock::now();
+  monitor.stop();  // the eventfd wakes poll(); the 1 h rescan timer must not hold it
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+  EXPECT_FALSE(monitor.listening_to_kernel());
+}
+
+// In a network namespace of our own, a test may send a kernel-style uevent.
 
 TEST(HotplugMonitor, Netlink_KernelStyleUeventInPrivateNamespace_ProducesUsbChange) {
   TempTree t;
