@@ -1,5 +1,6 @@
 #include "platform/linux/probes.h"
 
+#include "platform/linux/displays.h"
 #include "platform/linux/hardware.h"
 #include "platform/linux/input_devices.h"
 #include "platform/linux/input_timing.h"
@@ -15,6 +16,7 @@ namespace telltale::platform::linux_probe {
 ProbeList make_all() {
   ProbeList probes;
   probes.push_back(std::make_unique<HardwareProbe>());
+  probes.push_back(std::make_unique<DisplaysProbe>());
   probes.push_back(std::make_unique<TimezoneProbe>());
   probes.push_back(std::make_unique<UsbProbe>());
   probes.push_back(std::make_unique<InputDevicesProbe>());
