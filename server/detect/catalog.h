@@ -1,0 +1,119 @@
+#pragma once
+// The detection catalog: a versioned data file (catalog/catalog.toml) of
+// signatures with stable ids and a public source for each. The default file is
+// compiled into the binary; another can be loaded by path. Loading validates
+// the whole file and names the line of the first problem.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "telltale/v1/telemetry.pb.h"
+
+namespace telltale::detect {
+
+class CatalogError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Every entry carries these.
+struct EntryBase {
+  std::string id;
+  std::string title;
+  std::string severity;  // info, low, medium, high, critical
+  std::string source;    // URL or record name of the public fact
+  int line = 0;          // where it was defined, for messages
+};
+
+// A USB device identity. Every field that is set must match (strings compare
+// case-insensitively and exactly); an entry with only strings still matches a
+// device whose IDs were spoofed.
+struct UsbSignature : EntryBase {
+  std::string kind;  // ip_kvm, bmc_virtual, gadget, hid_emulator
+  std::optional<uint16_t> vid, pid;
+  std::string manufacturer, product, serial;
+};
+
+struct EdidSignature : EntryBase {
+  std::string kind;  // ip_kvm, capture
+  std::string pnp;   // three letters
+  std::optional<uint16_t> product_code;
+  std::string monitor_name, serial_string;
+};
+
+struct RemoteTool : EntryBase {
+  std::string name;
+  std::string category;  // remote_control, vpn, tunnel
+  std::vector<std::string> linux_processes, linux_paths, linux_services;
+  std::vector<std::string> macos, windows;  // bundle ids / executable names (for other agents)
+  std::vector<uint32_t> ports;
+};
+
+struct InputMethodSignature : EntryBase {
+  std::string language;  // ISO 639-1
+  std::vector<std::string> xkb_layouts, engines, macos, windows_klids;
+};
+
+// A timezone the detector can compute offsets for without a tz database.
+struct ZoneInfo : EntryBase {
+  std::string country;   // ISO 3166-1 alpha-2
+  int std_offset_minutes = 0;
+  std::string dst;       // "none", "us", "eu"
+  bool of_interest = false;  // named in public reporting on remote-worker fraud
+};
+
+struct Region : EntryBase {
+  std::string code;  // "US"; assignments may add a subdivision ("US-NY")
+  std::vector<std::string> languages;
+  uint32_t max_collector_rtt_ms = 0;  // above this the laptop is unlikely to sit in the region
+};
+
+// A keyboard brand: its name in USB strings and the vendor ids it ships under.
+struct Brand : EntryBase {
+  std::vector<std::string> names;  // lowercase substrings of manufacturer/product
+  std::vector<uint16_t> vids;
+};
+
+class Catalog {
+ public:
+  // Parses and validates; `name` is used in messages ("catalog.toml:12: …").
+  static Catalog parse(std::string_view text, const std::string& name);
+  static Catalog load_file(const std::filesystem::path& path);
+  // The catalog compiled into the binary (server/detect/catalog/catalog.toml).
+  static const Catalog& builtin();
+
+  const std::string& version() const { return version_; }
+  const std::vector<UsbSignature>& usb() const { return usb_; }
+  const std::vector<EdidSignature>& edid() const { return edid_; }
+  const std::vector<RemoteTool>& remote_tools() const { return tools_; }
+  const std::vector<InputMethodSignature>& input_methods() const { return input_methods_; }
+  const std::vector<ZoneInfo>& zones() const { return zones_; }
+  const std::vector<Region>& regions() const { return regions_; }
+  const std::vector<Brand>& brands() const { return brands_; }
+
+  const RemoteTool* find_tool(std::string_view id) const;
+  const ZoneInfo* find_zone(std::string_view name) const;
+  // "US-NY" finds "US".
+  const Region* find_region(std::string_view code) const;
+
+  // What the agents should look for on Linux (ConfigUpdate.watchlist).
+  telltale::v1::Watchlist watchlist() const;
+
+ private:
+  std::string version_;
+  std::vector<UsbSignature> usb_;
+  std::vector<EdidSignature> edid_;
+  std::vector<RemoteTool> tools_;
+  std::vector<InputMethodSignature> input_methods_;
+  std::vector<ZoneInfo> zones_;
+  std::vector<Region> regions_;
+  std::vector<Brand> brands_;
+  std::map<std::string, size_t, std::less<>> tool_index_, zone_index_, region_index_;
+};
+
+}  // namespace telltale::detect

@@ -1,0 +1,62 @@
+#pragma once
+// Weights and thresholds of the detector. Defaults are the calibrated values
+// (tests/scenarios); a deployment overrides any of them in the [detect]
+// section of the collector's TOML config.
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace telltale::detect {
+
+class DetectConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct DetectConfig {
+  // Score an indicator adds at confidence 1.0, by severity.
+  double weight_info = 5, weight_low = 10, weight_medium = 20, weight_high = 40, weight_critical = 70;
+  // Verdict levels by total score.
+  double review_threshold = 20, suspicious_threshold = 50, puppeteered_threshold = 90;
+  // Context (timezone, layout, hours) and fleet findings are circumstantial:
+  // each family adds at most this much, and without a signature or structure
+  // finding of high severity a device is never called puppeteered.
+  double context_cap = 40, fleet_cap = 60;
+
+  // Remote-control sessions: a kernel-measured RTT at or above this means the
+  // person at the other end is far away.
+  double remote_rtt_far_ms = 100;
+  // Keystroke trains: share of intervals within 1 ms of the previous one.
+  double regular_interval_share = 0.5;
+  double regular_min_key_presses = 50;
+  // Night in the assignee's local time: [night_start_hour, night_end_hour).
+  double night_start_hour = 0, night_end_hour = 6;
+  double night_share = 0.3, night_min_events = 200;
+  // 24/7 activity: share of hours with input over at least this span.
+  double always_active_min_span_hours = 48, always_active_share = 0.9;
+  // Laptop and assignee zones differing by at least this much.
+  double timezone_mismatch_hours = 1;
+  // A VM guest reporting where a company laptop is expected.
+  bool expect_laptops = true;
+
+  // Fleet rules.
+  double shared_network_min_assignees = 3;
+  double shared_network_min_span_hours = 72;  // shorter sharing is a hotel or an offsite
+  double shared_serial_min_devices = 2;
+  double silence_gap_minutes = 60;
+  double silence_slot_minutes = 15;     // gaps starting and ending in the same slots coincide
+  double silence_min_devices = 3;
+  double silence_min_events = 2;        // a single coincidence may be a regional outage
+  std::vector<std::string> known_shared_networks;  // office gateway MACs / egress IPs / BSSIDs
+
+  double severity_weight(std::string_view severity) const;
+};
+
+// Reads the [detect] table of a TOML document; other tables are ignored.
+// Unknown keys and wrong types throw DetectConfigError naming file:line.
+DetectConfig parse_detect_config(std::string_view toml_text, const std::string& name);
+DetectConfig load_detect_config(const std::filesystem::path& path);
+
+}  // namespace telltale::detect

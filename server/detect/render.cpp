@@ -1,0 +1,65 @@
+// How verdicts leave detect: a terminal page and protobuf's canonical JSON.
+#include <cstdio>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include "server/detect/engine.h"
+
+namespace telltale::detect {
+namespace {
+
+std::string canonical_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = false;
+  auto status = google::protobuf::util::MessageToJsonString(m, &out, opts);
+  if (!status.ok()) throw std::runtime_error("JSON of " + m.GetTypeName() + ": " + status.ToString());
+  return out;
+}
+
+std::string iso_utc(int64_t unix_ms) {
+  if (unix_ms == 0) return "-";
+  time_t s = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm {};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string render_text(const telltale::v1::Verdict& v) {
+  std::string out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s: %s (score %.1f, catalog %s, evaluated %s)\n",
+                v.device_id().empty() ? "device" : v.device_id().c_str(), v.level().c_str(), v.score(),
+                v.catalog_version().c_str(), iso_utc(v.evaluated_at_unix_ms()).c_str());
+  out += buf;
+  if (v.indicators().empty()) out += "  no indicators\n";
+  for (const auto& i : v.indicators()) {
+    std::snprintf(buf, sizeof buf, "  [%s %s %.1f] %s — %s (since %s)\n", i.category().c_str(), i.severity().c_str(),
+                  i.score(), i.id().c_str(), i.title().c_str(), iso_utc(i.first_seen_unix_ms()).c_str());
+    out += buf;
+    for (const auto& f : i.evidence()) out += "      " + f.key() + ": " + f.value() + "\n";
+  }
+  for (const auto& c : v.cluster_ids()) out += "  cluster " + c + "\n";
+  return out;
+}
+
+std::string to_json(const telltale::v1::Verdict& v) {
+  boost::json::object o = boost::json::parse(canonical_json(v)).as_object();
+  boost::json::object out;
+  // "verdict" first so a reader sees the answer before the reasons.
+  out["verdict"] = v.level();
+  for (auto& kv : o) out[kv.key()] = std::move(kv.value());
+  if (!out.contains("score")) out["score"] = 0.0;
+  if (!out.contains("indicators")) out["indicators"] = boost::json::array();
+  return boost::json::serialize(out);
+}
+
+std::string to_json(const telltale::v1::Cluster& c) { return canonical_json(c); }
+
+}  // namespace telltale::detect

@@ -1,0 +1,281 @@
+// Rules only the collector can apply: laptops of different assignees behind
+// one network, one monitor or KVM serial on several laptops, laptops that go
+// silent and come back together. Built for 100k devices: hash maps keyed by
+// the shared value, no pairwise comparison of devices except inside small
+// silence groups.
+#include <algorithm>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "server/detect/rules.h"
+
+namespace telltale::detect {
+namespace {
+
+using telltale::v1::Cluster;
+
+std::string who(const FleetDevice& d) { return d.assignee.empty() ? "device:" + d.device_id : d.assignee; }
+
+void add_fact(Cluster& c, std::string key, std::string value) {
+  auto* f = c.add_evidence();
+  f->set_key(std::move(key));
+  f->set_value(std::move(value));
+}
+
+struct Span {
+  int64_t first = 0, last = 0;
+};
+
+// How long a device has been on `key` (of one kind of network key).
+Span network_span(const FleetDevice& d, const std::string FleetDevice::*current,
+                  const std::string NetworkSighting::*past, const std::string& key) {
+  Span s{INT64_MAX, INT64_MIN};
+  for (const auto& n : d.network_history)
+    if (n.*past == key) s.first = std::min(s.first, n.unix_ms), s.last = std::max(s.last, n.unix_ms);
+  if (d.*current == key && !d.seen_unix_ms.empty()) {
+    s.last = std::max(s.last, d.seen_unix_ms.back());
+    if (d.network_history.empty()) s.first = std::min(s.first, d.seen_unix_ms.front());
+    else s.first = std::min(s.first, s.last);
+  }
+  if (s.first > s.last) return {0, 0};
+  return s;
+}
+
+void shared_network(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg, const char* kind,
+                    const std::string FleetDevice::*current, const std::string NetworkSighting::*past,
+                    std::vector<Cluster>& out) {
+  std::unordered_map<std::string, std::vector<uint32_t>> by_key;
+  by_key.reserve(fleet.size());
+  for (uint32_t i = 0; i < fleet.size(); ++i) {
+    const std::string& k = fleet[i].*current;
+    if (k.empty() || k == "00:00:00:00:00:00") continue;
+    by_key[k].push_back(i);
+  }
+  std::set<std::string> ignored(cfg.known_shared_networks.begin(), cfg.known_shared_networks.end());
+  const int64_t min_span_ms = static_cast<int64_t>(cfg.shared_network_min_span_hours * 3600e3);
+  for (auto& [key, members] : by_key) {
+    if (members.size() < cfg.shared_network_min_assignees || ignored.count(key)) continue;
+    Cluster c;
+    std::set<std::string> assignees, regions;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    std::vector<std::string> ids;
+    for (uint32_t i : members) {
+      Span s = network_span(fleet[i], current, past, key);
+      // A few nights in a hotel or at an offsite is not a farm.
+      if (s.last - s.first < min_span_ms) continue;
+      ids.push_back(fleet[i].device_id);
+      assignees.insert(who(fleet[i]));
+      if (!fleet[i].expected_region.empty()) regions.insert(fleet[i].expected_region);
+      first = std::min(first, s.first);
+      last = std::max(last, s.last);
+    }
+    if (assignees.size() < cfg.shared_network_min_assignees) continue;
+    std::sort(ids.begin(), ids.end());
+    c.set_id(std::string(kind) + ":" + key);
+    c.set_kind(kind);
+    c.set_key(key);
+    for (auto& id : ids) c.add_members(id);
+    add_fact(c, "devices", std::to_string(ids.size()) + " laptops of " + std::to_string(assignees.size()) + " assignees");
+    if (!regions.empty()) {
+      std::string list;
+      for (auto& r : regions) list += (list.empty() ? "" : ", ") + r;
+      add_fact(c, "expected regions", list);
+    }
+    c.set_first_seen_unix_ms(first);
+    c.set_last_seen_unix_ms(last);
+    out.push_back(std::move(c));
+  }
+}
+
+void shared_serial(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg, const char* kind,
+                   const std::vector<std::string> FleetDevice::*serials, std::vector<Cluster>& out) {
+  std::unordered_map<std::string, std::vector<uint32_t>> by_key;
+  for (uint32_t i = 0; i < fleet.size(); ++i)
+    for (const auto& s : fleet[i].*serials)
+      if (!s.empty()) by_key[s].push_back(i);
+  for (auto& [key, members] : by_key) {
+    if (members.size() < cfg.shared_serial_min_devices) continue;
+    std::set<std::string> assignees;
+    std::vector<std::string> ids;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (uint32_t i : members) {
+      assignees.insert(who(fleet[i]));
+      ids.push_back(fleet[i].device_id);
+      if (!fleet[i].seen_unix_ms.empty()) {
+        first = std::min(first, fleet[i].seen_unix_ms.front());
+        last = std::max(last, fleet[i].seen_unix_ms.back());
+      }
+    }
+    if (assignees.size() < 2) continue;  // one person's two laptops on their own monitor
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    Cluster c;
+    c.set_id(std::string(kind) + ":" + key);
+    c.set_kind(kind);
+    c.set_key(key);
+    for (auto& id : ids) c.add_members(id);
+    add_fact(c, "devices", std::to_string(ids.size()) + " laptops of " + std::to_string(assignees.size()) +
+                               " assignees show serial " + key);
+    c.set_first_seen_unix_ms(first == INT64_MAX ? 0 : first);
+    c.set_last_seen_unix_ms(last == INT64_MIN ? 0 : last);
+    out.push_back(std::move(c));
+  }
+}
+
+struct UnionFind {
+  std::vector<uint32_t> parent;
+  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+  uint32_t find(uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  void unite(uint32_t a, uint32_t b) { parent[find(a)] = find(b); }
+};
+
+// Gaps in reporting that start in the same slot and end in the same slot on
+// several devices are one "silence event". Devices that share at least
+// silence_min_events such events with each other form a cluster. Events with
+// very many devices (a provider outage, a holiday) are skipped.
+void silent_together(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg, std::vector<Cluster>& out) {
+  const int64_t gap_ms = static_cast<int64_t>(cfg.silence_gap_minutes * 60e3);
+  const int64_t slot_ms = std::max<int64_t>(1, static_cast<int64_t>(cfg.silence_slot_minutes * 60e3));
+  constexpr size_t kMaxEvent = 200;
+  struct PairHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& p) const {
+      return std::hash<int64_t>()(p.first * 1000003 ^ p.second);
+    }
+  };
+  std::unordered_map<std::pair<int64_t, int64_t>, std::vector<uint32_t>, PairHash> events;
+  for (uint32_t i = 0; i < fleet.size(); ++i) {
+    const auto& seen = fleet[i].seen_unix_ms;
+    for (size_t k = 1; k < seen.size(); ++k)
+      if (seen[k] - seen[k - 1] >= gap_ms) events[{seen[k - 1] / slot_ms, seen[k] / slot_ms}].push_back(i);
+  }
+  std::unordered_map<uint64_t, uint32_t> pair_count;
+  std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> pair_span;
+  for (auto& [slots, members] : events) {
+    if (members.size() < cfg.silence_min_devices || members.size() > kMaxEvent) continue;
+    for (size_t a = 0; a < members.size(); ++a)
+      for (size_t b = a + 1; b < members.size(); ++b) {
+        uint64_t key = (static_cast<uint64_t>(std::min(members[a], members[b])) << 32) | std::max(members[a], members[b]);
+        ++pair_count[key];
+      }
+  }
+  UnionFind uf(fleet.size());
+  std::unordered_map<uint32_t, uint32_t> degree;
+  for (auto& [key, n] : pair_count) {
+    if (n < cfg.silence_min_events) continue;
+    uint32_t a = static_cast<uint32_t>(key >> 32), b = static_cast<uint32_t>(key & 0xffffffffu);
+    uf.unite(a, b);
+    ++degree[a];
+    ++degree[b];
+  }
+  std::map<uint32_t, std::vector<uint32_t>> groups;
+  for (auto& [dev, deg] : degree) groups[uf.find(dev)].push_back(dev);
+  for (auto& [root, members] : groups) {
+    std::set<std::string> assignees;
+    for (uint32_t i : members) assignees.insert(who(fleet[i]));
+    if (members.size() < cfg.silence_min_devices || assignees.size() < 2) continue;
+    std::vector<std::string> ids;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (uint32_t i : members) {
+      ids.push_back(fleet[i].device_id);
+      if (!fleet[i].seen_unix_ms.empty()) {
+        first = std::min(first, fleet[i].seen_unix_ms.front());
+        last = std::max(last, fleet[i].seen_unix_ms.back());
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    // Count the shared silences of this group for the evidence.
+    std::set<uint32_t> in_group(members.begin(), members.end());
+    size_t shared = 0;
+    for (auto& [slots, ev] : events) {
+      if (ev.size() > kMaxEvent) continue;
+      size_t n = std::count_if(ev.begin(), ev.end(), [&](uint32_t m) { return in_group.count(m) > 0; });
+      if (n >= cfg.silence_min_devices) ++shared;
+    }
+    Cluster c;
+    c.set_kind("silent_together");
+    c.set_key(ids.front());
+    c.set_id("silent_together:" + ids.front());
+    for (auto& id : ids) c.add_members(id);
+    add_fact(c, "devices", std::to_string(ids.size()) + " laptops of " + std::to_string(assignees.size()) +
+                               " assignees went silent and came back together " + std::to_string(shared) + " times");
+    c.set_first_seen_unix_ms(first);
+    c.set_last_seen_unix_ms(last);
+    out.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+std::vector<Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg) {
+  std::vector<Cluster> out;
+  shared_network(fleet, cfg, "shared_gateway_mac", &FleetDevice::gateway_mac, &NetworkSighting::gateway_mac, out);
+  shared_network(fleet, cfg, "shared_egress_ip", &FleetDevice::egress_ip, &NetworkSighting::egress_ip, out);
+  shared_network(fleet, cfg, "shared_bssid", &FleetDevice::bssid, &NetworkSighting::bssid, out);
+  shared_serial(fleet, cfg, "shared_monitor_serial", &FleetDevice::monitor_serials, out);
+  shared_serial(fleet, cfg, "shared_kvm_serial", &FleetDevice::kvm_serials, out);
+  silent_together(fleet, cfg, out);
+  std::sort(out.begin(), out.end(), [](const Cluster& a, const Cluster& b) { return a.id() < b.id(); });
+  return out;
+}
+
+void fleet_rules(const RuleInput& in, Findings& out) {
+  for (const auto& c : in.ctx.clusters) {
+    bool member = std::find(c.members().begin(), c.members().end(), in.ctx.device_id) != c.members().end();
+    if (!member) continue;
+    std::string severity = c.kind() == "silent_together" ? "medium" : "high";
+    double confidence = std::min(0.95, 0.5 + 0.05 * c.members_size());
+    std::string title = c.kind() == "shared_gateway_mac"     ? "Shares a home gateway with laptops of other assignees"
+                        : c.kind() == "shared_egress_ip"     ? "Shares a public IP address with laptops of other assignees"
+                        : c.kind() == "shared_bssid"         ? "Shares a Wi-Fi access point with laptops of other assignees"
+                        : c.kind() == "shared_monitor_serial" ? "Its monitor's serial appears on other assignees' laptops"
+                        : c.kind() == "shared_kvm_serial"    ? "Its KVM's serial appears on other assignees' laptops"
+                                                             : "Goes silent and returns together with other laptops";
+    auto& ind = out.add("fleet." + c.kind(), title, severity, confidence, "fleet");
+    Findings::fact(ind, "cluster " + c.id(), std::to_string(c.members_size()) + " devices");
+    for (const auto& f : c.evidence()) Findings::fact(ind, f.key(), f.value());
+  }
+}
+
+bool has_kvm_traces(const telltale::v1::UsbDevice& d, const Catalog& catalog) {
+  if (d.root_hub()) return false;
+  if (d.vendor_id() == 0x1d6b && d.product_id() > 3) return true;
+  for (const auto& itf : d.interfaces())
+    if (itf.interface_class() == 3 && itf.has_interface_string() && itf.interface_string() == "HID Interface") return true;
+  for (const auto& s : catalog.usb()) {
+    if (s.vid && (*s.vid != d.vendor_id() || (s.pid && *s.pid != d.product_id()))) continue;
+    if (!s.manufacturer.empty() && lower(s.manufacturer) != lower(d.manufacturer())) continue;
+    if (!s.product.empty() && lower(s.product) != lower(d.product())) continue;
+    if (!s.serial.empty() && s.serial != d.serial()) continue;
+    return true;
+  }
+  return false;
+}
+
+FleetDevice fleet_device_from_snapshot(const std::string& device_id, const telltale::v1::Snapshot& snap,
+                                       const Catalog& catalog) {
+  FleetDevice f;
+  f.device_id = device_id;
+  f.gateway_mac = snap.network().default_gateway_mac();
+  f.egress_ip = snap.network().egress_ip();
+  f.bssid = snap.network().wifi_bssid();
+  for (const auto& disp : snap.displays()) {
+    if (disp.internal() || !disp.has_edid() || !disp.edid().valid()) continue;
+    const auto& e = disp.edid();
+    std::string serial = !e.serial_string().empty() ? e.serial_string()
+                         : e.serial_number() != 0   ? std::to_string(e.serial_number())
+                                                    : "";
+    if (!serial.empty()) f.monitor_serials.push_back(e.pnp_id() + ":" + hex4(e.product_code()) + ":" + serial);
+  }
+  for (const auto& d : snap.usb_devices())
+    if (d.has_serial() && !d.serial().empty() && has_kvm_traces(d, catalog))
+      f.kvm_serials.push_back(hex4(d.vendor_id()) + ":" + hex4(d.product_id()) + ":" + d.serial());
+  if (snap.collected_at_unix_ms() != 0) f.seen_unix_ms.push_back(snap.collected_at_unix_ms());
+  return f;
+}
+
+}  // namespace telltale::detect
