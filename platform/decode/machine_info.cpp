@@ -1,5 +1,6 @@
 #include "platform/decode/machine_info.h"
 
+#include "platform/decode/lines.h"
 #include "platform/decode/sysfs_values.h"
 #include "platform/decode/text_sanitize.h"
 
@@ -9,14 +10,10 @@ namespace {
 // Calls fn(key, value) for every "key<TAB>: value" line.
 template <typename Fn>
 void for_each_field(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    fn(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-  }
+  for_each_line(text, [&](std::string_view line) {
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos) fn(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  });
 }
 
 bool has_word(std::string_view list, std::string_view word) {

@@ -7,6 +7,7 @@
 
 #include "platform/common/file.h"
 #include "platform/decode/edid.h"
+#include "platform/decode/lines.h"
 #include "platform/decode/sysfs_values.h"
 #include "platform/decode/text_sanitize.h"
 #include "platform/linux/root_path.h"
@@ -41,13 +42,10 @@ bool is_internal(std::string_view type) { return type == "eDP" || type == "LVDS"
 
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    auto line = decode::trim(text.substr(0, nl));
+  decode::for_each_line(text, [&](std::string_view line) {
+    line = decode::trim(line);
     if (!line.empty()) out.push_back(decode::sanitize_utf8(line));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
+  });
   return out;
 }
 

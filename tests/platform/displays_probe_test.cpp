@@ -6,6 +6,7 @@
 
 #include "platform/linux/displays.h"
 #include "platform/sensor_test_support.h"
+#include "support/snapshot_errors.h"
 #include "support/fixture_bytes.h"
 
 namespace telltale::platform::linux_probe {
@@ -14,6 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using sensor_test::kFixtures;
 using sensor_test::TempRoot;
+using telltale::testing::errors_of;
 
 v1::Snapshot collect(const fs::path& root) {
   DisplaysProbe probe;
@@ -24,12 +26,6 @@ const v1::Display* find(const v1::Snapshot& s, const std::string& connector) {
   for (const auto& d : s.displays())
     if (d.connector() == connector) return &d;
   return nullptr;
-}
-
-std::string errors_of(const v1::Snapshot& s) {
-  std::string all;
-  for (const auto& e : s.errors()) all += e.path() + ": " + e.message() + "\n";
-  return all;
 }
 
 TEST(DisplaysProbe, PiKvmLaptop_ShowsPiKvmEdidOnHdmiWithPanelOffAndLidClosed) {

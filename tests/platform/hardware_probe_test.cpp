@@ -8,6 +8,7 @@
 #include "platform/decode/machine_info.h"
 #include "platform/linux/hardware.h"
 #include "platform/sensor_test_support.h"
+#include "support/snapshot_errors.h"
 
 namespace telltale::platform::linux_probe {
 namespace {
@@ -15,16 +16,19 @@ namespace {
 namespace fs = std::filesystem;
 using sensor_test::kFixtures;
 using sensor_test::TempRoot;
+using telltale::testing::errors_of;
 
 v1::Snapshot collect(const fs::path& root) {
   HardwareProbe probe;
   return sensor_test::collect_from(probe, root);
 }
 
-std::string errors_of(const v1::Snapshot& s) {
-  std::string all;
-  for (const auto& e : s.errors()) all += e.path() + ": " + e.message() + "\n";
-  return all;
+// The smallest machine the probe reads without complaint, for breaking one part at a time.
+void minimal_machine(const TempRoot& root) {
+  root.put("sys/class/dmi/id/sys_vendor", "LENOVO\n");
+  root.put("sys/class/dmi/id/product_name", "21AH00F1US\n");
+  root.put("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n\n");
+  root.put("proc/meminfo", "MemTotal:        1024000 kB\n");
 }
 
 TEST(HardwareProbe, CleanLaptop_IsAThinkPadWithNvmeAndBurntInWifiMac) {
@@ -89,8 +93,8 @@ TEST(HardwareProbe, DevVm_IsQemuGuestWithVirtioDiskAndNic) {
 
 TEST(HardwareProbe, MissingDmiDirectory_IsReported) {
   TempRoot root("nodmi");
-  root.put("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n\n");
-  root.put("proc/meminfo", "MemTotal:        1024000 kB\n");
+  minimal_machine(root);
+  fs::remove_all(root.path / "sys/class/dmi");
   const auto s = collect(root.path);
   ASSERT_EQ(s.errors_size(), 1) << errors_of(s);
   EXPECT_EQ(s.errors(0).path(), "sys/class/dmi/id");
@@ -99,11 +103,8 @@ TEST(HardwareProbe, MissingDmiDirectory_IsReported) {
 
 TEST(HardwareProbe, GarbageChassisType_IsReportedAndRestKept) {
   TempRoot root("chassis");
-  root.put("sys/class/dmi/id/sys_vendor", "LENOVO\n");
-  root.put("sys/class/dmi/id/product_name", "21AH00F1US\n");
+  minimal_machine(root);
   root.put("sys/class/dmi/id/chassis_type", "laptop\x01\n");
-  root.put("proc/cpuinfo", "processor\t: 0\n\n");
-  root.put("proc/meminfo", "MemTotal:        1024000 kB\n");
   const auto s = collect(root.path);
   ASSERT_EQ(s.errors_size(), 1) << errors_of(s);
   EXPECT_EQ(s.errors(0).path(), "sys/class/dmi/id/chassis_type");
@@ -115,7 +116,8 @@ TEST(HardwareProbe, GarbageChassisType_IsReportedAndRestKept) {
 
 TEST(HardwareProbe, UnreadableProcFilesAndBadDiskSize_AreReported) {
   TempRoot root("proc");
-  root.put("sys/class/dmi/id/sys_vendor", "LENOVO\n");
+  minimal_machine(root);
+  fs::remove(root.path / "proc/cpuinfo");
   root.put("proc/meminfo", "MemFree: 12 kB\n");
   root.put("sys/devices/pci0000:00/nvme/nvme0/nvme0n1/size", "lots\n");
   fs::create_directories(root.path / "sys/block");
