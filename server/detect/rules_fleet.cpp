@@ -124,6 +124,27 @@ void shared_serial(const std::vector<FleetDevice>& fleet, const DetectConfig& cf
   }
 }
 
+// A farm usually shares its gateway, public IP and access point at once: one
+// cluster per set of devices, the other shared keys as its evidence.
+void merge_same_members(std::vector<Cluster>& clusters) {
+  std::map<std::vector<std::string>, size_t> seen;
+  std::vector<Cluster> kept;
+  for (auto& c : clusters) {
+    std::vector<std::string> members(c.members().begin(), c.members().end());
+    auto it = seen.find(members);
+    if (it == seen.end()) {
+      seen.emplace(std::move(members), kept.size());
+      kept.push_back(std::move(c));
+      continue;
+    }
+    Cluster& k = kept[it->second];
+    add_fact(k, "also shared " + c.kind().substr(std::string("shared_").size()), c.key());
+    k.set_first_seen_unix_ms(std::min(k.first_seen_unix_ms(), c.first_seen_unix_ms()));
+    k.set_last_seen_unix_ms(std::max(k.last_seen_unix_ms(), c.last_seen_unix_ms()));
+  }
+  clusters = std::move(kept);
+}
+
 struct UnionFind {
   std::vector<uint32_t> parent;
   explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
@@ -216,6 +237,7 @@ std::vector<Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, cons
   shared_network(fleet, cfg, "shared_gateway_mac", &FleetDevice::gateway_mac, &NetworkSighting::gateway_mac, out);
   shared_network(fleet, cfg, "shared_egress_ip", &FleetDevice::egress_ip, &NetworkSighting::egress_ip, out);
   shared_network(fleet, cfg, "shared_bssid", &FleetDevice::bssid, &NetworkSighting::bssid, out);
+  merge_same_members(out);
   shared_serial(fleet, cfg, "shared_monitor_serial", &FleetDevice::monitor_serials, out);
   shared_serial(fleet, cfg, "shared_kvm_serial", &FleetDevice::kvm_serials, out);
   silent_together(fleet, cfg, out);

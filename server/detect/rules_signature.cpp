@@ -74,9 +74,10 @@ void remote_tools(const RuleInput& in, Findings& out) {
     std::string state;
     if (t.connected()) {
       state = "connected";
-      // A live session is the signal for remote control; for a VPN the
-      // catalog severity already says how much it matters.
-      if (category == "remote_control") severity = "high", confidence = 0.7;
+      // A live session is the signal for remote control, yet admins and
+      // helpdesks hold sessions too: the distance to the peer (session_far)
+      // is what separates them. For a VPN the catalog severity says it all.
+      if (category == "remote_control") severity = "high", confidence = 0.55;
     } else if (t.running() || t.listening()) {
       state = t.listening() ? "listening" : "running";
     } else if (t.installed()) {
