@@ -45,7 +45,7 @@ struct DetectConfig {
   double shared_network_min_assignees = 3;
   double shared_network_min_span_hours = 72;  // shorter sharing is a hotel or an offsite
   double shared_serial_min_devices = 2;
-  double silence_gap_minutes = 60;
+  double silence_gap_minutes = 120;   // longer than any report or heartbeat interval
   double silence_slot_minutes = 15;     // gaps starting and ending in the same slots coincide
   double silence_min_devices = 3;
   double silence_min_events = 2;        // a single coincidence may be a regional outage

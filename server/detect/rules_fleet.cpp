@@ -4,6 +4,7 @@
 // the shared value, no pairwise comparison of devices except inside small
 // silence groups.
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <set>
 #include <unordered_map>
@@ -155,13 +156,35 @@ struct UnionFind {
   void unite(uint32_t a, uint32_t b) { parent[find(a)] = find(b); }
 };
 
+// Hours of the day (UTC) in which the device usually reports: seen on at
+// least half of the days its history covers.
+std::array<bool, 24> usual_hours(const std::vector<int64_t>& seen) {
+  std::array<bool, 24> usual{};
+  if (seen.empty()) return usual;
+  constexpr int64_t kDayMs = 86400000, kHourMs = 3600000;
+  std::array<int, 24> days{};
+  std::array<int64_t, 24> last_day;
+  last_day.fill(-1);
+  for (int64_t t : seen) {
+    int64_t day = t / kDayMs;
+    int h = static_cast<int>((t % kDayMs) / kHourMs);
+    if (last_day[h] != day) ++days[h], last_day[h] = day;
+  }
+  int64_t covered = seen.back() / kDayMs - seen.front() / kDayMs + 1;
+  for (int h = 0; h < 24; ++h) usual[h] = 2 * days[h] >= covered;
+  return usual;
+}
+
 // Gaps in reporting that start in the same slot and end in the same slot on
-// several devices are one "silence event". Devices that share at least
-// silence_min_events such events with each other form a cluster. Events with
+// several devices are one "silence event". Only unusual gaps count: the
+// device normally reports in the hour after the gap began and in the hour
+// before it ended, so a lid closed every evening is not a silence. Devices
+// that share at least silence_min_events events form a cluster. Events with
 // very many devices (a provider outage, a holiday) are skipped.
 void silent_together(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg, std::vector<Cluster>& out) {
   const int64_t gap_ms = static_cast<int64_t>(cfg.silence_gap_minutes * 60e3);
   const int64_t slot_ms = std::max<int64_t>(1, static_cast<int64_t>(cfg.silence_slot_minutes * 60e3));
+  constexpr int64_t kDayMs = 86400000, kHourMs = 3600000, kHalfHour = 1800000;
   constexpr size_t kMaxEvent = 200;
   struct PairHash {
     size_t operator()(const std::pair<int64_t, int64_t>& p) const {
@@ -171,8 +194,16 @@ void silent_together(const std::vector<FleetDevice>& fleet, const DetectConfig& 
   std::unordered_map<std::pair<int64_t, int64_t>, std::vector<uint32_t>, PairHash> events;
   for (uint32_t i = 0; i < fleet.size(); ++i) {
     const auto& seen = fleet[i].seen_unix_ms;
-    for (size_t k = 1; k < seen.size(); ++k)
-      if (seen[k] - seen[k - 1] >= gap_ms) events[{seen[k - 1] / slot_ms, seen[k] / slot_ms}].push_back(i);
+    std::array<bool, 24> usual{};
+    bool computed = false;
+    for (size_t k = 1; k < seen.size(); ++k) {
+      if (seen[k] - seen[k - 1] <= gap_ms) continue;
+      if (!computed) usual = usual_hours(seen), computed = true;
+      int h_after = static_cast<int>(((seen[k - 1] + kHalfHour) % kDayMs) / kHourMs);
+      int h_before = static_cast<int>(((seen[k] - kHalfHour) % kDayMs) / kHourMs);
+      if (!usual[h_after] || !usual[h_before]) continue;
+      events[{seen[k - 1] / slot_ms, seen[k] / slot_ms}].push_back(i);
+    }
   }
   std::unordered_map<uint64_t, uint32_t> pair_count;
   std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> pair_span;
@@ -249,7 +280,10 @@ void fleet_rules(const RuleInput& in, Findings& out) {
   for (const auto& c : in.ctx.clusters) {
     bool member = std::find(c.members().begin(), c.members().end(), in.ctx.device_id) != c.members().end();
     if (!member) continue;
-    std::string severity = c.kind() == "silent_together" ? "medium" : "high";
+    // Many assignees behind one home network is the farm itself; the larger
+    // the group the surer (three colleagues sharing a flat are possible).
+    bool network = c.kind() == "shared_gateway_mac" || c.kind() == "shared_egress_ip" || c.kind() == "shared_bssid";
+    std::string severity = network ? "critical" : c.kind() == "silent_together" ? "medium" : "high";
     double confidence = std::min(0.95, 0.5 + 0.05 * c.members_size());
     std::string title = c.kind() == "shared_gateway_mac"     ? "Shares a home gateway with laptops of other assignees"
                         : c.kind() == "shared_egress_ip"     ? "Shares a public IP address with laptops of other assignees"
