@@ -217,7 +217,9 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
     t.line = r.line_of_table();
     t.category = r.str("category", true);
     r.one_of(t.category, "category", {"remote_control", "vpn", "tunnel"});
-    r.base(t, t.category == "vpn" ? "vpn." : t.category == "tunnel" ? "tunnel." : "remote.");
+    // Ids are the agents' watchlist ids ("remote.tailscale"); only VPNs named
+    // in reporting have their own prefix.
+    r.base(t, t.category == "vpn" ? "vpn." : "remote.");
     t.name = r.str("name", true);
     t.linux_processes = r.strings("linux_processes");
     t.linux_paths = r.strings("linux_paths");

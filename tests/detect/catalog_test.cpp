@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "server/detect/catalog.h"
 
@@ -48,6 +49,25 @@ TEST(Catalog, Watchlist_CarriesLinuxNamesOfRemoteToolsAndVpns) {
   EXPECT_EQ(anydesk->ports_size(), 2);
   EXPECT_TRUE(astrill);
   EXPECT_FALSE(atera);
+}
+
+// The agents report tool ids from their built-in watchlist until the
+// collector sends this catalog's: every id they can report must be known here.
+TEST(Catalog, EveryToolIdOfTheAgentsBuiltinWatchlist_IsInTheCatalog) {
+  std::ifstream in(std::string(TELLTALE_SOURCE_DIR) + "/platform/linux/default_watchlist.cpp");
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string src = ss.str();
+  const std::string marker = "add(w, \"";
+  int found = 0;
+  for (size_t at = src.find(marker); at != std::string::npos; at = src.find(marker, at + 1)) {
+    size_t begin = at + marker.size();
+    std::string id = src.substr(begin, src.find('"', begin) - begin);
+    ++found;
+    EXPECT_NE(Catalog::builtin().find_tool(id), nullptr) << id;
+  }
+  EXPECT_GE(found, 10);
 }
 
 TEST(Catalog, BadHexVid_NamesLineAndEntry) {

@@ -606,7 +606,7 @@ scenario("it-admin-own-remote-tools", "benign", "review",
                             procs=[("anydesk", "/usr/bin/anydesk")], ports=[7070], peers=[("192.0.2.77:443", 31)]),
                        tool("remote.teamviewer", "TeamViewer", installed=True, paths=["/opt/teamviewer"]),
                        tool("remote.rustdesk", "RustDesk", installed=True, paths=["/usr/bin/rustdesk"]),
-                       tool("tunnel.tailscale", "Tailscale", running=True, procs=[("tailscaled", "/usr/sbin/tailscaled")])],
+                       tool("remote.tailscale", "Tailscale", running=True, procs=[("tailscaled", "/usr/sbin/tailscaled")])],
                 net=network(vpn=["tailscale0"])),
          must=["remote.several_tools"], must_not=["remote.session_far"], assignment=US_EAST)
 scenario("hotel-network-with-colleagues", "benign", "clean",
@@ -619,10 +619,10 @@ scenario("night-owl-developer", "benign", "clean",
          must=["context.night_activity"], assignment=US_EAST,
          note="works late: night activity alone stays below review")
 scenario("tailscale-and-cloudflared-homelab", "benign", "clean",
-         laptop(tools=[tool("tunnel.tailscale", "Tailscale", running=True, procs=[("tailscaled", "/usr/sbin/tailscaled")]),
-                       tool("tunnel.cloudflared", "cloudflared", running=True,
+         laptop(tools=[tool("remote.tailscale", "Tailscale", running=True, procs=[("tailscaled", "/usr/sbin/tailscaled")]),
+                       tool("remote.cloudflared", "cloudflared", running=True,
                             procs=[("cloudflared", "/usr/bin/cloudflared")])], net=network(vpn=["tailscale0"])),
-         must=["tunnel.tailscale"])
+         must=["remote.tailscale"])
 
 
 def write():
