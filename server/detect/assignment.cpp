@@ -70,6 +70,7 @@ std::vector<Assignment> parse_assignments_csv(std::string_view text, const std::
   std::istringstream in{std::string(text)};
   std::string line;
   int lineno = 0;
+  std::map<std::string, int> first_line;
   while (std::getline(in, line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -104,6 +105,9 @@ std::vector<Assignment> parse_assignments_csv(std::string_view text, const std::
     if (!valid_region(a.expected_region))
       throw AssignmentError(where + ": region \"" + a.expected_region +
                             "\" is not an ISO 3166 code like \"US\" or \"US-TX\"");
+    if (!first_line.emplace(a.device, lineno).second)
+      throw AssignmentError(where + ": device " + a.device + " is assigned twice (first on line " +
+                            std::to_string(first_line[a.device]) + ")");
     rows.push_back(std::move(a));
   }
   if (header.empty()) throw AssignmentError(name + ": no header row");

@@ -46,6 +46,8 @@ TEST(Assignments, Errors_NameTheLine) {
   EXPECT_EQ(csv_error("device,employee\nA,\"unterminated\n"), "assignments.csv:2: unterminated quoted field");
   EXPECT_EQ(csv_error("employee\nA\n"), "assignments.csv:1: header has no \"device\" column");
   EXPECT_EQ(csv_error(""), "assignments.csv: no header row");
+  EXPECT_EQ(csv_error("device,employee\nA,Ann\n\nA,Bo\n"),
+            "assignments.csv:4: device A is assigned twice (first on line 2)");
   EXPECT_THROW(load_assignments_csv("/nonexistent/assignments.csv"), AssignmentError);
 }
 
