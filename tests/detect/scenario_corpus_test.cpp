@@ -86,7 +86,9 @@ TEST(ScenarioCorpus, EveryScenarioReachesItsExpectedLevel_AndRatesHold) {
     } else if (want.cls == "kvm" || want.cls == "remote_far") {
       ++attacks;
       if (flagged) ++attacks_caught;
-      if (want.cls == "kvm") EXPECT_TRUE(flagged) << "KVM scenario stayed at " << v.level() << "\n" << render_text(v);
+      if (want.cls == "kvm") {
+        EXPECT_TRUE(flagged) << "KVM scenario stayed at " << v.level() << "\n" << render_text(v);
+      }
     }
   }
   for (const auto& [cls, n] : by_class)
