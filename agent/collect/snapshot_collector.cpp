@@ -1,0 +1,76 @@
+#include "agent/collect/snapshot_collector.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "platform/common/file.h"
+#include "platform/common/log.h"
+#include "platform/linux/timezone.h"
+
+namespace telltale::agent {
+
+SnapshotCollector::SnapshotCollector(std::filesystem::path root, platform::ProbeList probes)
+    : root_(std::move(root)), probes_(std::move(probes)) {}
+
+telltale::v1::Snapshot SnapshotCollector::collect(const platform::ProbeContext& overrides) {
+  std::lock_guard lock(mu_);
+  platform::ProbeContext ctx = overrides;
+  ctx.root = root_;
+  telltale::v1::Snapshot snap;
+  const double cpu_before = self_cpu_seconds();
+  snap.set_collected_at_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+  snap.set_agent_version(TELLTALE_VERSION);
+  snap.set_platform("linux");
+  for (auto& probe : probes_) {
+    try {
+      probe->collect(ctx, snap);
+    } catch (const std::exception& e) {
+      auto* err = snap.add_errors();
+      err->set_probe(std::string(probe->name()));
+      err->set_message(std::string("probe failed: ") + e.what());
+      spdlog::error("event=probe_failed probe={} error={}", probe->name(), log::q(e.what()));
+    }
+  }
+  auto* health = snap.mutable_health();
+  health->set_version(TELLTALE_VERSION);
+  health->set_rss_bytes(self_rss_bytes());
+  health->set_collect_cpu_ms((self_cpu_seconds() - cpu_before) * 1000.0);
+  return snap;
+}
+
+std::vector<telltale::v1::Event> SnapshotCollector::take_events() {
+  std::lock_guard lock(mu_);
+  std::vector<telltale::v1::Event> out;
+  for (auto& probe : probes_) {
+    if (auto* tz = dynamic_cast<platform::linux_probe::TimezoneProbe*>(probe.get())) {
+      for (auto& change : tz->take_pending_changes()) {
+        telltale::v1::Event e;
+        e.set_at_unix_ms(change.at_unix_ms());
+        *e.mutable_timezone() = std::move(change);
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+uint64_t self_rss_bytes() {
+  // The agent's own process, not the probed root.
+  auto status = read_file("/proc/self/status");
+  if (!status.data) return 0;
+  auto pos = status.data->find("VmRSS:");
+  if (pos == std::string::npos) return 0;
+  return std::strtoull(status.data->c_str() + pos + 6, nullptr, 10) * 1024;
+}
+
+double self_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace telltale::agent

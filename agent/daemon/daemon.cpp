@@ -1,0 +1,207 @@
+#include "agent/daemon/daemon.h"
+
+#include <boost/asio.hpp>
+
+#include <thread>
+
+#include "agent/collect/snapshot_collector.h"
+#include "agent/transport/transport.h"
+#include "platform/common/file.h"
+#include "platform/common/log.h"
+#include "platform/linux/default_watchlist.h"
+#include "platform/linux/hotplug_monitor.h"
+#include "platform/linux/probes.h"
+
+namespace telltale::agent {
+namespace asio = boost::asio;
+namespace v1 = telltale::v1;
+
+namespace {
+
+class Agent {
+ public:
+  Agent(const DaemonOptions& options, const AgentIdentity& identity)
+      : options_(options),
+        spool_(options.paths.spool(), options.spool),
+        collector_(options.root, platform::linux_probe::make_all()),
+        collect_timer_(io_),
+        signals_(io_, SIGTERM, SIGINT),
+        hotplug_(options.root, options.hotplug_rescan),
+        collect_interval_(options.collect_interval) {
+    load_pushed_config();
+    TransportOptions t;
+    t.address = identity.collector;
+    t.ca_pem = identity.ca_pem;
+    t.key_pem = identity.key_pem;
+    t.cert_pem = identity.cert_pem;
+    t.heartbeat_interval = options.heartbeat_interval;
+    t.backoff_base = options.backoff_base;
+    t.backoff_cap = options.backoff_cap;
+    t.started_at_unix_ms = SystemClock::instance().now_unix_ms();
+    TransportCallbacks callbacks;
+    callbacks.on_config = [this](const v1::ConfigUpdate& update) {
+      asio::post(io_, [this, update] { apply_config(update, true); });
+    };
+    transport_ = std::make_unique<Transport>(t, spool_, callbacks);
+  }
+
+  int run() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::info("event=signal signal={} action=stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      shutdown();
+    });
+    hotplug_.start([this](v1::Event event) {
+      asio::post(io_, [this, event = std::move(event)] { spool_events({event}); });
+    });
+    std::thread transport_thread([this] { transport_->run(); });
+    last_wall_ms_ = SystemClock::instance().now_unix_ms();
+    last_mono_us_ = SystemClock::instance().monotonic_us();
+    collect_now();
+    io_.run();
+    transport_->stop();
+    transport_thread.join();
+    hotplug_.stop();
+    auto stats = spool_.stats();
+    spdlog::info("event=agent_stopped spool_depth={} last_seq={}", stats.depth, stats.last_seq);
+    return 0;
+  }
+
+ private:
+  void shutdown() {
+    collect_timer_.cancel();
+    signals_.cancel();
+    io_.stop();
+  }
+
+  void schedule_collection() {
+    collect_timer_.expires_after(collect_interval_);
+    collect_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) collect_now();
+    });
+  }
+
+  void collect_now() {
+    platform::ProbeContext ctx;
+    ctx.watchlist = watchlist_.tools_size() > 0 ? &watchlist_ : &platform::linux_probe::default_watchlist();
+    ctx.latency_anchors = anchors_;
+    v1::Report report;
+    *report.mutable_snapshot() = collector_.collect(ctx);
+    auto* snap = report.mutable_snapshot();
+    *snap->mutable_latency()->mutable_collector() = transport_->collector_rtt();
+    auto stats = spool_.stats();
+    snap->mutable_health()->set_spool_depth(stats.depth);
+    snap->mutable_health()->set_spool_bytes(stats.bytes);
+    snap->mutable_health()->set_gaps_recorded(stats.gaps_recorded);
+    snap->mutable_health()->set_cpu_percent(cpu_percent());
+    for (auto& e : collector_.take_events()) *report.add_events() = std::move(e);
+    if (auto jump = clock_jump()) *report.add_events() = *jump;
+    try {
+      uint64_t seq = spool_.append(std::move(report));
+      spdlog::info("event=collected seq={} usb={} displays={} errors={}", seq, snap->usb_devices_size(),
+                   snap->displays_size(), snap->errors_size());
+      transport_->notify();
+    } catch (const std::exception& e) {
+      // A full disk must not kill the agent: skip this snapshot, keep running.
+      spdlog::error("event=spool_append_failed error={}", log::q(e.what()));
+    }
+    schedule_collection();
+  }
+
+  void spool_events(std::vector<v1::Event> events) {
+    v1::Report report;
+    for (auto& e : events) *report.add_events() = std::move(e);
+    try {
+      spool_.append(std::move(report));
+      transport_->notify();
+    } catch (const std::exception& e) {
+      spdlog::error("event=spool_append_failed error={}", log::q(e.what()));
+    }
+  }
+
+  // Wall clock moved against the monotonic clock beyond the tolerance
+  // (manual change, NTP step, long suspend).
+  std::optional<v1::Event> clock_jump() {
+    const int64_t wall = SystemClock::instance().now_unix_ms();
+    const uint64_t mono = SystemClock::instance().monotonic_us();
+    const int64_t delta = (wall - last_wall_ms_) - static_cast<int64_t>((mono - last_mono_us_) / 1000);
+    last_wall_ms_ = wall;
+    last_mono_us_ = mono;
+    if (std::llabs(delta) <= options_.clock_jump_tolerance.count() * 1000) return std::nullopt;
+    v1::Event e;
+    e.set_at_unix_ms(wall);
+    e.mutable_clock_jump()->set_delta_ms(delta);
+    spdlog::warn("event=clock_jump delta_ms={}", delta);
+    return e;
+  }
+
+  double cpu_percent() {
+    const double cpu = self_cpu_seconds();
+    const uint64_t mono = SystemClock::instance().monotonic_us();
+    double pct = 0;
+    if (last_cpu_mono_us_ != 0 && mono > last_cpu_mono_us_)
+      pct = 100.0 * (cpu - last_cpu_s_) / ((mono - last_cpu_mono_us_) / 1e6);
+    last_cpu_s_ = cpu;
+    last_cpu_mono_us_ = mono;
+    return pct;
+  }
+
+  void load_pushed_config() {
+    anchors_ = options_.latency_anchors;
+    auto r = read_file(options_.paths.pushed_config(), 4 * 1024 * 1024);
+    if (!r.data) return;
+    v1::ConfigUpdate update;
+    if (!update.ParseFromString(*r.data)) {
+      spdlog::warn("event=pushed_config_unreadable path={}", log::q(options_.paths.pushed_config().string()));
+      return;
+    }
+    apply_config(update, false);
+  }
+
+  void apply_config(const v1::ConfigUpdate& update, bool persist) {
+    if (update.has_watchlist() && update.watchlist().tools_size() > 0) watchlist_ = update.watchlist();
+    if (update.latency_anchors_size() > 0) anchors_.assign(update.latency_anchors().begin(), update.latency_anchors().end());
+    if (update.collect_interval_seconds() > 0 &&
+        std::chrono::seconds(update.collect_interval_seconds()) != collect_interval_) {
+      collect_interval_ = std::chrono::seconds(update.collect_interval_seconds());
+      if (persist) schedule_collection();  // re-arm with the new interval
+    }
+    if (persist) {
+      try {
+        write_file_atomic(options_.paths.pushed_config(), update.SerializeAsString(), 0600);
+      } catch (const std::exception& e) {
+        spdlog::warn("event=pushed_config_not_saved error={}", log::q(e.what()));
+      }
+      spdlog::info("event=config_update collect_interval={} watchlist_tools={} catalog={}",
+                   collect_interval_.count(), watchlist_.tools_size(), log::q(update.catalog_version()));
+    }
+  }
+
+  const DaemonOptions& options_;
+  asio::io_context io_;
+  Spool spool_;
+  SnapshotCollector collector_;
+  asio::steady_timer collect_timer_;
+  asio::signal_set signals_;
+  platform::linux_probe::HotplugMonitor hotplug_;
+  std::unique_ptr<Transport> transport_;
+  std::chrono::seconds collect_interval_;
+  v1::Watchlist watchlist_;
+  std::vector<std::string> anchors_;
+  int64_t last_wall_ms_ = 0;
+  uint64_t last_mono_us_ = 0;
+  double last_cpu_s_ = 0;
+  uint64_t last_cpu_mono_us_ = 0;
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  auto identity = load_identity(options.paths);
+  spdlog::info("event=agent_starting device={} collector={} root={}", identity.device_id, identity.collector,
+               log::q(options.root.string()));
+  Agent agent(options, identity);
+  return agent.run();
+}
+
+}  // namespace telltale::agent

@@ -1,0 +1,34 @@
+#pragma once
+// `telltale-agent run`: collects on a timer, spools, streams. Boost.Asio
+// owns timers and signals on the main thread; the transport runs sessions on
+// its own thread; the hotplug monitor reports from its own thread by posting
+// onto the io_context, so the spool is only appended from the main thread.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "agent/enroll/agent_state.h"
+#include "agent/spool/spool.h"
+
+namespace telltale::agent {
+
+struct DaemonOptions {
+  StatePaths paths;
+  std::filesystem::path root = "/";
+  std::chrono::seconds collect_interval{300};
+  std::chrono::seconds heartbeat_interval{30};
+  SpoolLimits spool;
+  std::chrono::milliseconds backoff_base{1000};
+  std::chrono::milliseconds backoff_cap{300000};
+  std::chrono::milliseconds hotplug_rescan{5000};
+  std::vector<std::string> latency_anchors;
+  // Tolerance before a wall-clock move against the monotonic clock is an event.
+  std::chrono::seconds clock_jump_tolerance{120};
+};
+
+// Runs until SIGTERM or SIGINT. Returns the exit code; throws
+// std::runtime_error for a state it cannot start from (not enrolled…).
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace telltale::agent

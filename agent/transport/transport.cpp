@@ -1,0 +1,203 @@
+#include "agent/transport/transport.h"
+
+#include <set>
+#include <thread>
+
+#include "platform/common/log.h"
+#include "platform/decode/rtt_summary.h"
+
+namespace telltale::agent {
+namespace v1 = telltale::v1;
+
+Transport::Transport(TransportOptions options, Spool& spool, TransportCallbacks callbacks, const Clock& clock)
+    : options_(std::move(options)), spool_(spool), callbacks_(std::move(callbacks)), clock_(clock),
+      heartbeat_ms_(options_.heartbeat_interval.count()) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = options_.ca_pem;
+  tls.pem_private_key = options_.key_pem;
+  tls.pem_cert_chain = options_.cert_pem;
+  grpc::ChannelArguments args;
+  // The collector's certificate names one fixed DNS name whatever address we
+  // dial; the CA is already pinned, so this loses nothing.
+  args.SetSslTargetNameOverride("telltale-collector");
+  args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
+  args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  // gRPC's own reconnect backoff stays short: ours (jittered) paces sessions.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  channel_ = grpc::CreateCustomChannel(options_.address, grpc::SslCredentials(tls), args);
+  stub_ = v1::Telemetry::NewStub(channel_);
+}
+
+Transport::~Transport() { stop(); }
+
+void Transport::stop() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  if (active_) active_->TryCancel();
+  cv_.notify_all();
+}
+
+void Transport::notify() {
+  std::lock_guard lock(mu_);
+  wake_ = true;
+  cv_.notify_all();
+}
+
+v1::RttSummary Transport::collector_rtt() {
+  std::lock_guard lock(mu_);
+  return decode::summarize_rtt({rtt_samples_us_.begin(), rtt_samples_us_.end()});
+}
+
+void Transport::run() {
+  Backoff backoff(options_.backoff_base, options_.backoff_cap);
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    const uint64_t acked_before = acked_;
+    const auto started = std::chrono::steady_clock::now();
+    grpc::Status status = session();
+    connected_ = false;
+    // A session that made progress or lasted a while was healthy: start the
+    // backoff from the bottom again.
+    if (acked_ > acked_before || std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) backoff.reset();
+    auto delay = backoff.next();
+    const bool refused = status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+                         status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
+    if (refused) delay = std::max(delay, std::chrono::milliseconds(options_.backoff_cap));
+    {
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      if (refused)
+        spdlog::error("event=collector_refused_device code={} message={} retry_in_ms={}",
+                      static_cast<int>(status.error_code()), log::q(status.error_message()), delay.count());
+      else
+        spdlog::warn("event=session_ended code={} message={} retry_in_ms={}", static_cast<int>(status.error_code()),
+                     log::q(status.error_message()), delay.count());
+      cv_.wait_for(lock, delay, [&] { return stopping_; });
+    }
+  }
+}
+
+grpc::Status Transport::session() {
+  grpc::ClientContext ctx;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return grpc::Status(grpc::StatusCode::CANCELLED, "stopping");
+    active_ = &ctx;
+  }
+  ++sessions_;
+  auto stream = stub_->Connect(&ctx);
+
+  std::set<uint64_t> in_flight;  // guarded by mu_
+  bool reader_done = false;      // guarded by mu_
+  uint64_t highest_sent = 0;
+
+  std::thread reader([&] {
+    v1::CollectorMessage msg;
+    while (stream->Read(&msg)) {
+      switch (msg.body_case()) {
+        case v1::CollectorMessage::kAck: {
+          const auto& ack = msg.ack();
+          if (!ack.rejected().empty())
+            spdlog::error("event=report_rejected seq={} reason={} action=dropped", ack.seq(), log::q(ack.rejected()));
+          // Only here does a report leave the spool: the collector has committed it
+          // (or refused it for good).
+          spool_.acknowledge(ack.seq());
+          ++acked_;
+          std::lock_guard lock(mu_);
+          in_flight.erase(ack.seq());
+          wake_ = true;  // window room: the writer looks at the spool again
+          cv_.notify_all();
+          break;
+        }
+        case v1::CollectorMessage::kPong: {
+          uint64_t now = clock_.monotonic_us();
+          uint64_t sent = msg.pong().sent_monotonic_us();
+          if (sent <= now) {
+            std::lock_guard lock(mu_);
+            rtt_samples_us_.push_back(static_cast<uint32_t>(std::min<uint64_t>(now - sent, UINT32_MAX)));
+            while (rtt_samples_us_.size() > 64) rtt_samples_us_.pop_front();
+          }
+          break;
+        }
+        case v1::CollectorMessage::kConfig:
+          if (msg.config().heartbeat_interval_seconds() > 0)
+            heartbeat_ms_ = int64_t{msg.config().heartbeat_interval_seconds()} * 1000;
+          if (callbacks_.on_config) callbacks_.on_config(msg.config());
+          break;
+        case v1::CollectorMessage::kScanResult:
+          if (callbacks_.on_scan_result) callbacks_.on_scan_result(msg.scan_result());
+          break;
+        default:
+          break;
+      }
+    }
+    std::lock_guard lock(mu_);
+    reader_done = true;
+    cv_.notify_all();
+  });
+
+  v1::AgentMessage hello;
+  hello.mutable_hello()->set_agent_version(options_.agent_version);
+  hello.mutable_hello()->set_platform("linux");
+  hello.mutable_hello()->set_last_seq(spool_.stats().last_seq);
+  hello.mutable_hello()->set_started_at_unix_ms(options_.started_at_unix_ms);
+  bool ok = stream->Write(hello);
+  if (ok) {
+    connected_ = true;
+    spdlog::info("event=session_open collector={}", options_.address);
+  }
+  uint64_t nonce = 0;
+  auto next_heartbeat = std::chrono::steady_clock::now();
+  while (ok) {
+    size_t room;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || reader_done) break;
+      room = options_.window > in_flight.size() ? options_.window - in_flight.size() : 0;
+      wake_ = false;
+    }
+    if (room > 0) {
+      for (auto& report : spool_.pending(highest_sent, room)) {
+        v1::AgentMessage m;
+        const uint64_t seq = report.seq();
+        *m.mutable_report() = std::move(report);
+        {
+          std::lock_guard lock(mu_);
+          in_flight.insert(seq);
+        }
+        if (!(ok = stream->Write(m))) break;
+        highest_sent = seq;
+      }
+      if (!ok) break;
+    }
+    if (std::chrono::steady_clock::now() >= next_heartbeat) {
+      v1::AgentMessage hb;
+      hb.mutable_heartbeat()->set_nonce(++nonce);
+      hb.mutable_heartbeat()->set_sent_at_unix_ms(clock_.now_unix_ms());
+      hb.mutable_heartbeat()->set_sent_monotonic_us(clock_.monotonic_us());
+      if (!(ok = stream->Write(hb))) break;
+      next_heartbeat = std::chrono::steady_clock::now() + std::chrono::milliseconds(heartbeat_ms_.load());
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, next_heartbeat, [&] { return stopping_ || reader_done || wake_; });
+  }
+  stream->WritesDone();
+  {
+    std::lock_guard lock(mu_);
+    // Unblock the reader if the collector keeps the stream open.
+    if (stopping_ || !reader_done) ctx.TryCancel();
+  }
+  reader.join();
+  grpc::Status status = stream->Finish();
+  std::lock_guard lock(mu_);
+  active_ = nullptr;
+  return status;
+}
+
+}  // namespace telltale::agent

@@ -1,0 +1,79 @@
+#pragma once
+// The agent's side of Telltale.Connect: sends what the spool holds, deletes
+// only what the collector acknowledged, heartbeats for RTT, and reconnects
+// with jittered backoff. Sessions are sync gRPC: one writer (this thread)
+// and one reader thread per session, the pattern gRPC allows on one stream.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include "agent/spool/spool.h"
+#include "agent/transport/backoff.h"
+#include "platform/common/clock.h"
+#include "telltale/v1/telemetry.grpc.pb.h"
+
+namespace telltale::agent {
+
+struct TransportOptions {
+  std::string address;
+  std::string ca_pem, key_pem, cert_pem;
+  size_t max_message_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds heartbeat_interval{30000};
+  size_t window = 32;  // reports sent and not yet acknowledged
+  std::chrono::milliseconds backoff_base{1000};
+  std::chrono::milliseconds backoff_cap{300000};
+  std::string agent_version = TELLTALE_VERSION;
+  int64_t started_at_unix_ms = 0;
+};
+
+struct TransportCallbacks {
+  std::function<void(const telltale::v1::ConfigUpdate&)> on_config;
+  std::function<void(const telltale::v1::ScanResult&)> on_scan_result;
+};
+
+class Transport {
+ public:
+  Transport(TransportOptions options, Spool& spool, TransportCallbacks callbacks,
+            const Clock& clock = SystemClock::instance());
+  ~Transport();
+
+  // Sessions with backoff until stop(). Blocks.
+  void run();
+  // Ends the current session and run(); safe from any thread.
+  void stop();
+  // A new report is in the spool.
+  void notify();
+
+  void set_heartbeat_interval(std::chrono::milliseconds interval) { heartbeat_ms_ = interval.count(); }
+  telltale::v1::RttSummary collector_rtt();
+  bool connected() const { return connected_; }
+  uint64_t acknowledged() const { return acked_; }
+  uint64_t sessions() const { return sessions_; }
+
+ private:
+  grpc::Status session();
+
+  TransportOptions options_;
+  Spool& spool_;
+  TransportCallbacks callbacks_;
+  const Clock& clock_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<telltale::v1::Telemetry::Stub> stub_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool wake_ = false;
+  grpc::ClientContext* active_ = nullptr;
+  std::deque<uint32_t> rtt_samples_us_;
+  std::atomic<int64_t> heartbeat_ms_;
+  std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> sessions_{0};
+};
+
+}  // namespace telltale::agent

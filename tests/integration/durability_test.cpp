@@ -1,0 +1,92 @@
+// "Loses nothing": acknowledged reports survive a collector crash, and a
+// report committed but not yet acknowledged is re-sent and stored once.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "agent/spool/spool.h"
+#include "integration/agent_process.h"
+#include "server/store/sqlite_store.h"
+
+namespace telltale::testing {
+namespace {
+
+std::vector<uint64_t> stored_seqs(const std::filesystem::path& data_dir, const std::string& device) {
+  server::SqliteStore store(data_dir / "telltale.db");
+  std::vector<uint64_t> seqs;
+  for (const auto& r : store.reports(device, 100000)) seqs.push_back(r.seq);
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+TEST(Durability, CollectorDyingBetweenCommitAndAckLeadsToAResendStoredOnce) {
+  // The first start dies right after its first commit, before any ack leaves.
+  CollectorProcess collector({}, {"TELLTALE_FAULT_EXIT_AFTER_COMMIT=1"});
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
+  const auto device = agent.device_id();
+  agent.start(fixture("clean-laptop"));
+  ASSERT_EQ(collector.process().wait(std::chrono::seconds(30)), 137) << collector.process().log_text();
+  auto before = stored_seqs(collector.data_dir(), device);
+  ASSERT_FALSE(before.empty()) << "the fault fires after a commit";
+
+  collector.restart();
+  ASSERT_TRUE(eventually([&] { return stored_seqs(collector.data_dir(), device).size() >= before.size() + 3; },
+                         std::chrono::seconds(40)))
+      << agent.process().log_text() << collector.process().log_text();
+  agent.stop();
+
+  auto after = stored_seqs(collector.data_dir(), device);
+  EXPECT_EQ(std::set<uint64_t>(after.begin(), after.end()).size(), after.size()) << "no report stored twice";
+  for (auto seq : before) EXPECT_TRUE(std::binary_search(after.begin(), after.end(), seq)) << seq;
+  EXPECT_NE(collector.process().log_text().find("event=hello"), std::string::npos);
+  // The re-sent, already committed reports were answered as duplicates.
+  EXPECT_NE(agent.process().log_text().find("event=session_open"), std::string::npos);
+}
+
+TEST(Durability, AgentSpoolsWhileTheCollectorIsDownAndDrainsWhenItReturns) {
+  CollectorProcess collector;
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
+  const auto device = agent.device_id();
+  collector.kill9();
+  agent.start(fixture("clean-laptop"));
+  // Several collections pile up in the spool with nobody to send them to.
+  ASSERT_TRUE(eventually(
+      [&] {
+        agent::Spool spool(agent.state_dir() / "spool.db", {});
+        return spool.stats().depth >= 3;
+      },
+      std::chrono::seconds(30)));
+  collector.restart();
+  ASSERT_TRUE(eventually(
+      [&] {
+        agent::Spool spool(agent.state_dir() / "spool.db", {});
+        auto s = spool.stats();
+        return s.depth <= 1 && stored_seqs(collector.data_dir(), device).size() >= 3;
+      },
+      std::chrono::seconds(40)))
+      << agent.process().log_text();
+  agent.stop();
+  auto seqs = stored_seqs(collector.data_dir(), device);
+  // Contiguous from 1: nothing the agent collected while offline was lost.
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+}
+
+TEST(Durability, AgentStopsCleanlyOnSigtermAndKeepsUnsentReports) {
+  CollectorProcess collector;
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
+  collector.kill9();
+  agent.start(fixture("clean-laptop"));
+  ASSERT_TRUE(eventually([&] { return agent.process().log_text().find("event=collected") != std::string::npos; },
+                         std::chrono::seconds(20)));
+  agent.process().signal(SIGTERM);
+  EXPECT_EQ(agent.process().wait(std::chrono::seconds(15)), 0) << agent.process().log_text();
+  agent::Spool spool(agent.state_dir() / "spool.db", {});
+  EXPECT_GE(spool.stats().depth, 1u) << "unacknowledged reports stay in the spool";
+}
+
+}  // namespace
+}  // namespace telltale::testing

@@ -1,0 +1,169 @@
+#include "integration/harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace telltale::testing {
+
+std::filesystem::path binary(const std::string& name) {
+  const std::filesystem::path build = TELLTALE_BINARY_DIR;
+  if (name == "telltale-agent") return build / "agent" / name;
+  return build / "server" / name;
+}
+
+std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests" / "fixtures" / name;
+}
+
+
+namespace {
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& out, const std::filesystem::path& err,
+            const std::vector<std::string>& extra_env) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int e = out == err ? o : ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int in = ::open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    for (const auto& kv : extra_env) putenv(const_cast<char*>(kv.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, std::chrono::seconds timeout, const std::vector<std::string>& env) {
+  TempDir tmp;
+  auto out = tmp.path() / "out", err = tmp.path() / "err";
+  pid_t pid = spawn(argv, out, err, env);
+  RunResult r;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.err = "timed out\n";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err += slurp(err);
+  return r;
+}
+
+Process::Process(std::vector<std::string> argv, std::filesystem::path log, std::vector<std::string> env)
+    : log_(std::move(log)) {
+  pid_ = spawn(argv, log_, log_, env);
+}
+Process::~Process() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(10));
+  }
+}
+bool Process::running() {
+  if (reaped_) return false;
+  pid_t w = waitpid(pid_, &status_, WNOHANG);
+  if (w == pid_) reaped_ = true;
+  return !reaped_;
+}
+void Process::signal(int sig) {
+  if (!reaped_) kill(pid_, sig);
+}
+int Process::wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+}
+std::string Process::log_text() const { return slurp(log_); }
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+CollectorProcess::CollectorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env)
+    : extra_args_(std::move(extra_args)) {
+  start("127.0.0.1:0", std::move(extra_env));
+}
+
+void CollectorProcess::start(const std::string& listen, std::vector<std::string> extra_env) {
+  auto addr_file = dir_.path() / "listen_address";
+  std::filesystem::remove(addr_file);
+  std::vector<std::string> argv = {binary("telltale-collector").string(), "--data-dir", dir_.path().string(),
+                                   "--listen", listen, "--revocation-poll-ms", "200", "--log-level", "debug",
+                                   // Pushed to agents in ConfigUpdate, which overrides their own flags.
+                                   "--collect-interval", "1", "--heartbeat-interval", "1"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  proc_ = std::make_unique<Process>(argv, dir_.path() / ("collector-" + std::to_string(generation_++) + ".log"),
+                                    std::move(extra_env));
+  if (!eventually([&] { return std::filesystem::exists(addr_file) || !proc_->running(); }, std::chrono::seconds(20)) ||
+      !proc_->running())
+    throw std::runtime_error("collector did not start:\n" + proc_->log_text());
+  std::ifstream in(addr_file);
+  std::getline(in, address_);
+}
+
+void CollectorProcess::restart(std::vector<std::string> extra_env) {
+  if (proc_ && proc_->running()) {
+    proc_->signal(SIGTERM);
+    proc_->wait(std::chrono::seconds(15));
+  }
+  // The port stays: agents hold the address from their enrollment.
+  start(address_, std::move(extra_env));
+}
+
+void CollectorProcess::kill9() {
+  proc_->signal(SIGKILL);
+  proc_->wait(std::chrono::seconds(10));
+}
+
+RunResult CollectorProcess::ctl(std::vector<std::string> args) {
+  std::vector<std::string> argv = {binary("telltale-ctl").string(), "--data-dir", dir_.path().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+std::string CollectorProcess::token(int uses, const std::string& ttl) {
+  auto r = ctl({"token", "create", "--uses", std::to_string(uses), "--ttl", ttl});
+  if (r.exit_code != 0) throw std::runtime_error("token create failed: " + r.err);
+  auto t = r.out;
+  while (!t.empty() && (t.back() == '\n')) t.pop_back();
+  return t;
+}
+
+}  // namespace telltale::testing
