@@ -228,6 +228,11 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
     t.windows = r.strings("windows");
     for (const auto& p : t.linux_paths)
       if (!p.starts_with("/")) r.fail(nullptr, "linux_paths entry \"" + p + "\" is not absolute");
+    // Agents match a unit exactly, "name" as "name.service", or "name@" as a
+    // template prefix; nothing else would ever match.
+    for (const auto& u : t.linux_services)
+      if (u.empty() || u.find('/') != std::string::npos || u.back() == '-' || u.back() == '.')
+        r.fail(nullptr, "linux_services entry \"" + u + "\" is not a unit name, \"name.service\" or template \"name@\"");
     t.ports = r.ports("ports");
     c.tools_.push_back(std::move(t));
   });

@@ -118,6 +118,14 @@ TEST(Catalog, BadSeverityPortPnpAndSyntax_AreErrorsWithLines) {
             std::string::npos);
 }
 
+TEST(Catalog, UnitNameTheAgentCouldNeverMatch_IsAnError) {
+  std::string text = std::string(kHeader) +
+                     "[[remote_tool]]\nid = \"remote.x\"\ntitle = \"t\"\nname = \"X\"\ncategory = \"remote_control\"\n"
+                     "linux_services = [\"x-agent-\"]\nseverity = \"low\"\nsource = \"s\"\n";
+  EXPECT_EQ(error_of(text), "catalog.toml:2: entry remote.x: linux_services entry \"x-agent-\" is not a unit name, "
+                            "\"name.service\" or template \"name@\"");
+}
+
 TEST(Catalog, ToolIdPrefixFollowsCategory) {
   std::string text = std::string(kHeader) +
                      "[[remote_tool]]\nid = \"remote.astrill\"\ntitle = \"t\"\nname = \"A\"\ncategory = \"vpn\"\n"
