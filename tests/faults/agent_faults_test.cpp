@@ -67,7 +67,7 @@ void clone_identity(const AgentProcess& from, const AgentProcess& to) {
 }
 
 TEST(AgentFaults, SecondAgentWithTheSameCertificate_IsFlaggedAsConcurrentSession) {
-  CollectorProcess collector;
+  CollectorProcess collector({"--collect-interval", "1"});
   AgentProcess original, clone;
   ASSERT_EQ(original.enroll(collector.token()).exit_code, 0);
   clone_identity(original, clone);
@@ -94,7 +94,7 @@ TEST(AgentFaults, SecondAgentWithTheSameCertificate_IsFlaggedAsConcurrentSession
 // history. Enable once the store keeps conflicting payloads for one
 // (device_id, seq) apart (see the report for the proposed fix).
 TEST(AgentFaults, DISABLED_SecondAgentWithTheSameCertificate_BothStoredNotMerged) {
-  CollectorProcess collector;
+  CollectorProcess collector({"--collect-interval", "1"});
   AgentProcess original, clone;
   ASSERT_EQ(original.enroll(collector.token()).exit_code, 0);
   clone_identity(original, clone);
