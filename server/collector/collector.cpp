@@ -28,12 +28,26 @@ void Collector::start() {
   directory_->refresh_revocations();
   queue_ = std::make_unique<IngestQueue>(*store_);
 
+  // A bad catalog or detection config stops the start with the file and line.
+  detect::Catalog catalog = config_.catalog.empty() ? detect::Catalog::builtin() : detect::Catalog::load_file(config_.catalog);
+  detect::DetectConfig detect_config =
+      config_.detect_config.empty() ? detect::DetectConfig{} : detect::load_detect_config(config_.detect_config);
+  const auto watchlist = catalog.watchlist();
+  const auto catalog_version = catalog.version();
+  verdicts_ = std::make_unique<VerdictService>(*store_, detect::Engine(std::move(catalog), detect_config), config_.verdicts);
+  queue_->set_after_commit([this](const std::vector<std::string>& ids) { verdicts_->mark_dirty(ids); });
+
   TelemetryOptions options;
-  options.config_for_agents = [this] {
+  options.config_for_agents = [this, watchlist, catalog_version] {
     telltale::v1::ConfigUpdate update;
     update.set_collect_interval_seconds(config_.collect_interval_seconds);
     update.set_heartbeat_interval_seconds(config_.heartbeat_interval_seconds);
+    *update.mutable_watchlist() = watchlist;
+    update.set_catalog_version(catalog_version);
     return update;
+  };
+  options.answer_scan = [this](const std::string& device, const telltale::v1::Report& report) {
+    return std::optional<telltale::v1::ScanResult>(verdicts_->answer_scan(device, report));
   };
   enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, config_.device_cert_days);
   telemetry_ = std::make_unique<TelemetryService>(*queue_, *directory_, std::move(options));
@@ -64,6 +78,7 @@ void Collector::start() {
   write_file_atomic(listen_address_file(config_.data_dir),
                     (config_.advertise.empty() ? bound : config_.advertise) + "\n", 0644);
   revocation_thread_ = std::thread([this] { poll_revocations(); });
+  verdicts_->start();
   spdlog::info("event=collector_started listen={} data_dir={} ca_pin={}", bound, log::q(config_.data_dir.string()),
                ca_->pin());
 }
@@ -98,6 +113,7 @@ void Collector::shutdown() {
   // received is committed before exit (its acks may not reach the agent,
   // which then re-sends and gets a duplicate ack).
   if (queue_) queue_->stop();
+  if (verdicts_) verdicts_->stop();
   if (revocation_thread_.joinable()) revocation_thread_.join();
   if (server_) server_->Wait();
   spdlog::info("event=collector_stopped");

@@ -15,6 +15,7 @@
 #include "server/ingest/ingest_queue.h"
 #include "server/ingest/telemetry_service.h"
 #include "server/store/store.h"
+#include "server/verdicts/verdict_service.h"
 
 namespace telltale::server {
 
@@ -27,6 +28,9 @@ struct CollectorConfig {
   uint32_t heartbeat_interval_seconds = 30;
   int device_cert_days = 365;
   int revocation_poll_ms = 2000;
+  std::filesystem::path catalog;        // empty: the catalog built into the binary
+  std::filesystem::path detect_config;  // TOML with a [detect] table; empty: defaults
+  VerdictServiceOptions verdicts;
 };
 
 class Collector {
@@ -44,6 +48,7 @@ class Collector {
   Store& store() { return *store_; }
   const CertificateAuthority& ca() const { return *ca_; }
   TelemetryService& telemetry() { return *telemetry_; }
+  VerdictService& verdicts() { return *verdicts_; }
 
  private:
   void poll_revocations();
@@ -55,6 +60,7 @@ class Collector {
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<EnrollmentService> enrollment_;
   std::unique_ptr<TelemetryService> telemetry_;
+  std::unique_ptr<VerdictService> verdicts_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::mutex mu_;

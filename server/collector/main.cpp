@@ -26,7 +26,12 @@ int main(int argc, char** argv) {
     ("collect-interval", po::value<uint32_t>()->default_value(300), "seconds between agent collections")
     ("heartbeat-interval", po::value<uint32_t>()->default_value(30), "seconds between agent heartbeats")
     ("device-cert-days", po::value<int>()->default_value(365), "validity of device certificates")
-    ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read");
+    ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read")
+    ("catalog", po::value<std::string>()->default_value(""), "detection catalog file (default: built in)")
+    ("detect-config", po::value<std::string>()->default_value(""), "TOML file with a [detect] table of weights/thresholds")
+    ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
+    ("noncompliant-level", po::value<std::vector<std::string>>()->default_value({"suspicious", "puppeteered"}, "suspicious puppeteered"),
+     "verdict level that fails a compliance scan (repeatable)");
   po::variables_map vm;
   try {
     vm = telltale::parse_flags_and_config({argv + 1, argv + argc}, desc);
@@ -66,6 +71,16 @@ int main(int argc, char** argv) {
   config.heartbeat_interval_seconds = vm["heartbeat-interval"].as<uint32_t>();
   config.device_cert_days = vm["device-cert-days"].as<int>();
   config.revocation_poll_ms = vm["revocation-poll-ms"].as<int>();
+  config.catalog = vm["catalog"].as<std::string>();
+  config.detect_config = vm["detect-config"].as<std::string>();
+  config.verdicts.correlate_interval = std::chrono::seconds(std::max(1, vm["correlate-interval"].as<int>()));
+  auto levels = vm["noncompliant-level"].as<std::vector<std::string>>();
+  for (const auto& l : levels)
+    if (telltale::detect::level_rank(l) < 0) {
+      std::cerr << "telltale-collector: --noncompliant-level \"" << l << "\" is not clean, review, suspicious or puppeteered\n";
+      return 2;
+    }
+  config.verdicts.noncompliant_levels = {levels.begin(), levels.end()};
   telltale::server::Collector collector(config);
   try {
     collector.start();

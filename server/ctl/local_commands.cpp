@@ -4,7 +4,14 @@
 
 #include <chrono>
 
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "platform/common/file.h"
+#include "server/detect/engine.h"
 #include "server/enroll/token_issuer.h"
+#include "server/store/assignments_csv.h"
 #include "server/collector/collector.h"
 #include "server/store/sqlite_store.h"
 
@@ -77,13 +84,24 @@ int token_revoke(LocalContext& ctx, const std::string& id) {
 
 int devices_list(LocalContext& ctx) {
   auto store = open_store(ctx);
-  Table t{{"device", "hostname", "serial", "platform", "version", "enrolled", "last_seen", "last_seq", "reports",
-           "state", "same_hardware_as"},
+  Table t{{"device", "hostname", "serial", "verdict", "score", "assignee", "platform", "version", "enrolled", "last_seen",
+           "last_seq", "reports", "state", "same_hardware_as"},
           {}};
+  std::map<std::string, server::StoredVerdict> verdicts;
+  for (auto& v : store.latest_verdicts()) verdicts[v.device_id] = v;
+  std::map<std::string, std::string> assignees;
+  for (const auto& a : store.assignments()) assignees[a.device_key] = a.employee;
   for (const auto& d : store.devices()) {
+    auto v = verdicts.find(d.device_id);
+    std::string level = v == verdicts.end() ? "-" : v->second.level;
+    std::string score = v == verdicts.end() ? "-" : std::to_string(static_cast<int>(v->second.score + 0.5));
+    std::string assignee = assignees.count(d.device_id) ? assignees[d.device_id]
+                           : assignees.count(d.serial)  ? assignees[d.serial]
+                                                        : "";
     std::string same;
     for (const auto& p : d.previous_device_ids) same += (same.empty() ? "" : " ") + p;
-    t.rows.push_back({d.device_id, d.hostname, d.serial, d.platform, d.agent_version, format_time_ms(d.enrolled_unix_ms),
+    t.rows.push_back({d.device_id, d.hostname, d.serial, level, score, assignee, d.platform, d.agent_version,
+                      format_time_ms(d.enrolled_unix_ms),
                       format_time_ms(d.last_seen_unix_ms), std::to_string(d.last_seq), std::to_string(d.reports),
                       d.revoked ? "revoked" : "active", same});
   }
@@ -117,6 +135,98 @@ int device_revoke(LocalContext& ctx, const std::string& device_id) {
     return 1;
   }
   ctx.out << "device " << device_id << " revoked; its streams close within seconds\n";
+  return 0;
+}
+
+int assignments_import(LocalContext& ctx, const std::string& csv_path) {
+  std::ifstream in(csv_path);
+  if (!in) {
+    ctx.err << "telltale-ctl: cannot read " << csv_path << "\n";
+    return 1;
+  }
+  std::vector<server::Assignment> rows;
+  try {
+    rows = server::parse_assignments_csv(in, std::filesystem::path(csv_path).filename().string());
+  } catch (const server::AssignmentCsvError& e) {
+    ctx.err << "telltale-ctl: " << e.what() << "\n";
+    return 1;
+  }
+  auto store = open_store(ctx);
+  store.replace_assignments(rows);
+  ctx.out << "imported " << rows.size() << " assignments; verdicts follow within one correlation interval\n";
+  return 0;
+}
+
+int assignments_list(LocalContext& ctx) {
+  auto store = open_store(ctx);
+  Table t{{"device", "employee", "email", "timezone", "region"}, {}};
+  for (const auto& a : store.assignments()) t.rows.push_back({a.device_key, a.employee, a.email, a.timezone, a.region});
+  render(t, ctx.format, ctx.out);
+  return 0;
+}
+
+int clusters_list(LocalContext& ctx) {
+  auto store = open_store(ctx);
+  Table t{{"cluster", "kind", "key", "members", "devices", "first_seen", "last_seen"}, {}};
+  for (const auto& c : store.clusters()) {
+    std::string members;
+    for (const auto& m : c.members) members += (members.empty() ? "" : " ") + m;
+    t.rows.push_back({c.cluster_id, c.kind, c.key, std::to_string(c.members.size()), members,
+                      format_time_ms(c.first_seen_unix_ms), format_time_ms(c.last_seen_unix_ms)});
+  }
+  render(t, ctx.format, ctx.out);
+  return 0;
+}
+
+int verdict_history(LocalContext& ctx, const std::string& device_id) {
+  auto store = open_store(ctx);
+  if (ctx.format == Format::kJson) {
+    ctx.out << "[";
+    bool first = true;
+    for (const auto& v : store.verdict_history(device_id, 1000)) ctx.out << (first ? "" : ",") << v.json, first = false;
+    ctx.out << "]\n";
+    return 0;
+  }
+  Table t{{"evaluated", "verdict", "score"}, {}};
+  for (const auto& v : store.verdict_history(device_id, 1000))
+    t.rows.push_back({format_time_ms(v.evaluated_unix_ms), v.level, std::to_string(v.score)});
+  render(t, ctx.format, ctx.out);
+  return 0;
+}
+
+int evaluate_file(LocalContext& ctx, const std::string& snapshot_path, const std::string& assignments_csv,
+                  const std::string& device, const std::string& catalog_path) {
+  auto text = read_file(snapshot_path, 64 * 1024 * 1024);
+  if (!text.data) {
+    ctx.err << "telltale-ctl: cannot read " << snapshot_path << ": " << text.error << "\n";
+    return 1;
+  }
+  telltale::v1::Snapshot snapshot;
+  auto status = google::protobuf::util::JsonStringToMessage(*text.data, &snapshot);
+  if (!status.ok()) {
+    ctx.err << "telltale-ctl: " << snapshot_path << " is not a Snapshot in protobuf JSON: " << status.ToString() << "\n";
+    return 1;
+  }
+  detect::Engine engine = catalog_path.empty()
+                              ? detect::Engine()
+                              : detect::Engine(detect::Catalog::load_file(catalog_path), detect::DetectConfig{});
+  detect::DeviceContext dctx;
+  dctx.device_id = device;
+  std::optional<detect::Assignment> assignment;
+  if (!assignments_csv.empty()) {
+    auto all = detect::load_assignments_csv(assignments_csv);
+    for (const auto& a : all)
+      if (a.device == device || a.device == snapshot.hardware().product_serial() || all.size() == 1) assignment = a;
+    if (!assignment) {
+      ctx.err << "telltale-ctl: no assignment in " << assignments_csv << " for device " << device << " or serial "
+              << snapshot.hardware().product_serial() << "\n";
+      return 1;
+    }
+    dctx.assignment = &*assignment;
+  }
+  auto verdict = engine.evaluate(snapshot, dctx);
+  if (ctx.format == Format::kJson) ctx.out << detect::to_json(verdict) << "\n";
+  else ctx.out << detect::render_text(verdict);
   return 0;
 }
 

@@ -25,5 +25,13 @@ int token_revoke(LocalContext& ctx, const std::string& id);
 int devices_list(LocalContext& ctx);
 int device_show(LocalContext& ctx, const std::string& device_id);
 int device_revoke(LocalContext& ctx, const std::string& device_id);
+int assignments_import(LocalContext& ctx, const std::string& csv_path);
+int assignments_list(LocalContext& ctx);
+int clusters_list(LocalContext& ctx);
+int verdict_history(LocalContext& ctx, const std::string& device_id);
+// Offline evaluation with the collector's own engine: a snapshot in protobuf
+// JSON (as `show` or `telltale-agent scan --format json` print it).
+int evaluate_file(LocalContext& ctx, const std::string& snapshot_path, const std::string& assignments_csv,
+                  const std::string& device, const std::string& catalog);
 
 }  // namespace telltale::ctl

@@ -20,6 +20,13 @@ Commands:
   devices                 list enrolled devices
   show DEVICE             latest snapshot of a device (protobuf JSON)
   revoke DEVICE           revoke a device; its streams close within seconds
+  verdicts DEVICE         verdict history of a device (changes only)
+  clusters                farm clusters from fleet correlation
+  assignments import FILE.csv   who each laptop belongs to (device,employee,email,timezone,region)
+  assignments list
+  evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
+                          verdict for a snapshot, offline, with the collector's engine
+                          (--format json prints a top-level "verdict" field)
 )";
 
 int usage_error(const std::string& why) {
@@ -41,6 +48,9 @@ int main(int argc, char** argv) {
     ("ttl", po::value<std::string>()->default_value("24h"), "token create: lifetime (90s, 30m, 24h, 7d)")
     ("address", po::value<std::string>()->default_value(""), "token create: collector address agents dial")
     ("note", po::value<std::string>()->default_value(""), "token create: free text shown in token list")
+    ("assignment", po::value<std::string>()->default_value(""), "evaluate: assignments CSV")
+    ("device", po::value<std::string>()->default_value("offline"), "evaluate: device id or serial to match")
+    ("catalog", po::value<std::string>()->default_value(""), "evaluate: catalog file (default: built in)")
     ("words", po::value<std::vector<std::string>>()->default_value({}, ""), "command words");
   po::positional_options_description positional;
   positional.add("words", -1);
@@ -85,6 +95,16 @@ int main(int argc, char** argv) {
     if (cmd == "devices") return want(1), telltale::ctl::devices_list(ctx);
     if (cmd == "show") return want(2), telltale::ctl::device_show(ctx, words[1]);
     if (cmd == "revoke") return want(2), telltale::ctl::device_revoke(ctx, words[1]);
+    if (cmd == "verdicts") return want(2), telltale::ctl::verdict_history(ctx, words[1]);
+    if (cmd == "clusters") return want(1), telltale::ctl::clusters_list(ctx);
+    if (cmd == "assignments") {
+      if (words.size() == 3 && words[1] == "import") return telltale::ctl::assignments_import(ctx, words[2]);
+      if (words.size() == 2 && words[1] == "list") return telltale::ctl::assignments_list(ctx);
+      return usage_error("assignments needs \"import FILE.csv\" or \"list\"");
+    }
+    if (cmd == "evaluate")
+      return want(2), telltale::ctl::evaluate_file(ctx, words[1], vm["assignment"].as<std::string>(),
+                                                   vm["device"].as<std::string>(), vm["catalog"].as<std::string>());
     return usage_error("unknown command \"" + cmd + "\"");
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());

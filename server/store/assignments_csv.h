@@ -1,9 +1,8 @@
 #pragma once
-// Assignment import from HR/MDM exports: a CSV with a header naming the
-// columns (any order, case-insensitive):
-//   device (device id or DMI serial), employee, email, timezone (IANA), region
-// Quoted fields per RFC 4180. Errors name the line: "assignments.csv:14:
-// timezone \"Mars/Olympus\" is not an IANA zone name".
+// Assignment import from HR/MDM exports into the store's records. The CSV
+// format and its line-numbered errors are detection's
+// (server/detect/assignment.h): header naming device, employee, email,
+// timezone, region in any order; RFC 4180 quoting.
 #include <istream>
 #include <stdexcept>
 #include <string>

