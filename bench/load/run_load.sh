@@ -109,7 +109,7 @@ run_generators() {
     # Percentiles of the first process stand for all (they share the cadence).
     [ "$p" -eq 0 ] && p50=$(echo "$line" | field p50_ms) && p99=$(echo "$line" | field p99_ms)
   done
-  printf "%s %s %s %s %s %s %s %s %s %s\n" "$tag" "$n" "$connected" "$acked" "${secs:-0}" "$p50" "$p99" "$rss_conn" \
+  printf "%s %s %s %s %s %s %s %s %s %s %s\n" "$tag" "$n" "$connected" "$acked" "${secs:-0}" "$p50" "$p99" "$rss_conn" \
     "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN {print b - a}')" "$errors/$status" "$(rss_kib_idle "$target_pid")" >> "$work/results"
 }
 
@@ -126,12 +126,14 @@ done
 
 echo
 echo "report: $report_bytes bytes (clean-laptop fixture snapshot); idle RSS: collector ${rss_idle} KiB, echo ${erss_idle} KiB; $(nproc) cores"
-printf "%-16s %7s %9s %9s %10s %8s %8s %12s %14s %8s %8s\n" phase agents connected acked reports/s p50_ms p99_ms \
-  "RSS_KiB" "KiB/agent" "cpu_s" "err/exit"
+printf "%-16s %7s %9s %9s %10s %8s %8s %10s %10s %7s %9s %8s\n" phase agents connected acked reports/s p50_ms p99_ms \
+  "RSS_KiB" "KiB/agent" "cores" "cpu_ms/rep" "err/exit"
 while read -r tag n connected acked secs p50 p99 rss cpu err idle; do
-  rate=$(awk -v a="$acked" -v s="$secs" 'BEGIN {print s > 0 ? a / s : 0}')
+  rate=$(awk -v a="$acked" -v s="$secs" 'BEGIN {print (s > 0 ? a / s : 0)}')
   per=$(awk -v r="$rss" -v i="$idle" -v n="$n" 'BEGIN {print (r - i) / n}')
-  printf "%-16s %7d %9d %9d %10.0f %8.1f %8.1f %12d %14.1f %8.1f %8s\n" "$tag" "$n" "$connected" "$acked" "$rate" \
-    "$p50" "$p99" "$rss" "$per" "$cpu" "$err"
+  cores=$(awk -v c="$cpu" -v s="$secs" 'BEGIN {print (s > 0 ? c / s : 0)}')
+  per_rep=$(awk -v c="$cpu" -v a="$acked" 'BEGIN {print (a > 0 ? c * 1000 / a : 0)}')
+  printf "%-16s %7d %9d %9d %10.0f %8.1f %8.1f %10d %10.1f %7.2f %9.3f %8s\n" "$tag" "$n" "$connected" "$acked" "$rate" \
+    "$p50" "$p99" "$rss" "$per" "$cores" "$per_rep" "$err"
 done < "$work/results"
-echo "(KiB/agent: target RSS with all agents connected minus its idle RSS, over agents; cpu_s: target CPU during the measured window)"
+echo "(KiB/agent: target RSS with all agents connected minus its idle RSS, over agents; cores: target CPU seconds over the measured window's seconds; cpu_ms/rep: target CPU per acknowledged report)"
