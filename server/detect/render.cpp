@@ -10,10 +10,11 @@
 namespace telltale::detect {
 namespace {
 
-std::string canonical_json(const google::protobuf::Message& m) {
+std::string canonical_json(const google::protobuf::Message& m, bool all_fields = false) {
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = false;
+  opts.always_print_primitive_fields = all_fields;  // score 0 and empty lists stay visible
   auto status = google::protobuf::util::MessageToJsonString(m, &out, opts);
   if (!status.ok()) throw std::runtime_error("JSON of " + m.GetTypeName() + ": " + status.ToString());
   return out;
@@ -50,14 +51,11 @@ std::string render_text(const telltale::v1::Verdict& v) {
 }
 
 std::string to_json(const telltale::v1::Verdict& v) {
-  boost::json::object o = boost::json::parse(canonical_json(v)).as_object();
-  boost::json::object out;
-  // "verdict" first so a reader sees the answer before the reasons.
-  out["verdict"] = v.level();
-  for (auto& kv : o) out[kv.key()] = std::move(kv.value());
-  if (!out.contains("score")) out["score"] = 0.0;
-  if (!out.contains("indicators")) out["indicators"] = boost::json::array();
-  return boost::json::serialize(out);
+  // Protobuf's own printer keeps its number format (451.5, int64 as strings);
+  // "verdict" goes first so a reader sees the answer before the reasons.
+  std::string body = canonical_json(v, /*all_fields=*/true);
+  return "{\"verdict\":" + boost::json::serialize(boost::json::value(v.level())) + (body.size() > 2 ? "," : "") +
+         body.substr(1);
 }
 
 std::string to_json(const telltale::v1::Cluster& c) { return canonical_json(c); }
