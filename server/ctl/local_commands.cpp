@@ -103,7 +103,7 @@ int devices_list(LocalContext& ctx) {
     t.rows.push_back({d.device_id, d.hostname, d.serial, level, score, assignee, d.platform, d.agent_version,
                       format_time_ms(d.enrolled_unix_ms),
                       format_time_ms(d.last_seen_unix_ms), std::to_string(d.last_seq), std::to_string(d.reports),
-                      d.revoked ? "revoked" : "active", same});
+                      d.revoked ? "revoked" : d.conflicting_reports ? "cloned?" : "active", same});
   }
   render(t, ctx.format, ctx.out);
   return 0;

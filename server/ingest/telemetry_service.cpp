@@ -220,7 +220,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     } else if (!finished_ && !broken_) {
       v1::CollectorMessage out;
       out.mutable_ack()->set_seq(seq);
-      if (result->outcome == IngestOutcome::kDuplicate) {
+      if (result->outcome == IngestOutcome::kDuplicate || result->outcome == IngestOutcome::kConflict) {
         out.mutable_ack()->set_duplicate(true);
         ++service_.counters_.reports_duplicate;
       } else if (result->outcome == IngestOutcome::kRejected) {

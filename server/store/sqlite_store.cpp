@@ -99,6 +99,17 @@ CREATE TABLE assignments (
   region TEXT NOT NULL
 );
 )sql",
+    R"sql(
+CREATE TABLE report_conflicts (
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  seq INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  peer TEXT NOT NULL,
+  payload BLOB NOT NULL
+);
+CREATE INDEX report_conflicts_device ON report_conflicts(device_id, seq);
+ALTER TABLE devices ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -119,7 +130,7 @@ std::vector<std::string> split(const std::string& s) {
 
 const char* kDeviceColumns =
     "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
-    "token_id, enrolled_ms, last_seen_ms, last_seq, reports, revoked, previous_ids, last_peer";
+    "token_id, enrolled_ms, last_seen_ms, last_seq, reports, revoked, previous_ids, last_peer, conflicts";
 
 DeviceRecord device_from_row(const sqlite::Statement& st) {
   DeviceRecord d;
@@ -139,6 +150,7 @@ DeviceRecord device_from_row(const sqlite::Statement& st) {
   d.revoked = st.int64(13) != 0;
   d.previous_device_ids = split(st.text(14));
   d.last_peer = st.text(15);
+  d.conflicting_reports = static_cast<uint64_t>(st.int64(16));
   return d;
 }
 
@@ -228,7 +240,7 @@ EnrollResult SqliteStore::enroll(const std::string& secret_hash, int64_t now_ms,
     st.bind(1, d.identity_hash);
     while (st.step()) result.previous_device_ids.push_back(st.text(0));
   }
-  db_.prepare(std::string("INSERT INTO devices(") + kDeviceColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+  db_.prepare(std::string("INSERT INTO devices(") + kDeviceColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)")
       .bind(1, d.device_id).bind(2, d.hostname).bind(3, d.platform).bind(4, d.agent_version)
       .bind(5, d.identity_hash).bind(6, d.identity_json).bind(7, d.serial).bind(8, d.certificate_fingerprint)
       .bind(9, d.token_id).bind(10, d.enrolled_unix_ms).bind(11, int64_t{0}).bind(12, int64_t{0})
@@ -278,7 +290,25 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
       .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
       .bind(4, report.created_at_unix_ms()).bind(5, kind).bind_blob(6, payload)
       .run();
-  if (db_.changes() == 0) return {IngestOutcome::kDuplicate, ""};
+  if (db_.changes() == 0) {
+    // A genuine re-send carries the same bytes (the agent re-sends what its
+    // spool holds). Different bytes under the same (device, seq) mean two
+    // agents present one identity — a cloned state dir. Both are kept and
+    // the device is flagged; nothing is merged into the first one's history.
+    auto st = db_.prepare("SELECT payload FROM reports WHERE device_id=? AND seq=?");
+    st.bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq()));
+    if (st.step() && st.blob(0) != payload) {
+      db_.prepare("INSERT INTO report_conflicts(device_id, seq, received_ms, peer, payload) VALUES(?,?,?,?,?)")
+          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
+          .bind(4, in.peer).bind_blob(5, payload)
+          .run();
+      db_.prepare("UPDATE devices SET conflicts=conflicts+1 WHERE device_id=?").bind(1, in.device_id).run();
+      spdlog::warn("event=seq_conflict device={} seq={} peer={} note={}", in.device_id, report.seq(), log::q(in.peer),
+                   log::q("same identity, different report: cloned agent state"));
+      return {IngestOutcome::kConflict, "seq already used by another report of this device"};
+    }
+    return {IngestOutcome::kDuplicate, ""};
+  }
 
   for (int i = 0; i < report.events_size(); ++i) {
     db_.prepare("INSERT OR IGNORE INTO events(device_id, seq, idx, at_ms, payload) VALUES(?,?,?,?,?)")

@@ -50,6 +50,7 @@ struct DeviceRecord {
   bool revoked = false;
   std::vector<std::string> previous_device_ids;  // same hardware enrolled earlier
   std::string last_peer;
+  uint64_t conflicting_reports = 0;  // reports that reused a seq with other content (cloned identity)
 };
 
 enum class EnrollStatus { kOk, kUnknownToken, kExpired, kExhausted, kRevokedToken };
@@ -67,7 +68,10 @@ struct IncomingReport {
   const telltale::v1::Report* report = nullptr;  // not owned, valid during ingest()
 };
 
-enum class IngestOutcome { kStored, kDuplicate, kRejected };
+// kConflict: the (device, seq) was stored before with different content
+// (two agents share one identity); the new report is kept apart and the
+// device flagged. The agent is acknowledged so its spool drains.
+enum class IngestOutcome { kStored, kDuplicate, kConflict, kRejected };
 struct IngestResult {
   IngestOutcome outcome = IngestOutcome::kRejected;
   std::string reason;  // for kRejected: why it will never be stored

@@ -196,3 +196,28 @@ TEST(SqliteStore, AssignmentImportReplacesTheTable) {
 
 }  // namespace
 }  // namespace telltale::server
+
+namespace telltale::server {
+namespace {
+
+TEST(SqliteStore, SameSeqWithOtherContentIsAConflictKeptApartNotADuplicate) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("4444444444444444", 5, 1 << 30));
+  store.enroll("4444444444444444", 10, device("d1"));
+  telltale::v1::Report original, clone;
+  original.set_seq(1);
+  original.mutable_snapshot()->mutable_hardware()->set_product_name("laptop at home");
+  clone.set_seq(1);
+  clone.mutable_snapshot()->mutable_hardware()->set_product_name("laptop in the farm");
+  std::vector<IncomingReport> a = {{"d1", "ipv4:1.1.1.1:1", 1, &original}};
+  std::vector<IncomingReport> b = {{"d1", "ipv4:2.2.2.2:2", 2, &clone}};
+  EXPECT_EQ(store.ingest(a)[0].outcome, IngestOutcome::kStored);
+  EXPECT_EQ(store.ingest(b)[0].outcome, IngestOutcome::kConflict);
+  EXPECT_EQ(store.ingest(a)[0].outcome, IngestOutcome::kDuplicate) << "a true re-send is still a duplicate";
+  EXPECT_EQ(store.device("d1")->conflicting_reports, 1u);
+  EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "laptop at home");
+}
+
+}  // namespace
+}  // namespace telltale::server
