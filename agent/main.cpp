@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
     ("spool-max-age", po::value<int64_t>()->default_value(14 * 86400), "run: spool age cap, seconds")
     ("backoff-max-ms", po::value<int64_t>()->default_value(300000), "run: longest wait between reconnects")
     ("hotplug-rescan-ms", po::value<int64_t>()->default_value(5000), "run: USB/display rescan period")
+    ("rss-budget-mb", po::value<uint64_t>()->default_value(48), "run: RSS above which optional work is shed")
+    ("cpu-budget-percent", po::value<double>()->default_value(2.0), "run: CPU (% of a core) above which optional work is shed")
     ("anchor", po::value<std::vector<std::string>>()->default_value({}, ""), "run: HOST:PORT latency anchor (repeatable)")
     ("offline", "scan: print the snapshot, contact no one")
     ("scan-timeout", po::value<int>()->default_value(60), "scan: seconds to wait for the verdict")
@@ -165,6 +167,8 @@ int main(int argc, char** argv) {
       opts.backoff_base = std::min(opts.backoff_base, opts.backoff_cap);
       opts.hotplug_rescan = std::chrono::milliseconds(vm["hotplug-rescan-ms"].as<int64_t>());
       opts.latency_anchors = vm["anchor"].as<std::vector<std::string>>();
+      opts.budget.rss_bytes = vm["rss-budget-mb"].as<uint64_t>() << 20;
+      opts.budget.cpu_percent = vm["cpu-budget-percent"].as<double>();
       if (opts.collect_interval.count() < 1 || opts.heartbeat_interval.count() < 1)
         return fail("--collect-interval and --heartbeat-interval must be at least 1 second", 2);
       return agent::run_daemon(opts);

@@ -7,6 +7,7 @@
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/linux/input_timing.h"
 #include "platform/linux/timezone.h"
 
 namespace telltale::agent {
@@ -40,6 +41,12 @@ telltale::v1::Snapshot SnapshotCollector::collect(const platform::ProbeContext& 
   health->set_rss_bytes(self_rss_bytes());
   health->set_collect_cpu_ms((self_cpu_seconds() - cpu_before) * 1000.0);
   return snap;
+}
+
+void SnapshotCollector::shed_input_timing(bool shed) {
+  std::lock_guard lock(mu_);
+  for (auto& probe : probes_)
+    if (auto* timing = dynamic_cast<platform::linux_probe::InputTimingProbe*>(probe.get())) timing->set_shed(shed);
 }
 
 std::vector<telltale::v1::Event> SnapshotCollector::take_events() {

@@ -17,6 +17,9 @@ class SnapshotCollector {
 
   telltale::v1::Snapshot collect(const platform::ProbeContext& context_overrides);
 
+  // Turns continuous input-timing collection off (true) or on again.
+  void shed_input_timing(bool shed);
+
   // Events probes observed since the last call (time zone changes…).
   std::vector<telltale::v1::Event> take_events();
 

@@ -27,6 +27,7 @@ class Agent {
         collect_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
         hotplug_(options.root, options.hotplug_rescan),
+        watchdog_(options.budget),
         collect_interval_(options.collect_interval) {
     load_pushed_config();
     TransportOptions t;
@@ -93,7 +94,11 @@ class Agent {
     snap->mutable_health()->set_spool_depth(stats.depth);
     snap->mutable_health()->set_spool_bytes(stats.bytes);
     snap->mutable_health()->set_gaps_recorded(stats.gaps_recorded);
-    snap->mutable_health()->set_cpu_percent(cpu_percent());
+    const double cpu = cpu_percent();
+    snap->mutable_health()->set_cpu_percent(cpu);
+    // Shedding takes effect for the next collection; this one reports what it cost.
+    collector_.shed_input_timing(watchdog_.update(snap->health().rss_bytes(), cpu));
+    for (const auto& w : watchdog_.shed_work()) snap->mutable_health()->add_shed_work(w);
     for (auto& e : collector_.take_events()) *report.add_events() = std::move(e);
     if (auto jump = clock_jump()) *report.add_events() = *jump;
     try {
@@ -184,6 +189,7 @@ class Agent {
   asio::steady_timer collect_timer_;
   asio::signal_set signals_;
   platform::linux_probe::HotplugMonitor hotplug_;
+  Watchdog watchdog_;
   std::unique_ptr<Transport> transport_;
   std::chrono::seconds collect_interval_;
   v1::Watchlist watchlist_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/collect/watchdog.h"
 #include "agent/enroll/agent_state.h"
 #include "agent/spool/spool.h"
 
@@ -25,6 +26,7 @@ struct DaemonOptions {
   std::vector<std::string> latency_anchors;
   // Tolerance before a wall-clock move against the monotonic clock is an event.
   std::chrono::seconds clock_jump_tolerance{120};
+  WatchdogBudget budget;
 };
 
 // Runs until SIGTERM or SIGINT. Returns the exit code; throws
