@@ -46,6 +46,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 
 mode() { stat -c %a "$1"; }
 expect_mode() { [ "$(mode "$1")" = "$2" ] || fail "$1 has mode $(mode "$1"), expected $2"; }
@@ -77,8 +78,10 @@ done
 getent passwd telltale-collector >/dev/null || created_user=yes
 
 step "build packages"
-cmake --build "$bin" --target telltale-agent telltale-collector telltale-ctl telltale_manpages > "$work/build.log" 2>&1 ||
-  { cat "$work/build.log"; fail "building the packaged targets"; }
+# cpack packs what is built (ctest fixture installer.build builds it).
+for f in agent/telltale-agent server/telltale-collector server/telltale-ctl installer/man/telltale-agent.1.gz; do
+  [ -e "$bin/$f" ] || fail "$bin/$f missing: build telltale-agent telltale-collector telltale-ctl telltale_manpages first"
+done
 (cd "$bin" && cpack -G DEB -B "$work/packages" && cpack -G RPM -B "$work/packages") > "$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log"; fail "cpack"; }
 version=$(sed -n 's/^project(telltale VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
@@ -125,6 +128,8 @@ rpm_files=$(rpm -qlp "$agent_rpm")
 echo "$rpm_files"
 for f in /usr/bin/telltale-agent /etc/telltale/agent.toml /usr/lib/systemd/system/telltale-agent.service \
          /usr/lib/systemd/system/telltale-agent-scan.service /usr/lib/systemd/system/telltale-agent-scan.timer \
+         /usr/lib/systemd/system/telltale-agent.service.d/10-sandbox.conf \
+         /usr/lib/systemd/system/telltale-agent-scan.service.d/10-sandbox.conf \
          /usr/share/man/man1/telltale-agent.1.gz; do
   grep -qx "$f" <<<"$rpm_files" || fail "rpm lacks $f"
 done
@@ -167,7 +172,8 @@ cmp -s /etc/telltale/agent.toml "$work/mdm-agent.toml" || fail "install replaced
 [ ! -e /etc/telltale/agent.toml.telltale-preinst ] || fail "parked MDM config left behind"
 expect_mode /etc/telltale/agent.toml 600
 expect_mode /usr/bin/telltale-agent 755
-for unit in telltale-agent.service telltale-agent-scan.service telltale-agent-scan.timer; do
+for unit in telltale-agent.service telltale-agent-scan.service telltale-agent-scan.timer \
+            telltale-agent.service.d/10-sandbox.conf telltale-agent-scan.service.d/10-sandbox.conf; do
   expect_mode /usr/lib/systemd/system/$unit 644
 done
 [ -f /usr/share/man/man1/telltale-agent.1.gz ] || [ -n "$(find /etc/dpkg/dpkg.cfg.d -type f -exec grep -l 'path-exclude=/usr/share/man' {} + 2>/dev/null)" ] ||

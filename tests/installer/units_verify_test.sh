@@ -17,9 +17,15 @@ for program in telltale-agent telltale-collector; do
   chmod 0755 "$root/usr/bin/$program"
 done
 units=()
-for unit in "$src"/installer/systemd/*; do
+for unit in "$src"/installer/systemd/*.service "$src"/installer/systemd/*.timer; do
   cp "$unit" "$root/usr/lib/systemd/system/"
   units+=("$root/usr/lib/systemd/system/$(basename "$unit")")
+done
+# As the package installs it: one sandbox drop-in for both agent units.
+sandbox=$src/installer/systemd/telltale-agent.service.d/10-sandbox.conf
+for unit in telltale-agent.service telltale-agent-scan.service; do
+  mkdir -p "$root/usr/lib/systemd/system/$unit.d"
+  cp "$sandbox" "$root/usr/lib/systemd/system/$unit.d/"
 done
 [ ${#units[@]} -eq 4 ] || { echo "FAIL: expected 4 units in installer/systemd, found ${#units[@]}"; exit 1; }
 
@@ -37,13 +43,25 @@ if [ $status -ne 0 ] || [ -n "$out" ]; then
   exit 1
 fi
 
-# What the hardening promises, checked on the effective unit files.
-prop() { grep -E "^$2=" "$src/installer/systemd/$1" | tail -1 | cut -d= -f2-; }
+# What the hardening promises, checked on each unit with its drop-ins (the
+# last assignment wins, as in systemd).
+prop() {
+  local files=("$root/usr/lib/systemd/system/$1")
+  [ -d "${files[0]}.d" ] && files+=("${files[0]}.d/"*.conf)
+  { grep -hE "^$2=" "${files[@]}" || true; } | tail -1 | cut -d= -f2-
+}
 expect() {
   local got
   got=$(prop "$1" "$2")
   [ "$got" = "$3" ] || { echo "FAIL: $1: $2=$got, expected $3"; exit 1; }
 }
+# A bad value in the drop-in is reported against the unit too.
+sed -i 's/^ProtectSystem=strict$/ProtectSystem=strictest/' "$root/usr/lib/systemd/system/telltale-agent-scan.service.d/10-sandbox.conf"
+typo=$(systemd-analyze verify --man=no --root="$root" "$root/usr/lib/systemd/system/telltale-agent-scan.service" 2>&1 || true)
+[ -n "$typo" ] || fail_msg="verify did not read the sandbox drop-in"
+cp "$sandbox" "$root/usr/lib/systemd/system/telltale-agent-scan.service.d/"
+[ -z "${fail_msg:-}" ] || { echo "FAIL: $fail_msg"; exit 1; }
+
 for unit in telltale-agent.service telltale-agent-scan.service telltale-collector.service; do
   expect "$unit" ProtectSystem strict
   expect "$unit" NoNewPrivileges yes
