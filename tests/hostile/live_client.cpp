@@ -151,6 +151,9 @@ std::unique_ptr<TlsConnection> tls_connect(const std::string& address, SSL_CTX* 
   auto c = std::make_unique<TlsConnection>();
   c->fd = tcp_connect(address);
   if (c->fd < 0) return nullptr;
+  // A server that never answers must fail the handshake, not hang the test.
+  timeval timeout{10, 0};
+  setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   c->ssl = SSL_new(ctx);
   SSL_set_fd(c->ssl, c->fd);
   SSL_set_tlsext_host_name(c->ssl, "telltale-collector");
