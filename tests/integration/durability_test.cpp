@@ -7,18 +7,11 @@
 
 #include "agent/spool/spool.h"
 #include "integration/agent_process.h"
-#include "server/store/sqlite_store.h"
+#include "integration/store_reads.h"
 
 namespace telltale::testing {
 namespace {
 
-std::vector<uint64_t> stored_seqs(const std::filesystem::path& data_dir, const std::string& device) {
-  server::SqliteStore store(data_dir / "telltale.db");
-  std::vector<uint64_t> seqs;
-  for (const auto& r : store.reports(device, 100000)) seqs.push_back(r.seq);
-  std::sort(seqs.begin(), seqs.end());
-  return seqs;
-}
 
 TEST(Durability, CollectorDyingBetweenCommitAndAckLeadsToAResendStoredOnce) {
   // The first start dies right after its first commit, before any ack leaves.

@@ -7,19 +7,11 @@
 #include <thread>
 
 #include "integration/agent_process.h"
-#include "server/store/sqlite_store.h"
+#include "integration/store_reads.h"
 
 namespace telltale::testing {
 namespace {
 
-// Distinct seqs stored for a device, read straight from the collector's database.
-std::vector<uint64_t> stored_seqs(const std::filesystem::path& data_dir, const std::string& device) {
-  server::SqliteStore store(data_dir / "telltale.db");
-  std::vector<uint64_t> seqs;
-  for (const auto& r : store.reports(device, 100000)) seqs.push_back(r.seq);
-  std::sort(seqs.begin(), seqs.end());
-  return seqs;
-}
 
 TEST(EnrollAndStream, NewLaptopEnrollsStreamsAndIsListedWithItsSnapshot) {
   CollectorProcess collector;
