@@ -244,6 +244,30 @@ done
 [ -f /etc/telltale/collector.toml ] || fail "agent purge removed the collector's config"
 dpkg -s telltale-agent > /dev/null 2>&1 && fail "telltale-agent still known to dpkg after purge"
 
+step "fresh install waits for a token file the MDM drops later"
+dpkg -i "$agent_deb" < /dev/null > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "fresh install"; }
+grep -q '^token-file = "/etc/telltale/enrollment.token"' /etc/telltale/agent.toml ||
+  fail "the packaged agent.toml does not name the token file"
+/usr/bin/telltale-agent run > "$work/agent2.log" 2>&1 &
+agent_pid=$!
+wait_for 20 "the agent to wait for its token" grep -q 'event=waiting_for_token' "$work/agent2.log"
+kill -0 "$agent_pid" 2>/dev/null || fail "agent without a token exited instead of waiting: $(cat "$work/agent2.log")"
+[ ! -e /var/lib/telltale-agent/identity.toml ] || fail "purged identity came back"
+(umask 077 && printf '%s\n' "$token" > /etc/telltale/enrollment.token.new)
+mv /etc/telltale/enrollment.token.new /etc/telltale/enrollment.token
+wait_for 60 "enrollment from the token file" test -s /var/lib/telltale-agent/identity.toml
+wait_for 10 "the token file to be deleted" test ! -e /etc/telltale/enrollment.token
+device2=$(sed -n "s/^device_id *= *['\"]\(.*\)['\"]$/\1/p" /var/lib/telltale-agent/identity.toml)
+[ -n "$device2" ] && [ "$device2" != "$device" ] || fail "expected a new device id after purge, got \"$device2\""
+wait_for 30 "$device2 to open its stream" grep -q 'event=session_open' "$work/agent2.log"
+kill -TERM "$agent_pid"
+status=0
+wait "$agent_pid" || status=$?
+agent_pid=
+[ $status -eq 0 ] || { cat "$work/agent2.log"; fail "agent exited $status on SIGTERM"; }
+dpkg --purge telltale-agent > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "second purge"; }
+[ ! -e /var/lib/telltale-agent ] || fail "second purge left /var/lib/telltale-agent"
+
 step "collector purge"
 kill -TERM "$collector_pid"
 wait "$collector_pid" || true
@@ -252,4 +276,4 @@ dpkg --purge telltale-collector > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log
 for gone in /var/lib/telltale-collector /etc/telltale /usr/bin/telltale-collector /usr/bin/telltale-ctl; do
   [ ! -e "$gone" ] || fail "collector purge left $gone"
 done
-echo "ok: device $device enrolled from the managed config, kept across re-install and upgrade, purged"
+echo "ok: device $device enrolled from the managed config, kept across re-install and upgrade, purged; $device2 enrolled from a token file dropped after install"
