@@ -3,7 +3,7 @@
 # one run on loopback. Bounded in time: every phase has its own duration.
 #
 #   bench/load/run_load.sh [BUILD_DIR]
-#   AGENTS="1000 5000 15000" HOLD_S=300 SAT_AGENTS=1000 SAT_S=30 INTERVAL_MS=10000 bench/load/run_load.sh
+#   AGENTS="1000 5000 15000" HOLD_S=300 RAMP=100 SAT_AGENTS=1000 SAT_S=30 INTERVAL_MS=10000 bench/load/run_load.sh
 #
 # Phases:
 #   1. enroll max(AGENTS) devices through the Enrollment RPC (real keys, CSRs)
@@ -22,6 +22,10 @@ SAT_AGENTS="${SAT_AGENTS:-1000}"
 SAT_S="${SAT_S:-30}"
 INTERVAL_MS="${INTERVAL_MS:-10000}"
 PER_PROC="${PER_PROC:-5000}"
+# New connections per second per generator process. Faster ramps made TLS
+# handshakes time out on 2 cores, and the half-open connections they left
+# pushed the collector into EMFILE (see docs/PERFORMANCE.md).
+RAMP="${RAMP:-100}"
 collector="$build/server/telltale-collector"
 ctl="$build/server/telltale-ctl"
 load="$build/bench/load/telltale-load"
@@ -77,7 +81,7 @@ run_generators() {
   for p in $(seq 0 $((procs - 1))); do
     local count=$(( n - first < PER_PROC ? n - first : PER_PROC ))
     "$load" run --address "$addr" --ca "$work/ids/ca.crt" --ids "$work/ids" --first "$first" --count "$count" \
-      --interval-ms "$interval" --duration-s "$duration" --report "$work/report.pb" \
+      --interval-ms "$interval" --duration-s "$duration" --report "$work/report.pb" --ramp-per-s "$RAMP" \
       --ready-file "$work/ready.$tag.$p" > "$work/gen.$tag.$p.log" 2>&1 &
     gpids+=($!)
     first=$((first + count))
