@@ -1,5 +1,7 @@
 #include "agent/daemon/daemon.h"
 
+#include <signal.h>
+
 #include <boost/asio.hpp>
 
 #include <thread>
@@ -52,6 +54,13 @@ class Agent {
       spdlog::info("event=signal signal={} action=stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       shutdown();
     });
+    // The caller may have blocked these (zero-touch enrollment waits with
+    // sigtimedwait); with the handler installed, a pending one is delivered now.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
     hotplug_.start([this](v1::Event event) {
       asio::post(io_, [this, event = std::move(event)] { spool_events({event}); });
     });

@@ -1,4 +1,6 @@
 // telltale-collector: ingest, enrollment CA and store on one TLS port.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -53,6 +55,18 @@ int main(int argc, char** argv) {
     std::cerr << "telltale-collector: " << e.what() << "\n";
     return 2;
   }
+
+  // One file descriptor per agent stream: raise the soft limit to the hard
+  // one. gRPC 1.51's listener stops accepting for good after one EMFILE
+  // (tests/hostile documents it), so running out must not happen early.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0)
+    spdlog::info("event=file_limit soft={} note={}", static_cast<uint64_t>(files.rlim_cur),
+                 telltale::log::q("each connected agent holds one descriptor"));
 
   // Signals are taken synchronously by sigwait below, so shutdown runs on
   // the main thread and nothing async-signal-unsafe happens in a handler.
