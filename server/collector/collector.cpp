@@ -4,12 +4,14 @@
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "server/reports/fleet_report.h"
 #include "server/store/sqlite_store.h"
 
 namespace telltale::server {
 
 std::filesystem::path listen_address_file(const std::filesystem::path& d) { return d / "listen_address"; }
 std::filesystem::path database_file(const std::filesystem::path& d) { return d / "telltale.db"; }
+std::filesystem::path reports_dir(const std::filesystem::path& d) { return d / "reports"; }
 
 Collector::Collector(CollectorConfig config) : config_(std::move(config)) {}
 
@@ -79,6 +81,7 @@ void Collector::start() {
                     (config_.advertise.empty() ? bound : config_.advertise) + "\n", 0644);
   revocation_thread_ = std::thread([this] { poll_revocations(); });
   verdicts_->start();
+  if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
   spdlog::info("event=collector_started listen={} data_dir={} ca_pin={}", bound, log::q(config_.data_dir.string()),
                ca_->pin());
 }
@@ -101,6 +104,34 @@ void Collector::poll_revocations() {
   }
 }
 
+void Collector::write_reports() {
+  auto since = std::chrono::system_clock::now();
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, config_.report_interval);
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      const auto now = std::chrono::system_clock::now();
+      auto to_ms = [](auto t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+      };
+      FleetReportPolicy policy;
+      policy.noncompliant_levels = config_.verdicts.noncompliant_levels;
+      policy.silent_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.silent_after).count();
+      auto report = build_fleet_report(*store_, to_ms(now), to_ms(since), policy);
+      auto base = write_fleet_report(report, reports_dir(config_.data_dir));
+      since = now;
+      spdlog::info("event=fleet_report path={} devices={} noncompliant={} silent={} clusters={}",
+                   log::q(base.string()), report.devices.size(), report.noncompliant, report.silent,
+                   report.clusters.size());
+    } catch (const std::exception& e) {
+      spdlog::error("event=fleet_report_failed error={}", log::q(e.what()));
+    }
+    lock.lock();
+  }
+}
+
 void Collector::shutdown() {
   {
     std::lock_guard lock(mu_);
@@ -115,6 +146,7 @@ void Collector::shutdown() {
   if (queue_) queue_->stop();
   if (verdicts_) verdicts_->stop();
   if (revocation_thread_.joinable()) revocation_thread_.join();
+  if (report_thread_.joinable()) report_thread_.join();
   if (server_) server_->Wait();
   spdlog::info("event=collector_stopped");
 }

@@ -31,6 +31,8 @@ struct CollectorConfig {
   std::filesystem::path catalog;        // empty: the catalog built into the binary
   std::filesystem::path detect_config;  // TOML with a [detect] table; empty: defaults
   VerdictServiceOptions verdicts;
+  std::chrono::seconds report_interval{86400};  // 0: no scheduled fleet reports
+  std::chrono::hours silent_after{24};
 };
 
 class Collector {
@@ -52,6 +54,7 @@ class Collector {
 
  private:
   void poll_revocations();
+  void write_reports();
 
   CollectorConfig config_;
   std::unique_ptr<CertificateAuthority> ca_;
@@ -67,10 +70,12 @@ class Collector {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread revocation_thread_;
+  std::thread report_thread_;
 };
 
 // Files in the data dir other tools read.
 std::filesystem::path listen_address_file(const std::filesystem::path& data_dir);
 std::filesystem::path database_file(const std::filesystem::path& data_dir);
+std::filesystem::path reports_dir(const std::filesystem::path& data_dir);
 
 }  // namespace telltale::server

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read")
     ("catalog", po::value<std::string>()->default_value(""), "detection catalog file (default: built in)")
     ("detect-config", po::value<std::string>()->default_value(""), "TOML file with a [detect] table of weights/thresholds")
+    ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
+    ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
     ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
     ("noncompliant-level", po::value<std::vector<std::string>>()->default_value({"suspicious", "puppeteered"}, "suspicious puppeteered"),
      "verdict level that fails a compliance scan (repeatable)");
@@ -95,6 +97,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   config.verdicts.noncompliant_levels = {levels.begin(), levels.end()};
+  config.report_interval = std::chrono::seconds(std::max(0, vm["report-interval"].as<int>()));
+  config.silent_after = std::chrono::hours(std::max(1, vm["silent-hours"].as<int>()));
   telltale::server::Collector collector(config);
   try {
     collector.start();

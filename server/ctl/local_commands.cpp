@@ -178,6 +178,23 @@ int clusters_list(LocalContext& ctx) {
   return 0;
 }
 
+int reports_list(LocalContext& ctx) {
+  Table t{{"report", "formats", "bytes", "path"}, {}};
+  std::map<std::string, std::pair<std::string, uintmax_t>> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(server::reports_dir(ctx.data_dir), ec)) {
+    auto name = entry.path().stem().string();
+    if (name.rfind("fleet-", 0) != 0) continue;
+    auto& f = found[name];
+    f.first += (f.first.empty() ? "" : " ") + entry.path().extension().string().substr(1);
+    f.second += entry.file_size(ec);
+  }
+  for (const auto& [name, f] : found)
+    t.rows.push_back({name, f.first, std::to_string(f.second), (server::reports_dir(ctx.data_dir) / name).string() + ".*"});
+  render(t, ctx.format, ctx.out);
+  return 0;
+}
+
 int verdict_history(LocalContext& ctx, const std::string& device_id) {
   auto store = open_store(ctx);
   if (ctx.format == Format::kJson) {

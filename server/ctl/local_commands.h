@@ -28,6 +28,7 @@ int device_revoke(LocalContext& ctx, const std::string& device_id);
 int assignments_import(LocalContext& ctx, const std::string& csv_path);
 int assignments_list(LocalContext& ctx);
 int clusters_list(LocalContext& ctx);
+int reports_list(LocalContext& ctx);
 int verdict_history(LocalContext& ctx, const std::string& device_id);
 // Offline evaluation with the collector's own engine: a snapshot in protobuf
 // JSON (as `show` or `telltale-agent scan --format json` print it).

@@ -22,6 +22,7 @@ Commands:
   revoke DEVICE           revoke a device; its streams close within seconds
   verdicts DEVICE         verdict history of a device (changes only)
   clusters                farm clusters from fleet correlation
+  reports                 scheduled fleet reports in DATA_DIR/reports (JSON, CSV, HTML)
   assignments import FILE.csv   who each laptop belongs to (device,employee,email,timezone,region)
   assignments list
   evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
     if (cmd == "revoke") return want(2), telltale::ctl::device_revoke(ctx, words[1]);
     if (cmd == "verdicts") return want(2), telltale::ctl::verdict_history(ctx, words[1]);
     if (cmd == "clusters") return want(1), telltale::ctl::clusters_list(ctx);
+    if (cmd == "reports") return want(1), telltale::ctl::reports_list(ctx);
     if (cmd == "assignments") {
       if (words.size() == 3 && words[1] == "import") return telltale::ctl::assignments_import(ctx, words[2]);
       if (words.size() == 2 && words[1] == "list") return telltale::ctl::assignments_list(ctx);

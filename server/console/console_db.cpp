@@ -1,0 +1,205 @@
+#include "server/console/console_db.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "platform/common/hash.h"
+
+namespace telltale::server::console {
+namespace {
+
+constexpr int64_t kSessionMs = 12LL * 3600 * 1000;
+
+std::string to_hex(const unsigned char* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s += d[p[i] >> 4];
+    s += d[p[i] & 15];
+  }
+  return s;
+}
+
+std::string pbkdf2(std::string_view password, const std::string& salt, int iterations) {
+  unsigned char out[32];
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
+                        iterations, EVP_sha256(), sizeof out, out) != 1)
+    throw std::runtime_error("PBKDF2 failed");
+  return to_hex(out, sizeof out);
+}
+
+// Constant time so a timing side channel does not leak the hash prefix.
+bool same(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::kViewer: return "viewer";
+    case Role::kInvestigator: return "investigator";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> parse_role(std::string_view s) {
+  if (s == "viewer") return Role::kViewer;
+  if (s == "investigator") return Role::kInvestigator;
+  if (s == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+std::string random_hex(size_t bytes) {
+  std::string buf(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), bytes);
+}
+
+std::string hash_password(std::string_view password, int iterations) {
+  std::string salt = random_hex(16);
+  return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + salt + "$" + pbkdf2(password, salt, iterations);
+}
+
+bool verify_password(std::string_view password, const std::string& encoded) {
+  auto a = encoded.find('$'), b = encoded.find('$', a + 1), c = encoded.find('$', b + 1);
+  if (a == std::string::npos || b == std::string::npos || c == std::string::npos) return false;
+  int iterations = std::stoi(encoded.substr(a + 1, b - a - 1));
+  return same(pbkdf2(password, encoded.substr(b + 1, c - b - 1), iterations), encoded.substr(c + 1));
+}
+
+ConsoleDb::ConsoleDb(const std::filesystem::path& path) : db_(path) {
+  db_.exec(R"(
+    CREATE TABLE IF NOT EXISTS users(username TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL,
+      must_change INTEGER NOT NULL, created_unix_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+      expires_unix_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS api_tokens(secret_hash TEXT PRIMARY KEY, username TEXT NOT NULL,
+      created_unix_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms INTEGER NOT NULL,
+      actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, peer TEXT NOT NULL, detail TEXT NOT NULL);
+    CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+      BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+      BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  )");
+}
+
+std::optional<std::string> ConsoleDb::bootstrap_admin(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto count = db_.prepare("SELECT COUNT(*) FROM users");
+  count.step();
+  if (count.int64(0) > 0) return std::nullopt;
+  std::string password = random_hex(12);
+  db_.prepare("INSERT INTO users VALUES('admin','admin',?,1,?)").bind(1, hash_password(password)).bind(2, now_ms).run();
+  return password;
+}
+
+std::optional<Principal> ConsoleDb::check_password(const std::string& user, const std::string& password) {
+  std::string encoded, role;
+  bool must_change = false;
+  {
+    std::lock_guard lock(mu_);
+    auto q = db_.prepare("SELECT password, role, must_change FROM users WHERE username=?");
+    q.bind(1, user);
+    if (!q.step()) {
+      // Same work as a real check so a missing user is not told apart by timing.
+      verify_password(password, hash_password("x"));
+      return std::nullopt;
+    }
+    encoded = q.text(0);
+    role = q.text(1);
+    must_change = q.int64(2) != 0;
+  }
+  if (!verify_password(password, encoded)) return std::nullopt;
+  return Principal{user, parse_role(role).value_or(Role::kViewer), {}, must_change, {}};
+}
+
+std::string ConsoleDb::create_user(const std::string& user, Role role, int64_t now_ms) {
+  std::string password = random_hex(12);
+  std::string hashed = hash_password(password);
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO users VALUES(?,?,?,1,?)").bind(1, user).bind(2, to_string(role)).bind(3, hashed).bind(4, now_ms).run();
+  return password;
+}
+
+bool ConsoleDb::set_password(const std::string& user, const std::string& password) {
+  std::string hashed = hash_password(password);
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE users SET password=?, must_change=0 WHERE username=?").bind(1, hashed).bind(2, user).run();
+  return db_.changes() == 1;
+}
+
+std::vector<ConsoleDb::UserRow> ConsoleDb::users() {
+  std::lock_guard lock(mu_);
+  std::vector<UserRow> out;
+  auto q = db_.prepare("SELECT username, role, must_change FROM users ORDER BY username");
+  while (q.step()) out.push_back({q.text(0), parse_role(q.text(1)).value_or(Role::kViewer), q.int64(2) != 0});
+  return out;
+}
+
+std::pair<std::string, std::string> ConsoleDb::create_session(const Principal& p, int64_t now_ms) {
+  std::string id = random_hex(32), csrf = random_hex(32);
+  std::lock_guard lock(mu_);
+  db_.prepare("DELETE FROM sessions WHERE expires_unix_ms < ?").bind(1, now_ms).run();
+  // Only the id's hash is kept, so a copy of console.db cannot be replayed as a cookie.
+  db_.prepare("INSERT INTO sessions VALUES(?,?,?,?)")
+      .bind(1, sha256_hex(id)).bind(2, p.username).bind(3, csrf).bind(4, now_ms + kSessionMs).run();
+  return {id, csrf};
+}
+
+std::optional<Principal> ConsoleDb::session(const std::string& id, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto q = db_.prepare(
+      "SELECT s.username, u.role, s.csrf, u.must_change FROM sessions s JOIN users u ON u.username=s.username "
+      "WHERE s.id_hash=? AND s.expires_unix_ms > ?");
+  q.bind(1, sha256_hex(id)).bind(2, now_ms);
+  if (!q.step()) return std::nullopt;
+  return Principal{q.text(0), parse_role(q.text(1)).value_or(Role::kViewer), q.text(2), q.int64(3) != 0, id};
+}
+
+void ConsoleDb::end_session(const std::string& id) {
+  std::lock_guard lock(mu_);
+  db_.prepare("DELETE FROM sessions WHERE id_hash=?").bind(1, sha256_hex(id)).run();
+}
+
+std::string ConsoleDb::create_api_token(const std::string& user, int64_t now_ms) {
+  std::string secret = "ttc_" + random_hex(24);
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO api_tokens VALUES(?,?,?)").bind(1, sha256_hex(secret)).bind(2, user).bind(3, now_ms).run();
+  return secret;
+}
+
+std::optional<Principal> ConsoleDb::api_token(const std::string& secret) {
+  std::lock_guard lock(mu_);
+  auto q = db_.prepare("SELECT t.username, u.role FROM api_tokens t JOIN users u ON u.username=t.username WHERE t.secret_hash=?");
+  q.bind(1, sha256_hex(secret));
+  if (!q.step()) return std::nullopt;
+  return Principal{q.text(0), parse_role(q.text(1)).value_or(Role::kViewer), {}, false, {}};
+}
+
+void ConsoleDb::audit(int64_t now_ms, const std::string& actor, const std::string& action, const std::string& target,
+                      const std::string& peer, const std::string& detail) {
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO audit(unix_ms, actor, action, target, peer, detail) VALUES(?,?,?,?,?,?)")
+      .bind(1, now_ms).bind(2, actor).bind(3, action).bind(4, target).bind(5, peer).bind(6, detail).run();
+}
+
+std::vector<AuditEntry> ConsoleDb::audit_log(size_t limit) {
+  std::lock_guard lock(mu_);
+  std::vector<AuditEntry> out;
+  auto q = db_.prepare("SELECT id, unix_ms, actor, action, target, peer, detail FROM audit ORDER BY id DESC LIMIT ?");
+  q.bind(1, static_cast<int64_t>(limit));
+  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
+  return out;
+}
+
+}  // namespace telltale::server::console
