@@ -92,6 +92,8 @@ struct ConsoleApi::Impl {
   std::function<std::string()> extra_metrics;
   RateLimiter limiter;
 
+  Impl(ConsoleDb& d, Store& s, std::function<std::string()> m) : db(d), store(s), extra_metrics(std::move(m)) {}
+
   std::optional<Principal> authenticate(const HttpRequest& req) {
     if (req.authorization.rfind("Bearer ", 0) == 0) return db.api_token(req.authorization.substr(7));
     std::string sid = cookie_value(req.cookie, "tt_session");
@@ -323,7 +325,7 @@ struct ConsoleApi::Impl {
 };
 
 ConsoleApi::ConsoleApi(ConsoleDb& db, Store& store, std::function<std::string()> extra_metrics)
-    : impl_(std::make_shared<Impl>(Impl{db, store, std::move(extra_metrics), {}})) {}
+    : impl_(std::make_shared<Impl>(db, store, std::move(extra_metrics))) {}
 
 HttpResponse ConsoleApi::handle(const HttpRequest& req) {
   try {

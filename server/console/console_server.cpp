@@ -114,6 +114,8 @@ struct ConsoleServer::Impl {
   std::thread thread;
   uint16_t port = 0;
 
+  Impl(ConsoleConfig c, Store& s) : config(std::move(c)), store(s) {}
+
   void serve_one(tcp::socket socket) {
     // Bounded waits so one stalled browser cannot hold the console forever.
     timeval tv{10, 0};
@@ -171,7 +173,7 @@ struct ConsoleServer::Impl {
   }
 };
 
-ConsoleServer::ConsoleServer(ConsoleConfig config, Store& store) : impl_(new Impl{std::move(config), store}) {}
+ConsoleServer::ConsoleServer(ConsoleConfig config, Store& store) : impl_(std::make_unique<Impl>(std::move(config), store)) {}
 ConsoleServer::~ConsoleServer() { stop(); }
 
 void ConsoleServer::start() {
