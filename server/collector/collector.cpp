@@ -104,6 +104,26 @@ void Collector::poll_revocations() {
   }
 }
 
+std::string Collector::metrics_text() {
+  auto& c = telemetry_->counters();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("telltale_connected_agents", "gauge", "Agent streams open now.", directory_->connected());
+  metric("telltale_reports_stored_total", "counter", "Reports committed and acknowledged.", c.reports_stored);
+  metric("telltale_reports_duplicate_total", "counter", "Re-sent reports acknowledged as duplicates.",
+         c.reports_duplicate);
+  metric("telltale_reports_rejected_total", "counter", "Reports refused as over a limit or malformed.",
+         c.reports_rejected);
+  metric("telltale_streams_refused_total", "counter", "Telemetry streams refused (no, foreign or revoked certificate).",
+         c.streams_refused);
+  metric("telltale_ingest_queue_depth", "gauge", "Reports waiting for the next commit.", queue_->depth());
+  metric("telltale_ingest_batches_total", "counter", "Group commits.", queue_->committed_batches());
+  return out;
+}
+
 void Collector::write_reports() {
   auto since = std::chrono::system_clock::now();
   std::unique_lock lock(mu_);

@@ -51,6 +51,9 @@ class Collector {
   const CertificateAuthority& ca() const { return *ca_; }
   TelemetryService& telemetry() { return *telemetry_; }
   VerdictService& verdicts() { return *verdicts_; }
+  // Prometheus text of the collector's own counters (connected agents,
+  // reports stored/duplicate/rejected, refused streams, ingest queue depth).
+  std::string metrics_text();
 
  private:
   void poll_revocations();

@@ -8,6 +8,7 @@
 #include "platform/common/tls_policy.h"
 #include "platform/common/toml_config.h"
 #include "server/collector/collector.h"
+#include "server/console/console_server.h"
 
 namespace po = boost::program_options;
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read")
     ("catalog", po::value<std::string>()->default_value(""), "detection catalog file (default: built in)")
     ("detect-config", po::value<std::string>()->default_value(""), "TOML file with a [detect] table of weights/thresholds")
+    ("console", po::value<std::string>()->default_value(""), "HOST:PORT for the HTTPS investigator console (empty: off)")
     ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
     ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
     ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
@@ -107,8 +109,26 @@ int main(int argc, char** argv) {
     std::cerr << "telltale-collector: " << e.what() << "\n";
     return 1;
   }
+  std::unique_ptr<telltale::server::console::ConsoleServer> console;
+  if (const auto listen = vm["console"].as<std::string>(); !listen.empty()) {
+    telltale::server::console::ConsoleConfig cc;
+    cc.listen = listen;
+    cc.data_dir = config.data_dir;
+    cc.extra_metrics = [&collector] { return collector.metrics_text(); };
+    console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
+    try {
+      console->start();
+      spdlog::info("event=console_started port={}", console->port());
+    } catch (const std::exception& e) {
+      spdlog::critical("event=console_start_failed error={}", telltale::log::q(e.what()));
+      std::cerr << "telltale-collector: console: " << e.what() << "\n";
+      collector.shutdown();
+      return 1;
+    }
+  }
   int sig = 0;
   sigwait(&signals, &sig);
+  if (console) console->stop();
   spdlog::info("event=signal signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   collector.shutdown();
   return 0;
