@@ -321,26 +321,31 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   // out of order only across reconnects (a re-send of an older seq): those
   // are kept in `reports` but never move the state backwards.
   std::optional<uint64_t> state_seq;
-  telltale::v1::Snapshot state;
   {
-    auto st = db_.prepare("SELECT seq, snapshot FROM device_state WHERE device_id=?");
+    auto st = db_.prepare("SELECT seq FROM device_state WHERE device_id=?");
     st.bind(1, in.device_id);
-    if (st.step()) {
-      state_seq = static_cast<uint64_t>(st.int64(0));
-      state.ParseFromString(st.blob(1));
-    }
+    if (st.step()) state_seq = static_cast<uint64_t>(st.int64(0));
   }
   if (!state_seq || report.seq() > *state_seq) {
     bool update = true;
+    std::string state_bytes;
+    telltale::v1::Snapshot state;
     if (report.has_snapshot()) {
-      state = report.snapshot();
+      // A full snapshot is the new state as is: no need to read, parse and
+      // rewrite the old one (the load benchmark showed that on the ack path).
+      state_bytes = report.snapshot().SerializeAsString();
     } else if (report.has_delta()) {
+      auto st = db_.prepare("SELECT snapshot FROM device_state WHERE device_id=?");
+      st.bind(1, in.device_id);
+      if (st.step()) state.ParseFromString(st.blob(0));
       std::string error;
       if (!state_seq) {
         update = false;  // kept in reports; the next full snapshot sets the state
       } else if (!telltale::v1::apply_delta(state, report.delta(), &error)) {
         spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
         update = false;
+      } else {
+        state_bytes = state.SerializeAsString();
       }
     } else {
       update = false;  // events only
@@ -349,7 +354,7 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
       db_.prepare("INSERT INTO device_state(device_id, seq, snapshot, updated_ms) VALUES(?,?,?,?) "
                   "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
                   "updated_ms=excluded.updated_ms")
-          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state.SerializeAsString())
+          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state_bytes)
           .bind(4, in.received_unix_ms)
           .run();
     }

@@ -118,9 +118,10 @@ class ConsoleTest : public ::testing::Test {
   }
   std::vector<std::string> audit_actions(const Session& a) {
     std::vector<std::string> out;
-    auto log = call(http::verb::get, "/api/v1/audit", {}, a.cookie).json();  // kept alive for the loop
-    for (auto& e : log.at("audit").as_array())
-      out.emplace_back(e.at("action").as_string());
+    const auto response = call(http::verb::get, "/api/v1/audit", {}, a.cookie);
+    const json::value log = json::parse(response.body);
+    const json::array& entries = log.as_object().at("audit").as_array();
+    for (const json::value& e : entries) out.emplace_back(e.as_object().at("action").as_string());
     return out;
   }
 
