@@ -13,11 +13,10 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "platform/common/file.h"
 #include "platform/common/log.h"
 #include "server/console/console_api.h"
 #include "server/console/console_db.h"
@@ -30,20 +29,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_private(const std::filesystem::path& p, const std::string& text) {
-  std::filesystem::remove(p);
-  std::ofstream out(p, std::ios::binary);
-  if (!out) throw std::runtime_error("console: cannot write " + p.string());
-  std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("console: cannot write " + p.string());
+// Files in the data dir are read and written with the project's bounded,
+// atomic helpers (platform/common/file.h): private files are created 0600.
+std::string read_required(const std::filesystem::path& p) {
+  auto r = read_file(p, 64 * 1024);
+  if (!r.data) throw std::runtime_error("console: cannot read " + p.string() + ": " + r.error);
+  return *r.data;
 }
 
 std::string bio_text(BIO* bio) {
@@ -58,7 +49,7 @@ std::string bio_text(BIO* bio) {
 std::pair<std::string, std::string> ensure_certificate(const std::filesystem::path& dir) {
   auto key_path = dir / "console.key", cert_path = dir / "console.crt";
   if (std::filesystem::exists(key_path) && std::filesystem::exists(cert_path))
-    return {slurp(cert_path), slurp(key_path)};
+    return {read_required(cert_path), read_required(key_path)};
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   if (!key || !cert) throw std::runtime_error("console: cannot make a P-256 key");
@@ -91,8 +82,8 @@ std::pair<std::string, std::string> ensure_certificate(const std::filesystem::pa
   BIO_free(cb);
   X509_free(cert);
   EVP_PKEY_free(key);
-  write_private(key_path, key_pem);
-  std::ofstream(cert_path, std::ios::binary) << cert_pem;
+  write_file_atomic(key_path, key_pem, 0600);
+  write_file_atomic(cert_path, cert_pem, 0644);
   return {cert_pem, key_pem};
 }
 
@@ -192,7 +183,7 @@ void ConsoleServer::start() {
   std::filesystem::create_directories(d.config.data_dir);
   d.db = std::make_unique<ConsoleDb>(d.config.data_dir / "console.db");
   if (auto password = d.db->bootstrap_admin(now_ms())) {
-    write_private(d.config.data_dir / "console-admin-password", *password + "\n");
+    write_file_atomic(d.config.data_dir / "console-admin-password", *password + "\n", 0600);
     spdlog::info("event=console_admin_created password_file={}", (d.config.data_dir / "console-admin-password").string());
   }
   auto [cert, key] = ensure_certificate(d.config.data_dir);

@@ -95,8 +95,9 @@ void VerdictService::run() {
   }
 }
 
-std::optional<detect::Assignment> VerdictService::assignment_for(const DeviceRecord& device) {
-  for (const auto& a : store_.assignments())
+std::optional<detect::Assignment> VerdictService::assignment_for(const DeviceRecord& device,
+                                                                 const std::vector<Assignment>& assignments) {
+  for (const auto& a : assignments)
     if (a.device_key == device.device_id || (!device.serial.empty() && a.device_key == device.serial))
       return detect::Assignment{a.device_key, a.employee, a.email, a.timezone, a.region};
   return std::nullopt;
@@ -113,7 +114,7 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   detect::DeviceContext ctx;
   ctx.device_id = device_id;
   ctx.now_unix_ms = now_ms();
-  auto assignment = assignment_for(*device);
+  auto assignment = assignment_for(*device, store_.assignments());
   if (assignment) ctx.assignment = &*assignment;
   std::optional<v1::Verdict> previous;
   auto history = store_.verdict_history(device_id, 1);
@@ -147,7 +148,8 @@ size_t VerdictService::correlate_fleet() {
     if (!snapshot) continue;
     auto fd = detect::fleet_device_from_snapshot(device.device_id, *snapshot, engine_.catalog());
     fd.egress_ip = peer_ip(device.last_peer);
-    if (auto a = assignment_for(device)) {
+    // The table is read once per correlation, not once per device.
+    if (auto a = assignment_for(device, assignments)) {
       fd.assignee = a->employee.empty() ? a->email : a->employee;
       fd.expected_region = a->expected_region;
     }

@@ -46,7 +46,8 @@ class VerdictService {
 
  private:
   void run();
-  std::optional<detect::Assignment> assignment_for(const DeviceRecord& device);
+  static std::optional<detect::Assignment> assignment_for(const DeviceRecord& device,
+                                                          const std::vector<Assignment>& assignments);
 
   Store& store_;
   detect::Engine engine_;
