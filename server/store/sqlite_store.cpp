@@ -1,5 +1,6 @@
 #include "server/store/sqlite_store.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -416,6 +417,38 @@ std::vector<StoredEvent> SqliteStore::events(const std::string& device_id, size_
     out.push_back(std::move(e));
   }
   return out;
+}
+
+std::vector<RttPoint> SqliteStore::rtt_history(const std::string& device_id, int64_t since_ms, size_t limit) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT received_ms, payload FROM reports WHERE device_id=? AND received_ms>=? ORDER BY seq DESC LIMIT ?");
+  st.bind(1, device_id).bind(2, since_ms).bind(3, static_cast<int64_t>(limit));
+  std::vector<RttPoint> out;
+  telltale::v1::Report report;
+  while (st.step()) {
+    if (!report.ParseFromString(st.blob(1))) continue;  // stored by us, so only a damaged page gets here
+    // A delta carries latency only when it changed; absent means "as before", not "no samples".
+    const telltale::v1::Snapshot* snap = report.has_snapshot() ? &report.snapshot()
+                                         : report.has_delta() ? &report.delta().changed()
+                                                              : nullptr;
+    if (snap == nullptr || !snap->has_latency() || snap->latency().collector().samples() == 0) continue;
+    const auto& rtt = snap->latency().collector();
+    out.push_back({st.int64(0), rtt.samples(), rtt.median_us(), rtt.p95_us()});
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+uint64_t SqliteStore::size_bytes() {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  uint64_t total = 0;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto size = std::filesystem::file_size(db_.path().string() + suffix, ec);
+    if (!ec) total += size;
+  }
+  return total;
 }
 
 void SqliteStore::save_verdict(const StoredVerdict& v) {

@@ -27,6 +27,8 @@ class SqliteStore final : public Store {
   std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) override;
   std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) override;
   std::vector<StoredEvent> events(const std::string& device_id, size_t limit) override;
+  std::vector<RttPoint> rtt_history(const std::string& device_id, int64_t since_ms, size_t limit) override;
+  uint64_t size_bytes() override;
   void save_verdict(const StoredVerdict& verdict) override;
   std::vector<StoredVerdict> latest_verdicts() override;
   std::vector<StoredVerdict> verdict_history(const std::string& device_id, size_t limit) override;

@@ -90,6 +90,15 @@ struct ReportSummary {
   size_t bytes = 0;
 };
 
+// One report's collector round trips (heartbeats over the agent's window),
+// for the console's RTT chart.
+struct RttPoint {
+  int64_t unix_ms = 0;  // when the report was received
+  uint32_t samples = 0;
+  uint32_t median_us = 0;
+  uint32_t p95_us = 0;
+};
+
 // Verdicts and clusters are stored as the detection engine's canonical JSON
 // (telltale.v1.Verdict / Cluster) beside the columns lists need to filter
 // and sort on, so the store does not change when a rule adds evidence.
@@ -155,6 +164,11 @@ class Store {
   virtual std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) = 0;
   virtual std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) = 0;
   virtual std::vector<StoredEvent> events(const std::string& device_id, size_t limit) = 0;
+  // Round trips from reports received at or after since_ms that carry them,
+  // oldest first, at most limit points (the newest ones).
+  virtual std::vector<RttPoint> rtt_history(const std::string& device_id, int64_t since_ms, size_t limit) = 0;
+  // Bytes the store occupies on disk, for /metrics.
+  virtual uint64_t size_bytes() = 0;
 
   // Appends to the device's verdict history (kept: a verdict's past is evidence too).
   virtual void save_verdict(const StoredVerdict& verdict) = 0;

@@ -123,6 +123,35 @@ TEST(SqliteStore, DeltaIsAppliedOverTheLatestSnapshot) {
   EXPECT_EQ(s->time().iana_zone(), "Asia/Seoul");
 }
 
+TEST(SqliteStore, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithoutSamples) {
+  testing::TempDir dir;
+  SqliteStore store(dir.path() / "t.db");
+  store.add_token(token("2222222222222222", 5, 1 << 30));
+  store.enroll("2222222222222222", 10, device("d1"));
+  std::vector<telltale::v1::Report> reports(4);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    reports[i].set_seq(i + 1);
+    auto* rtt = reports[i].mutable_snapshot()->mutable_latency()->mutable_collector();
+    if (i != 2) {  // report 3 had no heartbeat answered: it is not a zero-latency point
+      rtt->set_samples(10);
+      rtt->set_median_us(1000 * (i + 1));
+      rtt->set_p95_us(2000 * (i + 1));
+    }
+  }
+  std::vector<IncomingReport> batch;
+  for (size_t i = 0; i < reports.size(); ++i) batch.push_back({"d1", "p", static_cast<int64_t>(100 * (i + 1)), &reports[i]});
+  store.ingest(batch);
+  auto points = store.rtt_history("d1", 200, 10);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].unix_ms, 200);
+  EXPECT_EQ(points[0].median_us, 2000u);
+  EXPECT_EQ(points[1].unix_ms, 400);
+  EXPECT_EQ(points[1].p95_us, 8000u);
+  EXPECT_EQ(store.rtt_history("d1", 0, 1).size(), 1u);
+  EXPECT_TRUE(store.rtt_history("nobody", 0, 10).empty());
+  EXPECT_GT(store.size_bytes(), 4096u);
+}
+
 TEST(SqliteStore, DatabaseFromANewerCollectorIsRefusedClearly) {
   testing::TempDir dir;
   { SqliteStore store(dir.path() / "t.db"); }
