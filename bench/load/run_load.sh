@@ -4,6 +4,7 @@
 #
 #   bench/load/run_load.sh [BUILD_DIR]
 #   AGENTS="1000 5000 15000" HOLD_S=300 RAMP=100 SAT_AGENTS=1000 SAT_S=30 INTERVAL_MS=10000 bench/load/run_load.sh
+#   PERF_OUT=/tmp/collector.perf …     also record a CPU profile of the collector's saturation window
 #
 # Phases:
 #   1. enroll max(AGENTS) devices through the Enrollment RPC (real keys, CSRs)
@@ -97,6 +98,10 @@ run_generators() {
   done
   local cpu0 rss_conn cpu1
   cpu0=$(cpu_s "$target_pid")
+  # PERF_OUT=FILE: profile the collector's saturation window (where its CPU goes per report).
+  if [ -n "${PERF_OUT:-}" ] && [ "$tag" = collector ]; then
+    perf record -F 199 --call-graph dwarf,16384 -p "$target_pid" -o "$PERF_OUT" -- sleep $(( duration / 2 )) > "$work/perf.log" 2>&1 &
+  fi
   sleep $(( duration / 2 ))
   rss_conn=$(rss_kib "$target_pid")
   local status=0

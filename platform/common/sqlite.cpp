@@ -19,7 +19,17 @@ Database::Database(const std::filesystem::path& path) : path_(path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  reused_.clear();  // finalized before the close, or the connection lingers as a zombie
+  sqlite3_close_v2(db_);
+}
+
+Reused Database::reuse(std::string_view sql) {
+  auto it = reused_.find(std::string(sql));
+  if (it == reused_.end())
+    it = reused_.emplace(std::string(sql), std::make_unique<Statement>(prepare(sql))).first;
+  return Reused(*it->second);
+}
 
 void Database::fail(int code, std::string_view context) const {
   throw SqliteError(code, path_.filename().string() + ": " + std::string(context) + ": " + sqlite3_errmsg(db_));

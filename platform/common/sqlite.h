@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <memory>
 
 namespace telltale::sqlite {
 
@@ -25,6 +27,7 @@ class SqliteError : public std::runtime_error {
 };
 
 class Statement;
+class Reused;
 
 class Database {
  public:
@@ -36,6 +39,12 @@ class Database {
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  // A statement prepared once and kept for the connection's life: hot paths
+  // (ingest runs five statements per report) skip sqlite's parser, which the
+  // load benchmark showed at ~8% of the collector's CPU. The guard resets it
+  // at scope end so no cached statement holds a read snapshot open (in WAL
+  // mode that would stop checkpoints).
+  Reused reuse(std::string_view sql);
   int64_t changes() const { return sqlite3_changes64(db_); }
   sqlite3* handle() { return db_; }
   const std::filesystem::path& path() const { return path_; }
@@ -44,6 +53,7 @@ class Database {
  private:
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> reused_;
 };
 
 class Statement {
@@ -75,6 +85,19 @@ class Statement {
  private:
   Database* db_;
   sqlite3_stmt* stmt_;
+};
+
+class Reused {
+ public:
+  explicit Reused(Statement& st) : st_(&st) {}
+  ~Reused() { st_->reset(); }
+  Reused(const Reused&) = delete;
+  Reused& operator=(const Reused&) = delete;
+  Statement* operator->() { return st_; }
+  Statement& operator*() { return *st_; }
+
+ private:
+  Statement* st_;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back unless commit() ran. IMMEDIATE takes

@@ -137,7 +137,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     pump();
   }
 
-  void handle(const v1::AgentMessage& msg) {
+  void handle(v1::AgentMessage& msg) {
     switch (msg.body_case()) {
       case v1::AgentMessage::kHello: {
         spdlog::info("event=hello device={} version={} last_seq={}", device_id_, log::q(msg.hello().agent_version()),
@@ -158,7 +158,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
         break;
       }
       case v1::AgentMessage::kReport:
-        handle_report(msg.report());
+        handle_report(*msg.mutable_report());
         break;
       case v1::AgentMessage::BODY_NOT_SET:
         // A message kind from a newer agent: ignoring it keeps old collectors compatible.
@@ -167,7 +167,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     }
   }
 
-  void handle_report(const v1::Report& report) {
+  // Takes the report's contents (swapped out of the read buffer, not copied).
+  void handle_report(v1::Report& report) {
     if (auto violation = check_report_limits(report, service_.options_.limits)) {
       ++service_.counters_.reports_rejected;
       spdlog::warn("event=report_rejected device={} seq={} reason={}", device_id_, report.seq(), log::q(*violation));
@@ -188,7 +189,9 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       std::lock_guard lock(link_->mu);
       ++in_flight_;
     }
-    auto owned = std::make_shared<const v1::Report>(report);
+    auto taken = std::make_shared<v1::Report>();
+    taken->Swap(&report);  // a deep copy of a 4 KB snapshot was ~8% of the collector's CPU under load
+    std::shared_ptr<const v1::Report> owned = std::move(taken);
     std::weak_ptr<Link> weak = link_;
     auto* service = &service_;
     std::string device = device_id_;
