@@ -103,6 +103,18 @@ std::optional<detect::Assignment> VerdictService::assignment_for(const DeviceRec
   return std::nullopt;
 }
 
+const VerdictService::FleetView& VerdictService::fleet_view() {
+  const auto now = std::chrono::steady_clock::now();
+  if (fleet_view_.valid && now - fleet_view_.loaded < kFleetViewTtl) return fleet_view_;
+  fleet_view_.assignments = store_.assignments();
+  fleet_view_.clusters.clear();
+  for (const auto& c : store_.clusters())
+    if (auto parsed = from_json<v1::Cluster>(c.json)) fleet_view_.clusters.push_back(std::move(*parsed));
+  fleet_view_.loaded = now;
+  fleet_view_.valid = true;
+  return fleet_view_;
+}
+
 std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& device_id) {
   std::lock_guard lock(eval_mu_);
   auto device = store_.device(device_id);
@@ -114,7 +126,8 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   detect::DeviceContext ctx;
   ctx.device_id = device_id;
   ctx.now_unix_ms = now_ms();
-  auto assignment = assignment_for(*device, store_.assignments());
+  const auto& view = fleet_view();
+  auto assignment = assignment_for(*device, view.assignments);
   if (assignment) ctx.assignment = &*assignment;
   std::optional<v1::Verdict> previous;
   auto history = store_.verdict_history(device_id, 1);
@@ -122,10 +135,7 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   if (previous) ctx.previous = &*previous;
   for (const auto& r : store_.reports(device_id, 500)) ctx.recent_snapshot_unix_ms.push_back(r.received_unix_ms);
   std::sort(ctx.recent_snapshot_unix_ms.begin(), ctx.recent_snapshot_unix_ms.end());
-  std::vector<v1::Cluster> all;
-  for (const auto& c : store_.clusters())
-    if (auto parsed = from_json<v1::Cluster>(c.json)) all.push_back(std::move(*parsed));
-  ctx.clusters = detect::Engine::clusters_of(all, device_id);
+  ctx.clusters = detect::Engine::clusters_of(view.clusters, device_id);
 
   v1::Verdict verdict = engine_.evaluate(*snapshot, ctx);
   verdict.set_device_id(device_id);
@@ -171,6 +181,10 @@ size_t VerdictService::correlate_fleet() {
     stored.push_back(std::move(s));
   }
   store_.replace_clusters(stored);
+  {
+    std::lock_guard lock(eval_mu_);
+    fleet_view_.valid = false;  // the members of new clusters are re-evaluated against them at once
+  }
   if (!clusters.empty()) spdlog::info("event=fleet_correlated devices={} clusters={}", fleet.size(), clusters.size());
   return clusters.size();
 }

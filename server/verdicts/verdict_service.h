@@ -49,8 +49,23 @@ class VerdictService {
   static std::optional<detect::Assignment> assignment_for(const DeviceRecord& device,
                                                           const std::vector<Assignment>& assignments);
 
+  // Assignments and clusters change rarely (an import, a correlation run) but
+  // every evaluation needs them: reading and parsing both tables per device
+  // made evaluation O(fleet) per report. They are re-read when older than
+  // kFleetViewTtl, so an import by `telltale-ctl` (another process) shows
+  // within seconds, and at once after this collector's own correlation.
+  struct FleetView {
+    std::vector<Assignment> assignments;
+    std::vector<telltale::v1::Cluster> clusters;
+    std::chrono::steady_clock::time_point loaded{};
+    bool valid = false;
+  };
+  static constexpr std::chrono::seconds kFleetViewTtl{5};
+  const FleetView& fleet_view();  // eval_mu_ held
+
   Store& store_;
   detect::Engine engine_;
+  FleetView fleet_view_;
   VerdictServiceOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
