@@ -111,6 +111,13 @@ CREATE TABLE report_conflicts (
 CREATE INDEX report_conflicts_device ON report_conflicts(device_id, seq);
 ALTER TABLE devices ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // in_report=1: the state is the full snapshot inside reports(device_id,
+    // seq) and device_state.snapshot is empty. Writing every full snapshot
+    // twice was half of the bytes (and WAL pages) of each ingest. Invariant:
+    // reports are append-only (nothing deletes them), so the reference resolves.
+    R"sql(
+ALTER TABLE device_state ADD COLUMN in_report INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -287,8 +294,8 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   std::string payload;
   if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
   const char* kind = report.has_delta() ? "delta" : "snapshot";
-  db_.prepare("INSERT OR IGNORE INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES(?,?,?,?,?,?)")
-      .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
+  db_.reuse("INSERT OR IGNORE INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES(?,?,?,?,?,?)")
+      ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
       .bind(4, report.created_at_unix_ms()).bind(5, kind).bind_blob(6, payload)
       .run();
   if (db_.changes() == 0) {
@@ -312,8 +319,8 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   }
 
   for (int i = 0; i < report.events_size(); ++i) {
-    db_.prepare("INSERT OR IGNORE INTO events(device_id, seq, idx, at_ms, payload) VALUES(?,?,?,?,?)")
-        .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, int64_t{i})
+    db_.reuse("INSERT OR IGNORE INTO events(device_id, seq, idx, at_ms, payload) VALUES(?,?,?,?,?)")
+        ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, int64_t{i})
         .bind(4, report.events(i).at_unix_ms()).bind_blob(5, report.events(i).SerializeAsString())
         .run();
   }
@@ -323,46 +330,39 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   // are kept in `reports` but never move the state backwards.
   std::optional<uint64_t> state_seq;
   {
-    auto st = db_.prepare("SELECT seq FROM device_state WHERE device_id=?");
-    st.bind(1, in.device_id);
-    if (st.step()) state_seq = static_cast<uint64_t>(st.int64(0));
+    auto st = db_.reuse("SELECT seq FROM device_state WHERE device_id=?");
+    st->bind(1, in.device_id);
+    if (st->step()) state_seq = static_cast<uint64_t>(st->int64(0));
   }
   if (!state_seq || report.seq() > *state_seq) {
-    bool update = true;
-    std::string state_bytes;
-    telltale::v1::Snapshot state;
     if (report.has_snapshot()) {
-      // A full snapshot is the new state as is: no need to read, parse and
-      // rewrite the old one (the load benchmark showed that on the ack path).
-      state_bytes = report.snapshot().SerializeAsString();
-    } else if (report.has_delta()) {
-      auto st = db_.prepare("SELECT snapshot FROM device_state WHERE device_id=?");
-      st.bind(1, in.device_id);
-      if (st.step()) state.ParseFromString(st.blob(0));
-      std::string error;
-      if (!state_seq) {
-        update = false;  // kept in reports; the next full snapshot sets the state
-      } else if (!telltale::v1::apply_delta(state, report.delta(), &error)) {
-        spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
-        update = false;
-      } else {
-        state_bytes = state.SerializeAsString();
-      }
-    } else {
-      update = false;  // events only
-    }
-    if (update) {
-      db_.prepare("INSERT INTO device_state(device_id, seq, snapshot, updated_ms) VALUES(?,?,?,?) "
-                  "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
-                  "updated_ms=excluded.updated_ms")
-          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state_bytes)
-          .bind(4, in.received_unix_ms)
+      // A full snapshot is the new state as is, referenced where it already lies.
+      db_.reuse("INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES(?,?,x'',?,1) "
+                "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=x'', "
+                "updated_ms=excluded.updated_ms, in_report=1")
+          ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
           .run();
+    } else if (report.has_delta()) {
+      std::string error;
+      auto state = load_state(in.device_id);
+      if (!state) {
+        // kept in reports; the next full snapshot sets the state
+      } else if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
+        spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
+      } else {
+        db_.reuse("INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES(?,?,?,?,0) "
+                  "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
+                  "updated_ms=excluded.updated_ms, in_report=0")
+            ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state->SerializeAsString())
+            .bind(4, in.received_unix_ms)
+            .run();
+      }
     }
+    // events only: the state stays
   }
-  db_.prepare("UPDATE devices SET last_seen_ms=MAX(last_seen_ms, ?), last_seq=MAX(last_seq, ?), "
+  db_.reuse("UPDATE devices SET last_seen_ms=MAX(last_seen_ms, ?), last_seq=MAX(last_seq, ?), "
               "reports=reports+1, last_peer=? WHERE device_id=?")
-      .bind(1, in.received_unix_ms).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.peer).bind(4, in.device_id)
+      ->bind(1, in.received_unix_ms).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.peer).bind(4, in.device_id)
       .run();
   return {IngestOutcome::kStored, ""};
 }
@@ -384,12 +384,24 @@ std::vector<IngestResult> SqliteStore::ingest(std::span<const IncomingReport> ba
 
 std::optional<telltale::v1::Snapshot> SqliteStore::latest_snapshot(const std::string& device_id) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare("SELECT snapshot FROM device_state WHERE device_id=?");
-  st.bind(1, device_id);
-  if (!st.step()) return std::nullopt;
+  return load_state(device_id);
+}
+
+std::optional<telltale::v1::Snapshot> SqliteStore::load_state(const std::string& device_id) {
+  auto st = db_.reuse(
+      "SELECT s.in_report, s.snapshot, r.payload FROM device_state s "
+      "LEFT JOIN reports r ON r.device_id=s.device_id AND r.seq=s.seq WHERE s.device_id=?");
+  st->bind(1, device_id);
+  if (!st->step()) return std::nullopt;
   telltale::v1::Snapshot s;
-  if (!s.ParseFromString(st.blob(0))) throw std::runtime_error("stored snapshot of " + device_id + " does not parse");
-  return s;
+  if (st->int64(0) == 0) {
+    if (!s.ParseFromString(st->blob(1))) throw std::runtime_error("stored state of " + device_id + " does not parse");
+    return s;
+  }
+  telltale::v1::Report report;
+  if (st->is_null(2) || !report.ParseFromString(st->blob(2)) || !report.has_snapshot())
+    throw std::runtime_error("state of " + device_id + " names a report that is missing or not a snapshot");
+  return std::move(*report.mutable_snapshot());
 }
 
 std::vector<ReportSummary> SqliteStore::reports(const std::string& device_id, size_t limit) {

@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -40,6 +40,7 @@ class SqliteStore final : public Store {
  private:
   void migrate();
   IngestResult ingest_one(const IncomingReport& in);
+  std::optional<telltale::v1::Snapshot> load_state(const std::string& device_id);  // mu_ held
 
   std::mutex mu_;  // one connection, serialised: sqlite has one writer anyway
   sqlite::Database db_;

@@ -152,6 +152,47 @@ TEST(SqliteStore, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithout
   EXPECT_GT(store.size_bytes(), 4096u);
 }
 
+TEST(SqliteStore, AFullSnapshotStateIsReferencedNotCopiedAndDeltasStillApply) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "t.db";
+  {
+    SqliteStore store(path);
+    store.add_token(token("3333333333333333", 5, 1 << 30));
+    store.enroll("3333333333333333", 10, device("d1"));
+    telltale::v1::Report full, delta, full2;
+    full.set_seq(1);
+    full.mutable_snapshot()->mutable_hardware()->set_product_name("ThinkPad");
+    delta.set_seq(2);
+    delta.mutable_delta()->set_base_seq(1);
+    delta.mutable_delta()->add_changed_sections("time");
+    delta.mutable_delta()->mutable_changed()->mutable_time()->set_iana_zone("Asia/Seoul");
+    full2.set_seq(3);
+    full2.mutable_snapshot()->mutable_hardware()->set_product_name("Latitude");
+    std::vector<IncomingReport> b1 = {{"d1", "p", 1, &full}};
+    store.ingest(b1);
+    EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "ThinkPad");
+    std::vector<IncomingReport> b2 = {{"d1", "p", 2, &delta}};
+    store.ingest(b2);
+    EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "ThinkPad");
+    EXPECT_EQ(store.latest_snapshot("d1")->time().iana_zone(), "Asia/Seoul");
+    std::vector<IncomingReport> b3 = {{"d1", "p", 3, &full2}};
+    store.ingest(b3);
+    EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "Latitude");
+    EXPECT_FALSE(store.latest_snapshot("d1")->has_time());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT in_report, length(snapshot) FROM device_state WHERE device_id='d1'", -1, &st,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(st, 1), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(SqliteStore, DatabaseFromANewerCollectorIsRefusedClearly) {
   testing::TempDir dir;
   { SqliteStore store(dir.path() / "t.db"); }
