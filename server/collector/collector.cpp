@@ -125,6 +125,10 @@ std::string Collector::metrics_text() {
          c.streams_refused);
   metric("telltale_ingest_queue_depth", "gauge", "Reports waiting for the next commit.", queue_->depth());
   metric("telltale_ingest_batches_total", "counter", "Group commits.", queue_->committed_batches());
+  out += queue_->commit_seconds().text("telltale_ingest_commit_seconds",
+                                       "Wall time of one group commit (insert, commit, fsync).");
+  out += queue_->ack_seconds().text("telltale_ack_latency_seconds",
+                                    "Per report, from receipt to the commit its ack waits for.");
   return out;
 }
 

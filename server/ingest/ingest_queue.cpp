@@ -13,6 +13,7 @@ IngestQueue::IngestQueue(Store& store, size_t max_batch) : store_(store), max_ba
   // tests/integration to prove the agent's re-send is then stored once.
   if (const char* v = std::getenv("TELLTALE_FAULT_EXIT_AFTER_COMMIT")) fault_exit_after_commit_ = std::atoi(v);
   writer_ = std::thread([this] { run(); });
+  completer_ = std::thread([this] { complete(); });
 }
 
 IngestQueue::~IngestQueue() { stop(); }
@@ -25,6 +26,12 @@ void IngestQueue::stop() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    writer_done_ = true;
+  }
+  done_cv_.notify_all();
+  if (completer_.joinable()) completer_.join();  // every committed batch is acknowledged first
 }
 
 size_t IngestQueue::depth() {
@@ -41,6 +48,7 @@ void IngestQueue::submit(std::string device_id, std::string peer, int64_t receiv
   item.in.report = report.get();
   item.owner = std::move(report);
   item.done = std::move(done);
+  item.submitted = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -70,6 +78,7 @@ void IngestQueue::run() {
     for (const auto& item : batch) incoming.push_back(item.in);
     std::vector<IngestResult> results;
     std::string error;
+    const auto started = std::chrono::steady_clock::now();
     try {
       results = store_.ingest(incoming);
     } catch (const std::exception& e) {
@@ -80,28 +89,48 @@ void IngestQueue::run() {
       spdlog::critical("event=fault_injected point=after_commit_before_ack");
       std::_Exit(137);
     }
-    // Completions run only now, after ingest() returned from its commit: an
-    // Ack can never overtake the data it acknowledges.
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (error.empty()) batch[i].done(results[i], "");
-      else batch[i].done(std::nullopt, error);
+    Committed done;
+    done.committed = std::chrono::steady_clock::now();
+    commit_seconds_.observe(std::chrono::duration<double>(done.committed - started).count());
+    if (error.empty()) ++batches_;
+    done.items = std::move(batch);
+    done.results = std::move(results);
+    done.error = std::move(error);
+    {
+      std::lock_guard lock(done_mu_);
+      committed_.push_back(std::move(done));
     }
-    if (error.empty()) {
-      ++batches_;
-      if (after_commit_) {
-        std::set<std::string> ids;
-        for (const auto& item : batch)
-          if (results[&item - batch.data()].outcome == IngestOutcome::kStored) ids.insert(item.in.device_id);
-        if (!ids.empty()) {
-          try {
-            after_commit_({ids.begin(), ids.end()});
-          } catch (const std::exception& e) {
-            spdlog::error("event=after_commit_failed error={}", log::q(e.what()));
-          }
-        }
-      }
-    }
+    done_cv_.notify_one();
     batch.clear();
+  }
+}
+
+void IngestQueue::complete() {
+  for (;;) {
+    Committed done;
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // the writer has stopped and everything is acknowledged
+      done = std::move(committed_.front());
+      committed_.pop_front();
+    }
+    auto& batch = done.items;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (done.error.empty()) batch[i].done(done.results[i], "");
+      else batch[i].done(std::nullopt, done.error);
+      ack_seconds_.observe(std::chrono::duration<double>(done.committed - batch[i].submitted).count());
+    }
+    if (!done.error.empty() || !after_commit_) continue;
+    std::set<std::string> ids;
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (done.results[i].outcome == IngestOutcome::kStored) ids.insert(batch[i].in.device_id);
+    if (ids.empty()) continue;
+    try {
+      after_commit_({ids.begin(), ids.end()});
+    } catch (const std::exception& e) {
+      spdlog::error("event=after_commit_failed error={}", log::q(e.what()));
+    }
   }
 }
 

@@ -1,8 +1,18 @@
 #pragma once
 // Group commit: reports from every connected agent queue here; one writer
 // thread stores them in batches (one transaction, one fsync per batch) and
-// only then runs each report's completion, which sends the Ack. Batching is
-// what lets sqlite with synchronous=FULL keep up with thousands of agents.
+// hands each committed batch to a completer thread, which runs each report's
+// completion (it sends the Ack) and the after-commit hook, and frees the
+// reports. Batching is what lets sqlite with synchronous=FULL keep up with
+// thousands of agents; the completer lets the writer start the next batch
+// while the acks of the last one go out (under load the acks and the
+// reports' destruction were a third of the writer's time).
+//
+// Invariant: a completion runs only after the commit that stored its report
+// returned; completions run in commit order, so one stream's acks stay in
+// order.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -11,6 +21,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/metrics/histogram.h"
 #include "server/store/store.h"
 
 namespace telltale::server {
@@ -34,14 +45,26 @@ class IngestQueue {
 
   uint64_t committed_batches() const { return batches_; }
   size_t depth();
+  // Wall time of each batch's store_.ingest() (insert + commit + fsync).
+  const metrics::Histogram& commit_seconds() const { return commit_seconds_; }
+  // Per report, from submit() to its completion (the ack): queueing + commit.
+  const metrics::Histogram& ack_seconds() const { return ack_seconds_; }
 
  private:
   struct Item {
     IncomingReport in;
     std::shared_ptr<const telltale::v1::Report> owner;
     Completion done;
+    std::chrono::steady_clock::time_point submitted;
+  };
+  struct Committed {
+    std::vector<Item> items;
+    std::vector<IngestResult> results;  // empty when error is set
+    std::string error;
+    std::chrono::steady_clock::time_point committed;
   };
   void run();
+  void complete();
 
   Store& store_;
   size_t max_batch_;
@@ -51,9 +74,16 @@ class IngestQueue {
   std::deque<Item> queue_;
   bool stopping_ = false;
   std::atomic<uint64_t> batches_{0};
+  metrics::Histogram commit_seconds_;
+  metrics::Histogram ack_seconds_;
   int fault_exit_after_commit_ = 0;
   int commits_seen_ = 0;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Committed> committed_;
+  bool writer_done_ = false;
   std::thread writer_;
+  std::thread completer_;
 };
 
 }  // namespace telltale::server

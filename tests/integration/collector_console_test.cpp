@@ -34,6 +34,13 @@ TEST(CollectorConsole, ServesMetricsWithCollectorCountersAndRefusesAnonymousApiC
       },
       std::chrono::seconds(30)))
       << run({"/usr/bin/curl", "-sk", base + "/metrics"}).out;
+  // The ack path's latency is exported as histograms a Prometheus server can
+  // take quantiles of; every stored report was observed once.
+  const auto metrics = run({"/usr/bin/curl", "-sk", base + "/metrics"}).out;
+  EXPECT_NE(metrics.find("# TYPE telltale_ack_latency_seconds histogram"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("telltale_ack_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("# TYPE telltale_ingest_commit_seconds histogram"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("telltale_ack_latency_seconds_count 0\n"), std::string::npos) << metrics;
   auto anonymous = run({"/usr/bin/curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", base + "/api/v1/devices"});
   EXPECT_EQ(anonymous.out, "401");
   EXPECT_TRUE(std::filesystem::exists(collector.data_dir() / "console-admin-password"));
