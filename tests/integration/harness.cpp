@@ -1,6 +1,9 @@
 #include "integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,9 +119,40 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
+namespace {
+// A free loopback port below the kernel's ephemeral range (32768-60999).
+// Restart tests reuse the collector's port after killing it; a port the
+// kernel picked (":0") is also handed out to outgoing connections, and with
+// parallel tests one of those took it in between (seen as "Socket closed").
+int free_low_port() {
+  static std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pick(20000, 32000);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = pick(rng);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  throw std::runtime_error("no free loopback port in 20000-32000");
+}
+}  // namespace
+
 CollectorProcess::CollectorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env)
     : extra_args_(std::move(extra_args)) {
-  start("127.0.0.1:0", std::move(extra_env));
+  // Another test may bind the same port between the check and the collector's bind: try a few.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      start("127.0.0.1:" + std::to_string(free_low_port()), extra_env);
+      return;
+    } catch (const std::runtime_error&) {
+      if (attempt == 4) throw;
+    }
+  }
 }
 
 void CollectorProcess::start(const std::string& listen, std::vector<std::string> extra_env) {
