@@ -94,6 +94,14 @@ TcpTable parse_proc_net_tcp(std::string_view text, bool ipv6) {
       fail("state \"" + std::string(f[3]) + "\" is not two hex digits");
       continue;
     }
+    {
+      const auto colon = f[4].find(':');
+      if (colon == std::string_view::npos || !parse_number(f[4].substr(0, colon), s.tx_queue, 16) ||
+          !parse_number(f[4].substr(colon + 1), s.rx_queue, 16)) {
+        fail("queues \"" + std::string(f[4]) + "\" are not hex tx:rx");
+        continue;
+      }
+    }
     if (!parse_number(f[7], s.uid, 10) || !parse_number(f[9], s.inode, 10)) {
       fail("uid \"" + std::string(f[7]) + "\" or inode \"" + std::string(f[9]) + "\" is not decimal");
       continue;

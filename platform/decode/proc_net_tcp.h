@@ -19,6 +19,10 @@ struct TcpSocket {
   uint32_t uid = 0;
   uint64_t inode = 0;     // matches the fd link "socket:[INODE]"
   bool ipv6 = false;
+  // "tx_queue:rx_queue", hex. For a LISTEN socket rx_queue is the accept
+  // backlog: connections the kernel completed that the server has not accepted.
+  uint32_t tx_queue = 0;
+  uint32_t rx_queue = 0;
 };
 
 struct TcpTable {

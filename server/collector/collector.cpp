@@ -83,6 +83,15 @@ void Collector::start() {
   std::string bound = host + ":" + std::to_string(port_);
   write_file_atomic(listen_address_file(config_.data_dir),
                     (config_.advertise.empty() ? bound : config_.advertise) + "\n", 0644);
+  watchdog_ = std::make_unique<ListenerWatchdog>(
+      static_cast<uint16_t>(port_), config_.listener_watchdog, [](const std::string& why) {
+        // Exit rather than limp: nothing acknowledged is lost (commit before
+        // ack) and the supervisor's restart gets a listener that accepts.
+        spdlog::critical("event=listener_wedged reason={} action=exit code=75", log::q(why));
+        spdlog::default_logger()->flush();
+        std::_Exit(75);
+      });
+  if (auto error = watchdog_->start()) spdlog::warn("event=listener_watchdog_off reason={}", log::q(*error));
   revocation_thread_ = std::thread([this] { poll_revocations(); });
   verdicts_->start();
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
@@ -125,6 +134,9 @@ std::string Collector::metrics_text() {
          c.streams_refused);
   metric("telltale_ingest_queue_depth", "gauge", "Reports waiting for the next commit.", queue_->depth());
   metric("telltale_ingest_batches_total", "counter", "Group commits.", queue_->committed_batches());
+  metric("telltale_listen_backlog", "gauge",
+         "Connections the kernel completed that the server has not accepted yet (last watchdog sample).",
+         watchdog_ ? watchdog_->backlog() : 0);
   out += queue_->commit_seconds().text("telltale_ingest_commit_seconds",
                                        "Wall time of one group commit (insert, commit, fsync).");
   out += queue_->ack_seconds().text("telltale_ack_latency_seconds",
@@ -167,6 +179,7 @@ void Collector::shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (watchdog_) watchdog_->stop();  // a shutting-down listener must not count as wedged
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // The queue drains after the server stopped taking reports: whatever was
   // received is committed before exit (its acks may not reach the agent,

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "server/ca/certificate_authority.h"
+#include "server/collector/listener_watchdog.h"
 #include "server/enroll/enrollment_service.h"
 #include "server/ingest/device_directory.h"
 #include "server/ingest/ingest_queue.h"
@@ -33,6 +34,7 @@ struct CollectorConfig {
   VerdictServiceOptions verdicts;
   std::chrono::seconds report_interval{86400};  // 0: no scheduled fleet reports
   std::chrono::hours silent_after{24};
+  ListenerWatchdogOptions listener_watchdog;
 };
 
 class Collector {
@@ -68,6 +70,7 @@ class Collector {
   std::unique_ptr<TelemetryService> telemetry_;
   std::unique_ptr<VerdictService> verdicts_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<ListenerWatchdog> watchdog_;
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     ("console", po::value<std::string>()->default_value(""), "HOST:PORT for the HTTPS investigator console (empty: off)")
     ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
     ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
+    ("listener-wedged-seconds", po::value<int>()->default_value(10),
+     "exit (code 75, for systemd to restart) when connections waited this long with none accepted; 0: off")
     ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
     ("noncompliant-level", po::value<std::vector<std::string>>()->default_value({"suspicious", "puppeteered"}, "suspicious puppeteered"),
      "verdict level that fails a compliance scan (repeatable)");
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
   config.verdicts.noncompliant_levels = {levels.begin(), levels.end()};
   config.report_interval = std::chrono::seconds(std::max(0, vm["report-interval"].as<int>()));
   config.silent_after = std::chrono::hours(std::max(1, vm["silent-hours"].as<int>()));
+  config.listener_watchdog.wedged_after = std::chrono::seconds(std::max(0, vm["listener-wedged-seconds"].as<int>()));
   telltale::server::Collector collector(config);
   try {
     collector.start();

@@ -504,6 +504,47 @@ TEST(HostileInput, EveryCaseIsRefusedAndTheCollectorKeepsServingAgents) {
 namespace telltale::testing {
 namespace {
 
+// gRPC 1.51 stops accepting for good once accept4() fails with EMFILE
+// (grpc/grpc#20418): connections beyond the collector's file limit — a flood,
+// or 15,000 agents reconnecting at once — would leave a collector that runs
+// but never completes another handshake. Here the limit is lowered to 64 with
+// prlimit so 100 idle connections suffice. The listener watchdog must notice
+// (accept backlog never empties), exit with 75 for systemd to restart it, and
+// the restarted collector must serve again on the same port and data.
+TEST(HostileInput, ConnectionsBeyondTheFileLimit_ListenerWatchdogExitsForARestart) {
+  TempDir dir;
+  const auto data = (dir.path() / "data").string();
+  Process collector({"/usr/bin/prlimit", "--nofile=64:64", binary("telltale-collector").string(), "--data-dir", data,
+                     "--listen", "127.0.0.1:0", "--listener-wedged-seconds", "4"},
+                    dir.path() / "collector.log");
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "data" / "listen_address"); }, 20s));
+  std::string address = slurp(dir.path() / "data" / "listen_address");
+  address.erase(address.find('\n'));
+  std::vector<int> flood;
+  for (int i = 0; i < 100; ++i)
+    if (int fd = tcp_connect(address); fd >= 0) flood.push_back(fd);
+  std::this_thread::sleep_for(1s);
+  for (int fd : flood) ::close(fd);
+  EXPECT_EQ(collector.wait(30s), 75) << collector.log_text();
+  EXPECT_NE(collector.log_text().find("event=listener_wedged"), std::string::npos) << collector.log_text();
+
+  // What systemd's Restart=on-failure does next; the port and the CA stay.
+  Process restarted({binary("telltale-collector").string(), "--data-dir", data, "--listen", address},
+                    dir.path() / "collector-2.log");
+  ASSERT_TRUE(eventually([&] { return restarted.log_text().find("event=collector_started") != std::string::npos; }, 20s))
+      << restarted.log_text();
+  SSL_CTX* ctx = new_client_tls_context();
+  auto tls = tls_connect(address, ctx);  // blocks until the handshake completes or fails
+  SSL_CTX_free(ctx);
+  EXPECT_NE(tls, nullptr) << "the restarted collector completes no TLS handshake:\n" << restarted.log_text();
+}
+
+}  // namespace
+}  // namespace telltale::testing
+
+namespace telltale::testing {
+namespace {
+
 // KNOWN DEFECT (issue 8 report): gRPC 1.51's listener (iomgr
 // tcp_server_posix) stops accepting for good after one accept4() fails with
 // EMFILE (grpc/grpc#20418). Any peer that opens more connections than the

@@ -30,6 +30,22 @@ TEST(ProcNetTcp, ListenerAndEstablishedIpv4_DecodeLittleEndianAddresses) {
   EXPECT_EQ(t.sockets[1].state, telltale::decode::kTcpEstablished);
 }
 
+TEST(ProcNetTcp, QueuesAreHexAndAListenersRxQueueIsItsAcceptBacklog) {
+  // A listener whose server stopped accepting: 0x81 = 129 completed
+  // connections wait, the backlog limit (sk_max_ack_backlog) is 0x1000.
+  std::string text = std::string(kHeader) +
+                     "   0: 0100007F:1F90 00000000:0000 0A 00001000:00000081 00:00000000 00000000     0        0 777 1 "
+                     "0000000000000000 100 0 0 10 0\n"
+                     "   1: 0100007F:1F90 0100007F:C4EC 01 00000000:0000zz00 00:00000000 00000000     0        0 778 1 "
+                     "0000000000000000 100 0 0 10 0\n";
+  auto t = parse_proc_net_tcp(text, false);
+  ASSERT_EQ(t.sockets.size(), 1u);
+  EXPECT_EQ(t.sockets[0].rx_queue, 129u);
+  EXPECT_EQ(t.sockets[0].tx_queue, 4096u);
+  ASSERT_EQ(t.errors.size(), 1u);
+  EXPECT_EQ(t.errors[0], "line 3: queues \"00000000:0000zz00\" are not hex tx:rx");
+}
+
 TEST(ProcNetTcp, Ipv6WordsInHostOrder_DecodeToCompressedForm) {
   EXPECT_EQ(decode_hex_address("00000000000000000000000001000000"), "::1");
   EXPECT_EQ(decode_hex_address("0000000000000000FFFF00000100007F"), "::ffff:127.0.0.1");
