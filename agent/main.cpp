@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
     ("hotplug-rescan-ms", po::value<int64_t>()->default_value(5000), "run: USB/display rescan period")
     ("rss-budget-mb", po::value<uint64_t>()->default_value(48), "run: RSS above which optional work is shed")
     ("cpu-budget-percent", po::value<double>()->default_value(2.0), "run: CPU (% of a core) above which optional work is shed")
+    ("trim-after-seconds", po::value<int>()->default_value(5),
+     "run: after each collection, return clean library pages and free heap to the kernel after this long; 0: never")
     ("anchor", po::value<std::vector<std::string>>()->default_value({}, ""), "run: HOST:PORT latency anchor (repeatable)")
     ("offline", "scan: print the snapshot, contact no one")
     ("scan-timeout", po::value<int>()->default_value(60), "scan: seconds to wait for the verdict")
@@ -174,6 +176,7 @@ int main(int argc, char** argv) {
       opts.latency_anchors = vm["anchor"].as<std::vector<std::string>>();
       opts.budget.rss_bytes = vm["rss-budget-mb"].as<uint64_t>() << 20;
       opts.budget.cpu_percent = vm["cpu-budget-percent"].as<double>();
+      opts.trim_after = std::chrono::seconds(std::max(0, vm["trim-after-seconds"].as<int>()));
       if (opts.collect_interval.count() < 1 || opts.heartbeat_interval.count() < 1)
         return fail("--collect-interval and --heartbeat-interval must be at least 1 second", 2);
       return agent::run_daemon(opts);

@@ -47,14 +47,30 @@ size=$(stat -c %s "$agent")
 strip -o "$work/agent.stripped" "$agent"
 stripped=$(stat -c %s "$work/agent.stripped")
 
+# PRIVATE_LIBS=1 (default): the agent runs on its own copies of its shared
+# libraries. On this build machine collectors, tests and the benchmark's own
+# collector map the same libgrpc/libprotobuf/libcrypto, and the kernel
+# neither counts nor reclaims pages another process maps, so the agent's
+# resident set would say more about its neighbours than about the agent. A
+# laptop has no other user of libgrpc or libprotobuf; libc and libcrypto are
+# shared with other programs there, so this is an upper bound for it.
+PRIVATE_LIBS="${PRIVATE_LIBS:-1}"
+agent_env=()
+if [ "$PRIVATE_LIBS" = 1 ]; then
+  mkdir -p "$work/lib"
+  for l in $(ldd "$agent" | awk '/=>/ {print $3}'); do cp -L "$l" "$work/lib/"; done
+  agent_env=(env LD_LIBRARY_PATH="$work/lib")
+fi
+
 # agent_run STATE_DIR EXTRA_ARGS… : enrolls once, starts `run`, echoes its pid
 agent_run() {
   local dir=$1
   shift
   "$agent" enroll --token "$token" --state-dir "$dir" --root / > "$dir.enroll.log" 2>&1
-  "$agent" run --state-dir "$dir" --root / "$@" > "$dir.log" 2>&1 &
+  "${agent_env[@]}" "$agent" run --state-dir "$dir" --root / "$@" > "$dir.log" 2>&1 &
   echo $!
 }
+pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
 
 echo "== CPU per collection cycle (--collect-interval 1, ${CYCLES_S}s)"
 start_collector fast-collector --collect-interval 1
@@ -77,9 +93,17 @@ slow=$(agent_run "$work/slow" --log-level info)
 pids+=("$slow")
 sleep 3
 s0=$(cpu_s "$slow")
-sleep "$STEADY_S"
+# RSS and PSS every 10 s across the window: between collections the agent
+# trims its working set, heartbeats fault a little back in.
+: > "$work/rss.samples"
+end=$(( $(date +%s) + STEADY_S ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  echo "$(rss_kib "$slow") $(pss_kib "$slow")" >> "$work/rss.samples"
+  sleep 10
+done
 s1=$(cpu_s "$slow")
 steady_rss=$(rss_kib "$slow")
+rss_stats=$(sort -n "$work/rss.samples" | awk '{r[NR]=$1; p+=$2} END {printf "median %d KiB, min %d, max %d over %d samples; mean PSS %d KiB", r[int((NR+1)/2)], r[1], r[NR], NR, p/NR}')
 steady_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$slow/status")
 steady_pct=$(awk -v a="$s0" -v b="$s1" -v t="$STEADY_S" 'BEGIN {print (b - a) * 100 / t}')
 # At the default cadence the hourly average is one collection per 300 s plus
@@ -110,6 +134,7 @@ ref "hwinfo --all" hwinfo --all
 ref "inxi -Fxxxz" inxi -Fxxxz -c 0
 echo
 printf "%-44s %s\n" "telltale-agent run: CPU per collection cycle" "${per_cycle_ms} ms"
-printf "%-44s %s\n" "telltale-agent run: steady RSS (default)" "${steady_rss} KiB (peak ${steady_hwm} KiB) after ${STEADY_S}s"
+printf "%-44s %s\n" "telltale-agent run: steady RSS (default)" "${steady_rss} KiB at the end (peak ${steady_hwm} KiB); ${rss_stats}"
+printf "%-44s %s\n" "telltale-agent run: private library copies" "$PRIVATE_LIBS"
 printf "%-44s %s\n" "telltale-agent run: CPU over the window" "${steady_pct} % of one core"
 printf "%-44s %s\n" "  hourly average at default intervals" "${hour_pct} % of one core (window + one cycle per 300 s when the window is shorter)"

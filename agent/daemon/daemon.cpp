@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/collect/snapshot_collector.h"
+#include "agent/collect/working_set.h"
 #include "agent/transport/transport.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
@@ -27,6 +28,7 @@ class Agent {
         spool_(options.paths.spool(), options.spool),
         collector_(options.root, platform::linux_probe::make_all()),
         collect_timer_(io_),
+        trim_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
         hotplug_(options.root, options.hotplug_rescan),
         watchdog_(options.budget),
@@ -80,6 +82,7 @@ class Agent {
  private:
   void shutdown() {
     collect_timer_.cancel();
+    trim_timer_.cancel();
     signals_.cancel();
     io_.stop();
   }
@@ -120,6 +123,20 @@ class Agent {
       spdlog::error("event=spool_append_failed error={}", log::q(e.what()));
     }
     schedule_collection();
+    schedule_trim();
+  }
+
+  // Once the report has most likely been sent and acknowledged, the pages
+  // this cycle touched are handed back until the next one.
+  void schedule_trim() {
+    if (options_.trim_after.count() <= 0) return;
+    trim_timer_.expires_after(options_.trim_after);
+    trim_timer_.async_wait([](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto t = trim_working_set();
+      if (!t.error.empty()) spdlog::debug("event=trim_failed error={}", log::q(t.error));
+      else spdlog::debug("event=working_set_trimmed regions={} bytes={}", t.regions, t.bytes);
+    });
   }
 
   void spool_events(std::vector<v1::Event> events) {
@@ -196,6 +213,7 @@ class Agent {
   Spool spool_;
   SnapshotCollector collector_;
   asio::steady_timer collect_timer_;
+  asio::steady_timer trim_timer_;
   asio::signal_set signals_;
   platform::linux_probe::HotplugMonitor hotplug_;
   Watchdog watchdog_;

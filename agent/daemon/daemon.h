@@ -27,6 +27,9 @@ struct DaemonOptions {
   // Tolerance before a wall-clock move against the monotonic clock is an event.
   std::chrono::seconds clock_jump_tolerance{120};
   WatchdogBudget budget;
+  // Seconds after each collection at which the working set is trimmed
+  // (agent/collect/working_set.h); 0: never.
+  std::chrono::seconds trim_after{5};
 };
 
 // Runs until SIGTERM or SIGINT. Returns the exit code; throws
