@@ -102,14 +102,17 @@ TEST(AgentFaults, SecondAgentWithTheSameCertificate_BothStoredNotMerged) {
   clone_identity(original, clone);
   original.start(fixture("clean-laptop"));
   clone.start(fixture("pikvm-laptop"));
-  std::this_thread::sleep_for(6s);
-  original.stop();
-  clone.stop();
   auto sent = [](const AgentProcess& a) {
     agent::Spool spool(a.state_dir() / "spool.db", {});
     auto s = spool.stats();
     return s.last_seq - s.depth;  // acknowledged by the collector
   };
+  // Both must have had reports acknowledged, so their seqs overlap (a fixed
+  // sleep was too short under sanitizers on a loaded machine).
+  ASSERT_TRUE(eventually([&] { return sent(original) >= 2 && sent(clone) >= 2; }, 60s))
+      << original.process().log_text() << clone.process().log_text();
+  original.stop();
+  clone.stop();
   const uint64_t acked = sent(original) + sent(clone);
   sqlite::Database d(collector.data_dir() / "telltale.db");
   auto count = [&](const char* sql) {
@@ -119,7 +122,9 @@ TEST(AgentFaults, SecondAgentWithTheSameCertificate_BothStoredNotMerged) {
   };
   const uint64_t reports = count("SELECT COUNT(*) FROM reports");
   const uint64_t conflicts = count("SELECT COUNT(*) FROM report_conflicts");
-  EXPECT_EQ(reports + conflicts, acked) << "every report either laptop had acknowledged is stored as its own row";
+  // At least: a report stored just before the stop may not have had its ack
+  // delivered (the agent keeps it and would re-send it as a duplicate).
+  EXPECT_GE(reports + conflicts, acked) << "every report either laptop had acknowledged is stored as its own row";
   EXPECT_GT(conflicts, 0u) << "the clone's reuse of seqs was noticed";
   EXPECT_EQ(count("SELECT conflicts FROM devices"), conflicts);
 }
