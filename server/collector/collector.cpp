@@ -18,6 +18,7 @@ Collector::Collector(CollectorConfig config) : config_(std::move(config)) {}
 Collector::~Collector() { shutdown(); }
 
 void Collector::start() {
+  install_grpc_log_hook();  // gRPC's own errors in our log format, and its accept failures noted
   if (config_.data_dir.empty()) throw std::runtime_error("--data-dir is required");
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <grpc/support/log.h>
+
+#include <cstring>
 #include <set>
 
 #include "platform/common/file.h"
@@ -12,6 +15,41 @@
 #include "platform/decode/proc_net_tcp.h"
 
 namespace telltale::server {
+namespace {
+std::mutex g_accept_mu;
+std::optional<std::string> g_accept_failure;  // guarded by g_accept_mu
+std::atomic<bool> g_accept_failed{false};
+
+void grpc_log_to_spdlog(gpr_log_func_args* args) {
+  note_grpc_log_message(args->message);
+  const auto level = args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+                     : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                               : spdlog::level::debug;
+  spdlog::log(level, "event=grpc_log file={}:{} message={}", args->file ? args->file : "?", args->line,
+              log::q(args->message ? args->message : ""));
+}
+}  // namespace
+
+void install_grpc_log_hook() { gpr_set_log_function(grpc_log_to_spdlog); }
+
+void note_grpc_log_message(const char* message) {
+  if (message == nullptr || std::strncmp(message, "Failed accept4", 14) != 0) return;
+  std::lock_guard lock(g_accept_mu);
+  if (!g_accept_failure) g_accept_failure = message;
+  g_accept_failed = true;
+}
+
+std::optional<std::string> grpc_accept_failure() {
+  if (!g_accept_failed) return std::nullopt;
+  std::lock_guard lock(g_accept_mu);
+  return g_accept_failure;
+}
+
+void reset_grpc_accept_failure() {
+  std::lock_guard lock(g_accept_mu);
+  g_accept_failure.reset();
+  g_accept_failed = false;
+}
 
 std::optional<int> find_listening_fd(const std::filesystem::path& proc, uint16_t port, std::string* error) {
   std::set<uint64_t> inodes;
@@ -71,8 +109,7 @@ void ListenerWatchdog::stop() {
 
 void ListenerWatchdog::run() {
   using Clock = std::chrono::steady_clock;
-  std::optional<Clock::time_point> stuck_since;  // first sample of the current non-empty, never-shrinking run
-  uint32_t previous = 0;
+  std::optional<Clock::time_point> failed_at;
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, options_.interval, [&] { return stopping_; })) {
     const auto backlog = accept_backlog(fd_);
@@ -81,14 +118,14 @@ void ListenerWatchdog::run() {
       return;
     }
     backlog_.store(*backlog, std::memory_order_relaxed);
+    const auto failure = grpc_accept_failure();
+    if (!failure) continue;
     const auto now = Clock::now();
-    if (*backlog == 0 || *backlog < previous) stuck_since.reset();  // someone accepted
-    else if (!stuck_since) stuck_since = now;
-    previous = *backlog;
-    if (stuck_since && now - *stuck_since >= options_.wedged_after) {
-      const auto seconds = std::chrono::duration<double>(now - *stuck_since).count();
-      on_wedged_("accept backlog of port " + std::to_string(port_) + " is " + std::to_string(*backlog) +
-                 " and has not shrunk for " + std::to_string(seconds) + " s: the listener no longer accepts");
+    if (!failed_at) failed_at = now;
+    // Someone waits, or long enough has passed for nobody to be served again.
+    if (*backlog > 0 || now - *failed_at >= options_.wedged_after) {
+      on_wedged_("gRPC logged \"" + *failure + "\" and never accepts after that (grpc/grpc#20418); accept backlog " +
+                 std::to_string(*backlog));
       return;
     }
   }

@@ -1,20 +1,25 @@
 #pragma once
 // Guards against the one failure the collector cannot recover from alone:
-// gRPC 1.51's listener stops accepting for good after accept4() fails once
-// with EMFILE (grpc/grpc#20418), e.g. when a reconnect storm of thousands of
-// agents meets the open-file limit. The process keeps running and looks
-// healthy while every new agent waits in the kernel's accept queue forever.
+// gRPC 1.51's listener stops accepting for good after accept4() fails with
+// anything but EAGAIN/ECONNABORTED — EMFILE when a reconnect storm of
+// thousands of agents meets the open-file limit (grpc/grpc#20418). It logs
+// "Failed accept4: …" once and leaves the listening socket unwatched: the
+// process keeps running and looks healthy while every new agent waits in the
+// kernel's accept queue forever.
 //
-// The watchdog samples the listening socket's accept backlog (TCP_INFO
-// tcpi_unacked of a LISTEN socket = completed connections not yet accepted;
-// no new file descriptor needed, which matters at EMFILE) four times a
-// second. A server that accepts drains it (gRPC accepts until EAGAIN), so
-// even a busy one shows it empty or shrinking within a second; a backlog
-// that is non-empty and never shrinks across the whole window means nobody
-// is accepting. The collector then
-// exits for its supervisor (systemd Restart=on-failure) to start it afresh:
-// every acknowledged report is already committed and the agents' spools hold
-// the rest, so a restart loses nothing.
+// The collector routes gRPC's log lines through install_grpc_log_hook(),
+// which notes that line. The watchdog then exits the collector (via
+// on_wedged) as soon as a connection is waiting, or after `wedged_after`,
+// for its supervisor (systemd Restart=on-failure) to start it afresh: every
+// acknowledged report is already committed and the agents' spools hold the
+// rest, so a restart loses nothing.
+//
+// The accept backlog alone is not the signal: in a storm a server that does
+// accept keeps the queue full (each freed slot is refilled at once) — the
+// first version of this watchdog restarted a healthy collector that way at
+// 15,000 agents. The backlog (TCP_INFO tcpi_unacked of the LISTEN socket,
+// sampled four times a second without opening a descriptor) is exported as
+// a metric.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -63,6 +68,15 @@ class ListenerWatchdog {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// Sends gRPC's own log lines to spdlog (event=grpc_log) and notes accept
+// failures. Process-wide; idempotent.
+void install_grpc_log_hook();
+// The "Failed accept4: …" message gRPC logged, if it did.
+std::optional<std::string> grpc_accept_failure();
+// For tests: what the hook does with one gRPC log message, and a reset.
+void note_grpc_log_message(const char* message);
+void reset_grpc_accept_failure();
 
 // The descriptor of this process's TCP socket listening on port (IPv4 or
 // IPv6), found through proc/net/tcp{,6} inodes and proc/self/fd links.

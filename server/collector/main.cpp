@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
     ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
     ("listener-wedged-seconds", po::value<int>()->default_value(10),
-     "exit (code 75, for systemd to restart) when connections waited this long with none accepted; 0: off")
+     "after gRPC logs an accept failure (its listener is then dead), exit (code 75, for systemd to restart) once a connection waits or after this long; 0: off")
     ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
     ("noncompliant-level", po::value<std::vector<std::string>>()->default_value({"suspicious", "puppeteered"}, "suspicious puppeteered"),
      "verdict level that fails a compliance scan (repeatable)");
