@@ -113,10 +113,11 @@ class Agent {
     for (const auto& w : watchdog_.shed_work()) snap->mutable_health()->add_shed_work(w);
     for (auto& e : collector_.take_events()) *report.add_events() = std::move(e);
     if (auto jump = clock_jump()) *report.add_events() = *jump;
+    // Read before the append: the report moves into the spool, and snap with it.
+    const int usb = snap->usb_devices_size(), displays = snap->displays_size(), errors = snap->errors_size();
     try {
       uint64_t seq = spool_.append(std::move(report));
-      spdlog::info("event=collected seq={} usb={} displays={} errors={}", seq, snap->usb_devices_size(),
-                   snap->displays_size(), snap->errors_size());
+      spdlog::info("event=collected seq={} usb={} displays={} errors={}", seq, usb, displays, errors);
       transport_->notify();
     } catch (const std::exception& e) {
       // A full disk must not kill the agent: skip this snapshot, keep running.
