@@ -498,18 +498,12 @@ TEST(HostileInput, EveryCaseIsRefusedAndTheCollectorKeepsServingAgents) {
   EXPECT_TRUE(f.collector.process().running()) << f.collector.process().log_text();
 }
 
-}  // namespace
-}  // namespace telltale::testing
-
-namespace telltale::testing {
-namespace {
-
 // gRPC 1.51 stops accepting for good once accept4() fails with EMFILE
 // (grpc/grpc#20418): connections beyond the collector's file limit — a flood,
 // or 15,000 agents reconnecting at once — would leave a collector that runs
 // but never completes another handshake. Here the limit is lowered to 64 with
 // prlimit so 100 idle connections suffice. The listener watchdog must notice
-// (accept backlog never empties), exit with 75 for systemd to restart it, and
+// (gRPC logs "Failed accept4" while connections wait), exit with 75 for systemd to restart it, and
 // the restarted collector must serve again on the same port and data.
 TEST(HostileInput, ConnectionsBeyondTheFileLimit_ListenerWatchdogExitsForARestart) {
   TempDir dir;
@@ -537,40 +531,6 @@ TEST(HostileInput, ConnectionsBeyondTheFileLimit_ListenerWatchdogExitsForARestar
   auto tls = tls_connect(address, ctx);  // blocks until the handshake completes or fails
   SSL_CTX_free(ctx);
   EXPECT_NE(tls, nullptr) << "the restarted collector completes no TLS handshake:\n" << restarted.log_text();
-}
-
-}  // namespace
-}  // namespace telltale::testing
-
-namespace telltale::testing {
-namespace {
-
-// KNOWN DEFECT (issue 8 report): gRPC 1.51's listener (iomgr
-// tcp_server_posix) stops accepting for good after one accept4() fails with
-// EMFILE (grpc/grpc#20418). Any peer that opens more connections than the
-// collector's file limit — a flood, or 15,000 agents reconnecting at once —
-// leaves a collector that still runs but never completes another handshake,
-// even after every one of those connections is closed. Here the limit is
-// lowered to 64 with prlimit so 100 idle connections suffice. Enable once
-// the collector guards against it (see the report).
-TEST(HostileInput, DISABLED_ConnectionsBeyondTheFileLimit_DoNotWedgeTheListenerForGood) {
-  TempDir dir;
-  Process collector({"/usr/bin/prlimit", "--nofile=64:64", binary("telltale-collector").string(), "--data-dir",
-                     (dir.path() / "data").string(), "--listen", "127.0.0.1:0"},
-                    dir.path() / "collector.log");
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "data" / "listen_address"); }, 20s));
-  std::string address = slurp(dir.path() / "data" / "listen_address");
-  address.erase(address.find('\n'));
-  std::vector<int> flood;
-  for (int i = 0; i < 100; ++i)
-    if (int fd = tcp_connect(address); fd >= 0) flood.push_back(fd);
-  std::this_thread::sleep_for(1s);
-  for (int fd : flood) ::close(fd);
-  std::this_thread::sleep_for(2s);
-  SSL_CTX* ctx = new_client_tls_context();
-  auto tls = tls_connect(address, ctx);  // blocks until the handshake completes or fails
-  SSL_CTX_free(ctx);
-  EXPECT_NE(tls, nullptr) << "no TLS handshake completes after the flood is gone:\n" << collector.log_text();
 }
 
 }  // namespace
