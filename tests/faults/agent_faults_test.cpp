@@ -8,6 +8,7 @@
 
 #include "agent/spool/spool.h"
 #include "integration/agent_process.h"
+#include "integration/store_reads.h"
 #include "platform/common/sqlite.h"
 
 namespace telltale::testing {
@@ -127,6 +128,49 @@ TEST(AgentFaults, SecondAgentWithTheSameCertificate_BothStoredNotMerged) {
   EXPECT_GE(reports + conflicts, acked) << "every report either laptop had acknowledged is stored as its own row";
   EXPECT_GT(conflicts, 0u) << "the clone's reuse of seqs was noticed";
   EXPECT_EQ(count("SELECT conflicts FROM devices"), conflicts);
+}
+
+// The wall clock steps 3 h forward under a running agent (NTP step, manual
+// change, resume from suspend): the agent reports a ClockJump event, its
+// reports keep flowing with contiguous seqs, nothing is lost. libfaketime
+// moves only the agent's CLOCK_REALTIME (the monotonic clock stays real),
+// read from a file the test rewrites while the agent runs.
+TEST(AgentFaults, WallClockJumpUnderARunningAgent_IsReportedAsAnEventAndLosesNothing) {
+  const std::filesystem::path libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  ASSERT_TRUE(std::filesystem::exists(libfaketime)) << "needs Debian's faketime package (.ci/deps installs it)";
+  CollectorProcess collector;
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
+  const auto device = agent.device_id();
+  TempDir dir;
+  const auto offset = dir.path() / "offset";
+  std::ofstream(offset) << "+0\n";
+  agent.start(fixture("clean-laptop"), {},
+              {"LD_PRELOAD=" + libfaketime.string(), "FAKETIME_TIMESTAMP_FILE=" + offset.string(), "FAKETIME_NO_CACHE=1",
+               "FAKETIME_DONT_FAKE_MONOTONIC=1",
+               // Under .ci/sanitize the preload sits before ASan's runtime; allowed here on purpose.
+               "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1"});
+  ASSERT_TRUE(eventually([&] { return stored_seqs(collector.data_dir(), device).size() >= 2; }, 30s))
+      << agent.process().log_text();
+  std::ofstream(offset) << "+3h\n";
+  int64_t delta_ms = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        server::SqliteStore store(collector.data_dir() / "telltale.db");
+        for (const auto& e : store.events(device, 100))
+          if (e.event.has_clock_jump()) delta_ms = e.event.clock_jump().delta_ms();
+        return delta_ms != 0;
+      },
+      30s))
+      << agent.process().log_text();
+  EXPECT_NEAR(static_cast<double>(delta_ms), 3 * 3600e3, 60e3) << "the jump is measured against the monotonic clock";
+  // Reports after the jump are still taken; none lost or repeated.
+  const size_t before = stored_seqs(collector.data_dir(), device).size();
+  ASSERT_TRUE(eventually([&] { return stored_seqs(collector.data_dir(), device).size() >= before + 2; }, 30s));
+  agent.stop();
+  const auto seqs = stored_seqs(collector.data_dir(), device);
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  EXPECT_NE(agent.process().log_text().find("event=clock_jump"), std::string::npos);
 }
 
 }  // namespace

@@ -14,12 +14,14 @@ RunResult AgentProcess::enroll(const std::string& token, std::vector<std::string
   return run(argv);
 }
 
-void AgentProcess::start(const std::filesystem::path& root, std::vector<std::string> extra) {
+void AgentProcess::start(const std::filesystem::path& root, std::vector<std::string> extra,
+                         std::vector<std::string> extra_env) {
   std::vector<std::string> argv = {binary("telltale-agent").string(), "run", "--state-dir", state_.path().string(),
                                    "--root", root.string(), "--collect-interval", "1", "--heartbeat-interval", "1",
                                    "--backoff-max-ms", "500", "--hotplug-rescan-ms", "500", "--log-level", "debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  proc_ = std::make_unique<Process>(argv, state_.path() / ("agent-" + std::to_string(generation_++) + ".log"));
+  proc_ = std::make_unique<Process>(argv, state_.path() / ("agent-" + std::to_string(generation_++) + ".log"),
+                                    std::move(extra_env));
 }
 
 void AgentProcess::stop() {

@@ -9,7 +9,8 @@ class AgentProcess {
   AgentProcess() = default;
   RunResult enroll(const std::string& token, std::vector<std::string> extra = {});
   // Starts `telltale-agent run` below `root` with fast intervals.
-  void start(const std::filesystem::path& root, std::vector<std::string> extra = {});
+  void start(const std::filesystem::path& root, std::vector<std::string> extra = {},
+             std::vector<std::string> extra_env = {});
   void stop();  // SIGTERM and wait
   std::string device_id() const;
   const std::filesystem::path& state_dir() const { return state_.path(); }
