@@ -88,6 +88,12 @@ try {
   await page.waitForSelector('#verdict-tiles');
   log('password changed; overview shown');
 
+  step = 'API response headers';
+  const me = await context.request.get(base + '/api/v1/me');
+  check(me.status() === 200, `/api/v1/me with the session answered ${me.status()}`);
+  check(me.headers()['cache-control'] === 'no-store', `API responses are not cached: "${me.headers()['cache-control']}"`);
+  check(me.headers()['x-content-type-options'] === 'nosniff', 'nosniff on API responses');
+
   step = 'overview';
   const kvmTile = await page.textContent('#verdict-tiles .v-puppeteered .tile-count');
   check(Number(kvmTile) >= 1, `overview counts a puppeteered device (tile says ${kvmTile})`);
@@ -117,6 +123,18 @@ try {
   await page.waitForFunction(() => !document.querySelector('#rtt-box').textContent.startsWith('Loading'));
   log(`evidence shows ${kvmText}; heatmap visible`);
   await screenshot('device');
+
+  step = 'evidence export';
+  const exp = await context.request.get(`${base}/api/v1/devices/${encodeURIComponent(args.device)}/export?format=html`);
+  if (exp.status() === 404) {
+    console.log('SKIP - export: this collector has no /export (the UI links to it regardless)');
+  } else {
+    check(exp.status() === 200, `HTML export answered ${exp.status()}`);
+    const policy = exp.headers()['content-security-policy'] || '';
+    check(policy.startsWith("default-src 'none'") && !policy.includes('script-src'), `the printable export may run no script: "${policy}"`);
+    check((await exp.text()).includes('usb.pikvm'), 'the export carries the evidence');
+    log('printable export served with the no-script policy');
+  }
 
   step = 'case';
   const casesStatus = await apiStatus('/api/v1/cases');
@@ -155,6 +173,15 @@ try {
   check((await page.textContent('#admin-audit')).includes('password.change'), 'the audit log records the password change');
   for (const id of ['#admin-tokens', '#admin-assignments', '#admin-catalog', '#admin-health'])
     await page.waitForFunction((sel) => !document.querySelector(sel).textContent.startsWith('Loading'), id);
+  if (await apiStatus('/api/v1/enrollment-tokens') !== 404) {
+    step = 'create an enrollment token';
+    await page.fill('#token-note', 'browser test');
+    await page.click('#admin-tokens button:has-text("Create token")');
+    await page.waitForSelector('#admin-tokens .secret-value');
+    check((await page.inputValue('#admin-tokens .secret-value')).length > 10, 'the new token is shown once');
+    check((await page.textContent('#admin-tokens table')).includes('browser test'), 'the token list shows its note');
+    log('enrollment token created from the admin page');
+  }
   await screenshot('admin');
 
   step = 'log out';
