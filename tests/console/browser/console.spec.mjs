@@ -7,7 +7,7 @@
 // script's output.
 //
 // node console.spec.mjs --url https://127.0.0.1:PORT --password-file F --device ID \
-//   --kvm-text usb.pikvm --out DIR [--require-cases]
+//   --kvm-text usb.pikvm [--cluster-kind shared_kvm_serial] --out DIR [--require-cases]
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,6 +159,14 @@ try {
   }
 
   await nav('clusters', '#view-clusters section');
+  if (args['cluster-kind']) {
+    step = 'clusters';
+    await page.waitForSelector('#cluster-links');
+    check((await page.textContent('#view-clusters')).includes(args['cluster-kind']), `a ${args['cluster-kind']} cluster is listed`);
+    check(await page.locator(`#cluster-links a[href="#/device/${encodeURIComponent(args.device)}"]`).count() > 0,
+      'the links table names the puppeteered device');
+    log(`${args['cluster-kind']} cluster with its links`);
+  }
   await screenshot('clusters');
 
   await nav('cases', '#view-cases .tabs');

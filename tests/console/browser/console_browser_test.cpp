@@ -1,5 +1,6 @@
 // The console's web UI in a real browser: a real collector with its console,
-// two real agents (a PiKVM laptop and a clean one) with assignments imported,
+// real agents (two PiKVM laptops of different assignees, so the fleet rules
+// make a shared-KVM cluster, and a clean laptop) with assignments imported,
 // then console.spec.mjs drives headless Chromium through every page. The
 // screenshots land in <build>/console-screenshots/ for review.
 #include <gtest/gtest.h>
@@ -56,16 +57,19 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
       std::chrono::seconds(20)))
       << collector.process().log_text();
 
-  AgentProcess kvm, clean;
+  AgentProcess kvm, kvm2, clean;
   ASSERT_EQ(kvm.enroll(collector.token()).exit_code, 0);
+  ASSERT_EQ(kvm2.enroll(collector.token()).exit_code, 0);
   ASSERT_EQ(clean.enroll(collector.token()).exit_code, 0);
   kvm.start(fixture("pikvm-laptop"));
+  kvm2.start(fixture("pikvm-laptop"));
   clean.start(fixture("clean-laptop"));
 
   TempDir tmp;
   auto csv = tmp.path() / "assignments.csv";
   std::ofstream(csv) << "device,employee,email,timezone,region\n"
                      << kvm.device_id() << ",Jordan Lee,jordan@example.com,America/Chicago,US-IL\n"
+                     << kvm2.device_id() << ",Alex Kim,alex@example.com,Asia/Seoul,KR\n"
                      << clean.device_id() << ",Sam Rivera,sam@example.com,America/New_York,US-NY\n";
   auto imported = collector.ctl({"assignments", "import", csv.string()});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
@@ -73,6 +77,10 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
       [&] { return verdict_of(collector, kvm.device_id()) == "puppeteered" && verdict_of(collector, clean.device_id()) == "clean"; },
       std::chrono::seconds(60)))
       << collector.ctl({"devices"}).out << collector.process().log_text();
+  // One KVM serial on two assignees' laptops: the Clusters page has something to show.
+  ASSERT_TRUE(eventually([&] { return collector.ctl({"clusters"}).out.find("shared_kvm_serial") != std::string::npos; },
+                         std::chrono::seconds(30)))
+      << collector.ctl({"clusters"}).out;
 
   const auto out_dir = std::filesystem::path(TELLTALE_BINARY_DIR) / "console-screenshots";
   std::filesystem::remove_all(out_dir);
@@ -82,6 +90,7 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
                                    "--password-file", (collector.data_dir() / "console-admin-password").string(),
                                    "--device", kvm.device_id(),
                                    "--kvm-text", "usb.pikvm",
+                                   "--cluster-kind", "shared_kvm_serial",
                                    "--out", out_dir.string()};
   // Once the cases API is on this branch's collector the case steps must run,
   // not be skipped: TELLTALE_BROWSER_REQUIRE_CASES=1 makes a 404 a failure.
@@ -93,6 +102,7 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
                                    collector.process().log_text().size() > 4000 ? collector.process().log_text().size() - 4000 : 0);
   std::cout << r.out;
   kvm.stop();
+  kvm2.stop();
   clean.stop();
 }
 

@@ -10,7 +10,10 @@ export default async function clusters(view) {
   const byId = new Map((devs.devices || []).map((d) => [d.device_id, d]));
   const devLink = (id) => {
     const d = byId.get(id);
-    return h('span', {}, link(`#/device/${encodeURIComponent(id)}`, (d && d.hostname) || id), ' ', d ? verdictBadge(d.verdict) : null);
+    // The assignee is the point of a cluster: different people, one KVM or network.
+    const who = d && d.assignee && (d.assignee.employee || d.assignee.email);
+    return h('span', {}, link(`#/device/${encodeURIComponent(id)}`, (d && d.hostname) || id), ' ', d ? verdictBadge(d.verdict) : null,
+      who ? h('span', { class: 'muted', text: ` ${who}` }) : null);
   };
   if (!list.length) {
     view.append(section('No clusters', empty('No two devices share a gateway, egress address, Wi-Fi network, KVM or monitor.')));
