@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "platform/common/file.h"
@@ -160,9 +162,14 @@ struct ConsoleServer::Impl {
     if (!ec) peer = ep.address().to_string();
     const int fd = socket.native_handle();
     beast::ssl_stream<tcp::socket> stream(std::move(socket), ssl);
-    // Declared after the stream so it runs first: the handle leaves
-    // open_sockets while still open, so stop() never shuts down a number the
-    // process has since reused for another socket.
+    // Tracked only while the stream (and so the descriptor) lives: Untrack is
+    // declared after the stream so it runs first, and stop() never shuts
+    // down a number the process has since reused for another socket.
+    {
+      std::lock_guard lock(conn_mu);
+      if (stopping) return;
+      open_sockets.insert(fd);
+    }
     struct Untrack {
       Impl& d;
       int fd;
@@ -192,12 +199,20 @@ struct ConsoleServer::Impl {
       res.set(http::field::content_type, out.content_type);
       set_security_headers(res, in.target.substr(0, in.target.find('?')), out.content_type);
       if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
-      for (auto& [name, value] : out.headers) res.set(name, value);
+      for (auto& [name, value] : out.headers) {
+        // A value built from stored data (a hostname in a file name) must not
+        // be able to end the header and start another.
+        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+          spdlog::warn("event=console_header_refused name={}", log::q(name));
+          continue;
+        }
+        res.set(name, value);
+      }
       res.body() = std::move(out.body);
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       http::write(stream, res, ec);
-      if (ec || !res.keep_alive()) break;
+      if (ec || !res.keep_alive() || stopping) break;
     }
     stream.shutdown(ec);
   }
@@ -214,24 +229,29 @@ struct ConsoleServer::Impl {
         conn_cv.wait(lock, [&] { return active < kMaxConnections || stopping; });
         if (stopping) break;
         ++active;
-        open_sockets.insert(socket.native_handle());
       }
-      std::thread([this, s = std::move(socket)]() mutable {
-        try {
-          serve_one(std::move(s));
-        } catch (const std::exception& e) {
-          spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
-        }
-        // The socket is closed by now; only this counter is left to touch.
+      try {
+        std::thread([this, s = std::move(socket)]() mutable {
+          try {
+            serve_one(std::move(s));
+          } catch (const std::exception& e) {
+            spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
+          }
+          // The socket is closed by now; only this counter is left to touch.
+          std::lock_guard lock(conn_mu);
+          --active;
+          conn_cv.notify_all();
+        }).detach();
+      } catch (const std::system_error& e) {
+        // No thread (resource limit): the connection is dropped, the console goes on.
+        spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
         std::lock_guard lock(conn_mu);
         --active;
-        conn_cv.notify_all();
-      }).detach();
+      }
     }
-    // Wake connections idling in a keep-alive read, then wait for their
-    // threads: stop() returns only when no thread touches this object.
+    // stop() has shut down the connections idling in a keep-alive read; wait
+    // for their threads: stop() returns only when no thread touches this object.
     std::unique_lock lock(conn_mu);
-    for (int fd : open_sockets) ::shutdown(fd, SHUT_RDWR);
     conn_cv.wait(lock, [&] { return active == 0; });
   }
 };
@@ -282,7 +302,14 @@ void ConsoleServer::start() {
 void ConsoleServer::stop() {
   auto& d = *impl_;
   if (!d.thread.joinable()) return;
-  d.stopping = true;
+  {
+    // Wake connections idling in a keep-alive read, and the accept loop if it
+    // waits for a free connection slot.
+    std::lock_guard lock(d.conn_mu);
+    d.stopping = true;
+    for (int fd : d.open_sockets) ::shutdown(fd, SHUT_RDWR);
+  }
+  d.conn_cv.notify_all();
   // Wake the blocking accept with a connection of our own.
   boost::system::error_code ec;
   tcp::socket wake(d.io);
