@@ -160,7 +160,8 @@ export function dataTable(columns, rows, { filterPlaceholder, initialSort, id, r
     wrap.append(h('div', { class: 'toolbar' }, input, count));
   }
   wrap.append(h('div', { class: 'scroll' }, table));
-  wrap.setFilter = (text) => { filterText = text; render(); };
+  // New rows keep the reader's sort and filter (the verdict picker uses it).
+  wrap.setRows = (next) => { rows = next; render(); };
   return wrap;
 }
 

@@ -108,6 +108,8 @@ try {
   check(['ascending', 'descending'].includes(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort')), 'sorting by score');
   await page.selectOption('#verdict-filter', 'puppeteered');
   await page.waitForSelector(`#devices-table a[href="#/device/${encodeURIComponent(args.device)}"]`);
+  check(await page.locator('#devices-table tbody tr').count() < rows, 'the verdict filter narrows the table');
+  check(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort') !== 'none', 'the sort survives the filter');
   await screenshot('devices');
 
   step = 'puppeteered device';

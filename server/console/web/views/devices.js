@@ -29,14 +29,9 @@ export default async function devices(view, ctx, param) {
   const select = h('select', { id: 'verdict-filter', 'aria-label': 'Verdict' },
     ['', ...LEVELS].map((v) => h('option', { value: v, text: v || 'any verdict' })));
   select.value = LEVELS.includes(param) ? param : '';
-  const holder = h('div');
-  const render = () => {
-    const v = select.value;
-    const subset = v ? rows.filter((d) => (d.verdict || 'unevaluated') === v) : rows;
-    holder.replaceChildren(dataTable(columns, subset, { filterPlaceholder: 'Filter: host, assignee, zone…',
-      initialSort: { index: 1, dir: -1 }, id: 'devices-table', rowClass: (d) => (d.revoked ? 'revoked' : undefined) }));
-  };
-  select.addEventListener('change', render);
-  view.append(section(`${rows.length} devices`, h('div', { class: 'toolbar' }, h('label', {}, 'Verdict ', select)), holder));
-  render();
+  const subset = () => (select.value ? rows.filter((d) => (d.verdict || 'unevaluated') === select.value) : rows);
+  const table = dataTable(columns, subset(), { filterPlaceholder: 'Filter: host, assignee, zone…',
+    initialSort: { index: 1, dir: -1 }, id: 'devices-table', rowClass: (d) => (d.revoked ? 'revoked' : undefined) });
+  select.addEventListener('change', () => table.setRows(subset()));
+  view.append(section(`${rows.length} devices`, h('div', { class: 'toolbar' }, h('label', {}, 'Verdict ', select)), table));
 }
