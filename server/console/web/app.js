@@ -46,6 +46,8 @@ function route() {
   top.hidden = false;
   document.getElementById('who').textContent = `${state.me.username} (${state.me.role})`;
   document.getElementById('nav-admin').hidden = state.me.role !== 'admin';
+  // Cases need the investigator role; a viewer would only meet a 403 there.
+  document.querySelector('#nav a[data-page="cases"]').hidden = state.me.role === 'viewer';
   const [page = 'overview', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const param = decodeURIComponent(rest.join('/'));
   const name = pages[page] ? page : 'overview';
@@ -62,7 +64,7 @@ function route() {
 function loginForm(notice) {
   top.hidden = true;
   const err = h('p', { class: 'error-inline', role: 'alert', hidden: true });
-  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, value: 'admin' });
+  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true });
   const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const form = h('form', { id: 'login-form', class: 'card narrow', onsubmit: async (e) => {
     e.preventDefault();

@@ -41,12 +41,16 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
 const page = await context.newPage();
-page.setDefaultTimeout(15000);
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-  // A refused inline script or style shows up here: the UI must have none.
-  if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console error: ${m.text()}`);
-});
+function watch(p) {
+  p.setDefaultTimeout(15000);
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('console', (m) => {
+    // A refused inline script or style shows up here: the UI must have none.
+    // (A 403/404 the page expects is logged by Chromium as a failed resource.)
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+}
+watch(page);
 
 async function screenshot(name) {
   shot++;
@@ -192,6 +196,13 @@ try {
     check((await page.textContent('#admin-tokens table')).includes('browser test'), 'the token list shows its note');
     log('enrollment token created from the admin page');
   }
+  step = 'create a viewer';
+  await page.fill('#user-name', 'viewer-bt');
+  await page.selectOption('#user-role', 'viewer');
+  await page.click('#admin-users button:has-text("Create user")');
+  await page.waitForSelector('#admin-users .secret-value');
+  const viewerOneTime = await page.inputValue('#admin-users .secret-value');
+  check(viewerOneTime.length >= 12, 'the new user\'s one-time password is shown');
   await screenshot('admin');
 
   step = 'log out';
@@ -206,6 +217,34 @@ try {
   const replay = await context.request.get(base + '/api/v1/devices', { headers: { Cookie: `tt_session=${session.value}` } });
   check(replay.status() === 401, `the logged-out session cookie replayed answers ${replay.status()}, expected 401`);
   log('after logout the API answers 401, also to the old cookie');
+
+  step = 'viewer role';
+  {
+    // A second browser: the viewer's first login, the forced change, a page
+    // it may see, no Admin entry, and the API's 403 shown for evidence.
+    const vctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
+    const vpage = await vctx.newPage();
+    watch(vpage);
+    await vpage.goto(base + '/#/devices');
+    await vpage.fill('#username', 'viewer-bt');
+    await vpage.fill('#password', viewerOneTime);
+    await vpage.click('#login-submit');
+    await vpage.waitForSelector('#password-form');
+    const viewerPassword = newPassword + '-viewer';
+    await vpage.fill('#pw-old', viewerOneTime);
+    await vpage.fill('#pw-new', viewerPassword);
+    await vpage.fill('#pw-again', viewerPassword);
+    await vpage.click('#password-submit');
+    await vpage.waitForSelector('#verdict-tiles');
+    check(await vpage.isHidden('#nav-admin') && await vpage.isHidden('#nav a[data-page="cases"]'), 'a viewer has no Admin or Cases entry');
+    await vpage.goto(base + `/#/device/${encodeURIComponent(args.device)}`);
+    await vpage.waitForSelector('#error:not([hidden])');
+    const err = await vpage.textContent('#error');
+    check(err.includes('403') && err.includes('investigator'), `the viewer is told why evidence is refused: "${err}"`);
+    await vpage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-viewer-refused.png`), fullPage: true });
+    log('viewer: no Admin or Cases entry, evidence refused with the API\'s reason');
+    await vctx.close();
+  }
 
   check(problems.length === 0, `no JavaScript errors or CSP violations:\n  ${problems.join('\n  ')}`);
   console.log(`PASS - ${shot} screenshots in ${args.out}`);
