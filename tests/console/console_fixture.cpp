@@ -56,6 +56,7 @@ void ConsoleTest::enroll(const std::string& device_id, const std::string& hostna
   d.device_id = device_id;
   d.hostname = hostname;
   d.serial = serial;
+  d.identity_hash = "hw-" + device_id;  // distinct hardware: no "same hardware as" links between test devices
   ASSERT_EQ(store_->enroll(token_hash_, now, d).status, telltale::server::EnrollStatus::kOk);
 }
 
