@@ -178,8 +178,8 @@ HttpResponse agent_health(Context& c) {
   json::array out;
   for (auto& d : c.store.devices()) {
     if (d.revoked) continue;
-    auto snap = c.store.latest_snapshot(d.device_id);
-    const auto& h = snap ? snap->health() : telltale::v1::AgentHealth::default_instance();
+    auto facts = c.facts.get(c.store, d);
+    const auto& h = facts.health;
     json::array shed;
     for (auto& s : h.shed_work()) shed.emplace_back(s);
     out.push_back(json::object{{"device_id", d.device_id},
@@ -191,7 +191,7 @@ HttpResponse agent_health(Context& c) {
                                {"spool_bytes", h.spool_bytes()},
                                {"gaps_recorded", h.gaps_recorded()},
                                {"shed_work", std::move(shed)},
-                               {"has_report", snap && snap->has_health()},
+                               {"has_report", facts.has_health},
                                {"last_seen_unix_ms", d.last_seen_unix_ms}});
   }
   c.audit("agent_health.view", "");

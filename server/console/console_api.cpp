@@ -64,6 +64,7 @@ struct ConsoleApi::Impl {
   Store& store;
   ApiOptions options;
   RateLimiter limiter;
+  SnapshotFactsCache facts;
 
   Impl(ConsoleDb& d, Store& s, ApiOptions o) : db(d), store(s), options(std::move(o)) {
     if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
@@ -131,7 +132,7 @@ struct ConsoleApi::Impl {
       return reply(200, json::object{{"ok", true}});
     }
     // Everything else lives in one file per area (console_*_routes.cpp).
-    Context c{db, store, options, req, who, path, {}};
+    Context c{db, store, options, facts, req, who, path, {}};
     try {
       c.query = query_params(req.target);
       for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes})

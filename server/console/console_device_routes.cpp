@@ -53,9 +53,9 @@ HttpResponse list_devices(Context& c) {
     o["verdict"] = level;
     o["score"] = v == verdicts.end() ? json::value(nullptr) : json::value(v->second.score);
     o["assignee"] = assignee_json(a);
-    auto snap = c.store.latest_snapshot(d.device_id);
-    o["timezone"] = snap ? snap->time().iana_zone() : "";
-    o["location_hint"] = location_hint(snap, d, *cat);
+    auto facts = c.facts.get(c.store, d);
+    o["timezone"] = facts.zone;
+    o["location_hint"] = location_hint(facts, d, *cat);
     rows.push_back({std::move(o), v == verdicts.end() ? -1.0 : v->second.score, d.last_seen_unix_ms, d.hostname});
   }
   const bool asc = order == "asc";

@@ -190,15 +190,34 @@ std::shared_ptr<const detect::Catalog> catalog(const ApiOptions& options) {
   return slot;
 }
 
-std::string location_hint(const std::optional<telltale::v1::Snapshot>& snapshot, const DeviceRecord& d,
-                          const detect::Catalog& catalog) {
+SnapshotFacts SnapshotFactsCache::get(Store& store, const DeviceRecord& d) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(d.device_id);
+    if (it != entries_.end() && it->second.last_seq == d.last_seq && it->second.reports == d.reports)
+      return it->second.facts;
+  }
+  SnapshotFacts f;
+  if (auto snap = store.latest_snapshot(d.device_id)) {
+    f.has_snapshot = true;
+    f.zone = snap->time().iana_zone();
+    f.egress = snap->network().egress_ip();
+    f.has_health = snap->has_health();
+    f.health = snap->health();
+  }
+  std::lock_guard lock(mu_);
+  entries_[d.device_id] = {d.last_seq, d.reports, f};
+  return f;
+}
+
+std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, const detect::Catalog& catalog) {
   std::string hint;
-  if (snapshot && !snapshot->time().iana_zone().empty()) {
-    const auto& zone = snapshot->time().iana_zone();
+  if (!facts.zone.empty()) {
+    const auto& zone = facts.zone;
     const auto* info = catalog.find_zone(zone);
     hint = (info && !info->country.empty() ? info->country + " (timezone " + zone + ")" : "timezone " + zone);
   }
-  std::string egress = snapshot ? snapshot->network().egress_ip() : "";
+  std::string egress = facts.egress;
   if (egress.empty()) {
     // last_peer is "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678": keep the address.
     egress = d.last_peer;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,17 +58,42 @@ json::object case_json(const CaseRecord& c, const std::string& hostname, bool wi
 // the built-in one), loaded once per path.
 std::shared_ptr<const detect::Catalog> catalog(const ApiOptions& options);
 
-// Where a device probably is, from its latest snapshot: the country of the
-// zone it reports (via the catalog's zone table) and its egress address.
-// Empty when the snapshot says nothing usable.
-std::string location_hint(const std::optional<telltale::v1::Snapshot>& snapshot, const DeviceRecord& d,
-                          const detect::Catalog& catalog);
+// The few facts of a device's latest snapshot that lists show. Rebuilding
+// the snapshot applies its deltas, too slow to repeat per row and per page
+// load on a large fleet, so they are kept until the device's next report.
+struct SnapshotFacts {
+  bool has_snapshot = false;
+  std::string zone;    // TimeContext.iana_zone the laptop reports
+  std::string egress;  // NetworkContext.egress_ip (filled by the collector)
+  bool has_health = false;
+  telltale::v1::AgentHealth health;
+};
+
+class SnapshotFactsCache {
+ public:
+  SnapshotFacts get(Store& store, const DeviceRecord& d);
+
+ private:
+  struct Entry {
+    uint64_t last_seq = 0;
+    uint64_t reports = 0;
+    SnapshotFacts facts;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+// Where a device probably is: the country of the zone it reports (via the
+// catalog's zone table) and its egress address (the snapshot's, else the
+// address of its last connection). Empty when nothing is known.
+std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, const detect::Catalog& catalog);
 
 // What a route sees: who asks, for what, and where to read and write.
 struct Context {
   ConsoleDb& db;
   Store& store;
   const ApiOptions& options;
+  SnapshotFactsCache& facts;
   const HttpRequest& req;
   const Principal& who;
   std::string path;
