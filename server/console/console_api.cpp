@@ -184,8 +184,16 @@ struct ConsoleApi::Impl {
   }
 };
 
+namespace {
+ApiOptions with_metrics(std::function<std::string()> extra_metrics) {
+  ApiOptions o;
+  o.extra_metrics = std::move(extra_metrics);
+  return o;
+}
+}  // namespace
+
 ConsoleApi::ConsoleApi(ConsoleDb& db, Store& store, std::function<std::string()> extra_metrics)
-    : ConsoleApi(db, store, ApiOptions{.extra_metrics = std::move(extra_metrics)}) {}
+    : ConsoleApi(db, store, with_metrics(std::move(extra_metrics))) {}
 
 ConsoleApi::ConsoleApi(ConsoleDb& db, Store& store, ApiOptions options)
     : impl_(std::make_shared<Impl>(db, store, std::move(options))) {}
