@@ -15,6 +15,13 @@ std::string hostname_of(Store& store, const std::string& device_id) {
   return d ? d->hostname : "";
 }
 
+// Characters as a person counts them: UTF-8 code points, not bytes.
+size_t characters(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
 std::optional<int64_t> case_id(const std::string& text) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
   return std::stoll(text);
@@ -23,7 +30,7 @@ std::optional<int64_t> case_id(const std::string& text) {
 std::string optional_string(const json::object& body, const char* key, size_t max, const std::string& expected) {
   auto it = body.find(key);
   if (it == body.end() || it->value().is_null()) return {};
-  if (!it->value().is_string() || it->value().as_string().size() > max)
+  if (!it->value().is_string() || characters(it->value().as_string()) > max)
     throw BadRequest(std::string(key) + ": expected a string of at most " + std::to_string(max) + " characters; body " +
                      expected);
   return std::string(it->value().as_string());
@@ -101,10 +108,11 @@ HttpResponse add_note(Context& c, const CaseRecord& k) {
   auto body = c.body_object(expected);
   if (!body.contains("text") || !body.at("text").is_string()) throw BadRequest("text: expected a string; body " + expected);
   std::string text(body.at("text").as_string());
-  if (text.empty() || text.size() > kMaxNote)
-    throw BadRequest("text: " + std::to_string(text.size()) + " characters; body " + expected);
+  const size_t length = characters(text);
+  if (length == 0 || length > kMaxNote)
+    throw BadRequest("text: " + std::to_string(length) + " characters; body " + expected);
   if (!c.db.add_case_note(k.id, c.who.username, text, now_ms())) return error(404, "no case " + std::to_string(k.id));
-  c.audit("case.note", std::to_string(k.id), std::to_string(text.size()) + " characters");
+  c.audit("case.note", std::to_string(k.id), std::to_string(length) + " characters");
   return reply(201, case_json(*c.db.get_case(k.id), hostname_of(c.store, k.device_id), true));
 }
 

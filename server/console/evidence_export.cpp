@@ -1,8 +1,7 @@
 #include "server/console/evidence_export.h"
 
-#include <ctime>
-
 #include "server/console/console_internal.h"
+#include "server/ctl/output.h"
 
 namespace telltale::server::console {
 namespace json = boost::json;
@@ -24,15 +23,8 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string iso_time_ms(int64_t unix_ms) {
-  if (unix_ms <= 0) return "";
-  time_t t = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+// The ctl's formatter (same library), without its "-" for unknown times.
+std::string iso_time_ms(int64_t unix_ms) { return unix_ms <= 0 ? "" : ctl::format_time_ms(unix_ms); }
 
 json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& device, const ExportMeta& meta) {
   json::object b;

@@ -85,6 +85,12 @@ void section(RemoteContext& ctx, const std::string& title, const Table& t) {
   render(t, ctx.format, ctx.out);
 }
 
+std::string members_of(const json::value& cluster) {
+  std::string members;
+  for (auto& m : array_of(cluster, "members")) members += (members.empty() ? "" : " ") + cell(m);
+  return members;
+}
+
 int overview(RemoteContext& ctx) {
   auto f = fetch(ctx, "/api/v1/overview");
   if (!f.ok) return 1;
@@ -104,27 +110,33 @@ int overview(RemoteContext& ctx) {
     silent.rows.push_back({text(x, "device_id"), text(x, "hostname"), time_of(x, "last_seen_unix_ms")});
   section(ctx, "Silent devices", silent);
   Table clusters{{"cluster", "kind", "key", "members"}, {}};
-  for (auto& x : array_of(f.json, "clusters")) {
-    std::string members;
-    for (auto& m : array_of(x, "members")) members += (members.empty() ? "" : " ") + cell(m);
-    clusters.rows.push_back({text(x, "cluster_id"), text(x, "kind"), text(x, "key"), members});
-  }
+  for (auto& x : array_of(f.json, "clusters"))
+    clusters.rows.push_back({text(x, "cluster_id"), text(x, "kind"), text(x, "key"), members_of(x)});
   section(ctx, "Clusters", clusters);
   return 0;
 }
 
-int devices(RemoteContext& ctx) {
-  auto f = fetch(ctx, "/api/v1/devices?sort=score&order=desc");
+// A list endpoint as one table row per element of its array.
+template <class RowOf>
+int list(RemoteContext& ctx, const std::string& path, std::string_view key, std::vector<std::string> columns,
+         RowOf row_of) {
+  auto f = fetch(ctx, path);
   if (!f.ok) return 1;
-  Table t{{"device", "hostname", "verdict", "score", "assignee", "timezone", "location", "last_seen"}, {}};
-  for (auto& d : array_of(f.json, "devices"))
-    t.rows.push_back({text(d, "device_id"), text(d, "hostname"), text(d, "verdict"), text(d, "score"),
-                      text(at(d, "assignee"), "employee"), text(d, "timezone"), text(d, "location_hint"),
-                      time_of(d, "last_seen_unix_ms")});
+  Table t{std::move(columns), {}};
+  for (auto& x : array_of(f.json, key)) t.rows.push_back(row_of(x));
   render(t, ctx.format, ctx.out);
   return 0;
 }
 
+int devices(RemoteContext& ctx) {
+  return list(ctx, "/api/v1/devices?sort=score&order=desc", "devices",
+              {"device", "hostname", "verdict", "score", "assignee", "timezone", "location", "last_seen"},
+              [](const json::value& d) -> std::vector<std::string> {
+                return {text(d, "device_id"), text(d, "hostname"), text(d, "verdict"), text(d, "score"),
+                        text(at(d, "assignee"), "employee"), text(d, "timezone"), text(d, "location_hint"),
+                        time_of(d, "last_seen_unix_ms")};
+              });
+}
 int device(RemoteContext& ctx, const std::string& id) {
   check_id(id);
   auto f = fetch(ctx, "/api/v1/devices/" + id);
@@ -176,30 +188,19 @@ int device(RemoteContext& ctx, const std::string& id) {
 }
 
 int clusters(RemoteContext& ctx) {
-  auto f = fetch(ctx, "/api/v1/clusters");
-  if (!f.ok) return 1;
-  Table t{{"cluster", "kind", "key", "members", "first_seen", "last_seen"}, {}};
-  for (auto& c : array_of(f.json, "clusters")) {
-    std::string members;
-    for (auto& m : array_of(c, "members")) members += (members.empty() ? "" : " ") + cell(m);
-    t.rows.push_back({text(c, "cluster_id"), text(c, "kind"), text(c, "key"), members, time_of(c, "first_seen_unix_ms"),
-                      time_of(c, "last_seen_unix_ms")});
-  }
-  render(t, ctx.format, ctx.out);
-  return 0;
+  return list(ctx, "/api/v1/clusters", "clusters", {"cluster", "kind", "key", "members", "first_seen", "last_seen"},
+              [](const json::value& c) -> std::vector<std::string> {
+                return {text(c, "cluster_id"), text(c, "kind"), text(c, "key"), members_of(c),
+                        time_of(c, "first_seen_unix_ms"), time_of(c, "last_seen_unix_ms")};
+              });
 }
-
 int cases(RemoteContext& ctx) {
-  auto f = fetch(ctx, "/api/v1/cases");
-  if (!f.ok) return 1;
-  Table t{{"case", "status", "device", "hostname", "owner", "title", "updated"}, {}};
-  for (auto& k : array_of(f.json, "cases"))
-    t.rows.push_back({text(k, "id"), text(k, "status"), text(k, "device_id"), text(k, "hostname"), text(k, "owner"),
-                      text(k, "title"), time_of(k, "updated_unix_ms")});
-  render(t, ctx.format, ctx.out);
-  return 0;
+  return list(ctx, "/api/v1/cases", "cases", {"case", "status", "device", "hostname", "owner", "title", "updated"},
+              [](const json::value& k) -> std::vector<std::string> {
+                return {text(k, "id"), text(k, "status"), text(k, "device_id"), text(k, "hostname"), text(k, "owner"),
+                        text(k, "title"), time_of(k, "updated_unix_ms")};
+              });
 }
-
 int one_case(RemoteContext& ctx, const std::string& id) {
   check_id(id);
   auto f = fetch(ctx, "/api/v1/cases/" + id);
@@ -219,30 +220,23 @@ int one_case(RemoteContext& ctx, const std::string& id) {
 }
 
 int audit(RemoteContext& ctx) {
-  auto f = fetch(ctx, "/api/v1/audit");
-  if (!f.ok) return 1;
-  Table t{{"id", "time", "actor", "action", "target", "peer", "detail"}, {}};
-  for (auto& e : array_of(f.json, "audit"))
-    t.rows.push_back({text(e, "id"), time_of(e, "unix_ms"), text(e, "actor"), text(e, "action"), text(e, "target"),
-                      text(e, "peer"), text(e, "detail")});
-  render(t, ctx.format, ctx.out);
-  return 0;
+  return list(ctx, "/api/v1/audit", "audit", {"id", "time", "actor", "action", "target", "peer", "detail"},
+              [](const json::value& e) -> std::vector<std::string> {
+                return {text(e, "id"), time_of(e, "unix_ms"), text(e, "actor"), text(e, "action"), text(e, "target"),
+                        text(e, "peer"), text(e, "detail")};
+              });
 }
-
 int agent_health(RemoteContext& ctx) {
-  auto f = fetch(ctx, "/api/v1/agent-health");
-  if (!f.ok) return 1;
-  Table t{{"device", "hostname", "version", "rss_mib", "cpu_percent", "spool_depth", "last_seen"}, {}};
-  for (auto& a : array_of(f.json, "agents")) {
-    auto& rss = at(a, "rss_bytes");
-    std::string mib = rss.is_number() ? std::to_string(static_cast<int64_t>(std::llround(rss.to_number<double>() / 1048576))) : "";
-    t.rows.push_back({text(a, "device_id"), text(a, "hostname"), text(a, "agent_version"), mib, text(a, "cpu_percent"),
-                      text(a, "spool_depth"), time_of(a, "last_seen_unix_ms")});
-  }
-  render(t, ctx.format, ctx.out);
-  return 0;
+  return list(ctx, "/api/v1/agent-health", "agents",
+              {"device", "hostname", "version", "rss_mib", "cpu_percent", "spool_depth", "last_seen"},
+              [](const json::value& a) -> std::vector<std::string> {
+                auto& rss = at(a, "rss_bytes");
+                std::string mib =
+                    rss.is_number() ? std::to_string(std::llround(rss.to_number<double>() / 1048576)) : "";
+                return {text(a, "device_id"), text(a, "hostname"), text(a, "agent_version"), mib,
+                        text(a, "cpu_percent"), text(a, "spool_depth"), time_of(a, "last_seen_unix_ms")};
+              });
 }
-
 int export_device(RemoteContext& ctx, const std::string& id, const std::string& format) {
   check_id(id);
   if (format != "json" && format != "html")
