@@ -195,7 +195,8 @@ HttpResponse agent_health(Context& c) {
                                {"last_seen_unix_ms", d.last_seen_unix_ms}});
   }
   c.audit("agent_health.view", "");
-  return reply(200, json::object{{"agents", std::move(out)}});
+  // A bare array: the contract the web UI's admin page is written against.
+  return reply(200, out);
 }
 
 }  // namespace

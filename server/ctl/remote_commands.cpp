@@ -123,7 +123,10 @@ int list(RemoteContext& ctx, const std::string& path, std::string_view key, std:
   auto f = fetch(ctx, path);
   if (!f.ok) return 1;
   Table t{std::move(columns), {}};
-  for (auto& x : array_of(f.json, key)) t.rows.push_back(row_of(x));
+  // key empty: the answer is the array itself.
+  static const json::array none;
+  const json::array& rows = key.empty() ? (f.json.is_array() ? f.json.as_array() : none) : array_of(f.json, key);
+  for (auto& x : rows) t.rows.push_back(row_of(x));
   render(t, ctx.format, ctx.out);
   return 0;
 }
@@ -227,7 +230,7 @@ int audit(RemoteContext& ctx) {
               });
 }
 int agent_health(RemoteContext& ctx) {
-  return list(ctx, "/api/v1/agent-health", "agents",
+  return list(ctx, "/api/v1/agent-health", "",
               {"device", "hostname", "version", "rss_mib", "cpu_percent", "spool_depth", "last_seen"},
               [](const json::value& a) -> std::vector<std::string> {
                 auto& rss = at(a, "rss_bytes");
