@@ -40,7 +40,7 @@ struct ApiOptions {
   std::filesystem::path data_dir;
   // The catalog the collector evaluates with. Empty: the one built into the binary.
   std::filesystem::path catalog_path;
-  // The overview lists devices not heard from for longer than this.
+  // The overview lists devices not heard from for longer than this (whole hours, at least one).
   int64_t silent_after_ms = 24LL * 3600 * 1000;
   // Root of the IANA tz database the heatmap reads TZif files from.
   std::filesystem::path zoneinfo_dir = "/usr/share/zoneinfo";

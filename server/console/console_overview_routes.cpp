@@ -1,4 +1,6 @@
 // /api/v1/overview and /api/v1/clusters: the fleet at a glance (viewer role).
+#include <algorithm>
+
 #include "server/console/console_internal.h"
 
 namespace telltale::server::console::internal {
@@ -18,7 +20,8 @@ json::object cluster_json(const StoredCluster& c, bool detail) {
 
 HttpResponse overview(Context& c) {
   // ?silent_hours= overrides ApiOptions::silent_after_ms for one look.
-  const int64_t silent_ms = int_param(c.query, "silent_hours", c.options.silent_after_ms / 3600000, 1, 24 * 366) * 3600000;
+  const int64_t configured_hours = std::max<int64_t>(1, c.options.silent_after_ms / 3600000);
+  const int64_t silent_ms = int_param(c.query, "silent_hours", configured_hours, 1, 24 * 366) * 3600000;
   const int64_t now = now_ms();
   const auto devices = c.store.devices();
   std::map<std::string, StoredVerdict> verdicts;
