@@ -1,5 +1,6 @@
 #include "agent/transport/transport.h"
 
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -12,6 +13,10 @@ namespace v1 = telltale::v1;
 Transport::Transport(TransportOptions options, Spool& spool, TransportCallbacks callbacks, const Clock& clock)
     : options_(std::move(options)), spool_(spool), callbacks_(std::move(callbacks)), clock_(clock),
       heartbeat_ms_(options_.heartbeat_interval.count()) {
+  open_channel();
+}
+
+void Transport::open_channel() {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = options_.ca_pem;
   tls.pem_private_key = options_.key_pem;
@@ -27,6 +32,9 @@ Transport::Transport(TransportOptions options, Spool& spool, TransportCallbacks 
   // gRPC's own reconnect backoff stays short: ours (jittered) paces sessions.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // A fresh channel must mean a fresh connection: with the process-wide
+  // subchannel pool a new channel would inherit the old one's stuck attempt.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   channel_ = grpc::CreateCustomChannel(options_.address, grpc::SslCredentials(tls), args);
   stub_ = v1::Telemetry::NewStub(channel_);
 }
@@ -53,6 +61,7 @@ v1::RttSummary Transport::collector_rtt() {
 
 void Transport::run() {
   Backoff backoff(options_.backoff_base, options_.backoff_cap);
+  std::optional<std::chrono::steady_clock::time_point> failing_since;
   for (;;) {
     {
       std::lock_guard lock(mu_);
@@ -65,6 +74,25 @@ void Transport::run() {
     // A session that made progress or lasted a while was healthy: start the
     // backoff from the bottom again.
     if (acked_ > acked_before || std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) backoff.reset();
+    // gRPC's pick_first stays in TRANSIENT_FAILURE until a connection is READY
+    // and fails our sessions fast with the last error meanwhile; a connection
+    // attempt that stalls (seen after a collector restart, the TCP connection
+    // open and no handshake for a minute) then holds every session back. A
+    // new channel after channel_reset_after of such failures starts over.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE && acked_ == acked_before) {
+      if (!failing_since) failing_since = std::chrono::steady_clock::now();
+      if (std::chrono::steady_clock::now() - *failing_since >= options_.channel_reset_after) {
+        spdlog::warn("event=channel_reset failing_for_ms={}",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                           *failing_since)
+                         .count());
+        open_channel();
+        ++channel_resets_;
+        failing_since.reset();
+      }
+    } else {
+      failing_since.reset();
+    }
     auto delay = backoff.next();
     const bool refused = status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
                          status.error_code() == grpc::StatusCode::UNAUTHENTICATED;

@@ -26,6 +26,8 @@ struct TransportOptions {
   size_t window = 32;  // reports sent and not yet acknowledged
   std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_cap{300000};
+  // Sessions failing as UNAVAILABLE for this long get a fresh channel (see run()).
+  std::chrono::milliseconds channel_reset_after{15000};
   std::string agent_version = TELLTALE_VERSION;
   int64_t started_at_unix_ms = 0;
 };
@@ -53,9 +55,11 @@ class Transport {
   bool connected() const { return connected_; }
   uint64_t acknowledged() const { return acked_; }
   uint64_t sessions() const { return sessions_; }
+  uint64_t channel_resets() const { return channel_resets_; }
 
  private:
   grpc::Status session();
+  void open_channel();
 
   TransportOptions options_;
   Spool& spool_;
@@ -73,6 +77,7 @@ class Transport {
   std::atomic<int64_t> heartbeat_ms_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> acked_{0};
+  std::atomic<uint64_t> channel_resets_{0};
   std::atomic<uint64_t> sessions_{0};
 };
 

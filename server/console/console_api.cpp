@@ -2,23 +2,17 @@
 
 #include "server/console/static_assets.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <boost/json.hpp>
 #include <chrono>
 #include <deque>
 #include <mutex>
 
+#include "server/console/console_internal.h"
+
 namespace telltale::server::console {
 namespace json = boost::json;
+using namespace internal;
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-HttpResponse reply(int status, const json::value& v) { return {status, "application/json", json::serialize(v), {}}; }
-HttpResponse error(int status, const std::string& message) { return reply(status, json::object{{"error", message}}); }
 
 std::string cookie_value(const std::string& header, const std::string& name) {
   size_t pos = 0;
@@ -55,27 +49,6 @@ class RateLimiter {
   std::map<std::string, std::deque<int64_t>> failures_;
 };
 
-json::value parse_json_or_null(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec) return nullptr;
-  return v;
-}
-
-json::value embed_json(const std::string& text) {
-  auto v = parse_json_or_null(text);
-  return v.is_null() ? json::value(text) : v;
-}
-
-json::object device_json(const DeviceRecord& d) {
-  json::array prev;
-  for (auto& p : d.previous_device_ids) prev.emplace_back(p);
-  return {{"device_id", d.device_id}, {"hostname", d.hostname}, {"platform", d.platform},
-          {"agent_version", d.agent_version}, {"serial", d.serial}, {"enrolled_unix_ms", d.enrolled_unix_ms},
-          {"last_seen_unix_ms", d.last_seen_unix_ms}, {"reports", d.reports}, {"revoked", d.revoked},
-          {"last_peer", d.last_peer}, {"conflicting_reports", d.conflicting_reports}, {"previous_device_ids", prev}};
-}
-
 std::string metric_escape(std::string s) {
   std::string out;
   for (char c : s) {
@@ -91,10 +64,13 @@ std::string metric_escape(std::string s) {
 struct ConsoleApi::Impl {
   ConsoleDb& db;
   Store& store;
-  std::function<std::string()> extra_metrics;
+  ApiOptions options;
   RateLimiter limiter;
+  SnapshotFactsCache facts;
 
-  Impl(ConsoleDb& d, Store& s, std::function<std::string()> m) : db(d), store(s), extra_metrics(std::move(m)) {}
+  Impl(ConsoleDb& d, Store& s, ApiOptions o) : db(d), store(s), options(std::move(o)) {
+    if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
+  }
 
   std::optional<Principal> authenticate(const HttpRequest& req) {
     if (req.authorization.rfind("Bearer ", 0) == 0) return db.api_token(req.authorization.substr(7));
@@ -130,23 +106,21 @@ struct ConsoleApi::Impl {
   }
 
   HttpResponse route(const HttpRequest& req, const Principal& who, const std::string& path) {
-    auto need = [&](Role r) { return static_cast<int>(who.role) >= static_cast<int>(r); };
-    const bool get = req.method == "GET", post = req.method == "POST";
     // A user still holding the one-time password may only change it.
     if (who.must_change_password && path != "/api/v1/password" && path != "/api/v1/logout" && path != "/api/v1/me")
       return error(403, "change the one-time password first (POST /api/v1/password)");
 
-    if (path == "/api/v1/me" && get)
+    if (path == "/api/v1/me" && req.method == "GET")
       return reply(200, json::object{{"username", who.username}, {"role", to_string(who.role)}, {"csrf", who.csrf},
                                      {"must_change_password", who.must_change_password}});
-    if (path == "/api/v1/logout" && post) {
+    if (path == "/api/v1/logout" && req.method == "POST") {
       if (!who.session_id.empty()) db.end_session(who.session_id);
       db.audit(now_ms(), who.username, "logout", who.username, req.peer);
       auto r = reply(200, json::object{{"ok", true}});
       r.set_cookie = "tt_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0";
       return r;
     }
-    if (path == "/api/v1/password" && post) {
+    if (path == "/api/v1/password" && req.method == "POST") {
       auto body = parse_json_or_null(req.body);
       if (!body.is_object() || !body.as_object().contains("old_password") || !body.as_object().contains("new_password") ||
           !body.at("old_password").is_string() || !body.at("new_password").is_string())
@@ -159,133 +133,14 @@ struct ConsoleApi::Impl {
       db.audit(now_ms(), who.username, "password.change", who.username, req.peer);
       return reply(200, json::object{{"ok", true}});
     }
-    if (path == "/api/v1/devices" && get) {
-      if (!need(Role::kViewer)) return error(403, "viewer role required");
-      std::map<std::string, StoredVerdict> verdicts;
-      for (auto& v : store.latest_verdicts()) verdicts[v.device_id] = v;
-      std::map<std::string, Assignment> assigned;
-      for (auto& a : store.assignments()) assigned[a.device_key] = a;
-      json::array out;
-      for (auto& d : store.devices()) {
-        auto o = device_json(d);
-        if (auto it = verdicts.find(d.device_id); it != verdicts.end()) {
-          o["verdict"] = it->second.level;
-          o["score"] = it->second.score;
-        }
-        auto a = assigned.find(d.device_id);
-        if (a == assigned.end() && !d.serial.empty()) a = assigned.find(d.serial);
-        if (a != assigned.end())
-          o["assignee"] = json::object{{"employee", a->second.employee}, {"email", a->second.email},
-                                       {"timezone", a->second.timezone}, {"region", a->second.region}};
-        out.push_back(std::move(o));
-      }
-      return reply(200, json::object{{"devices", out}});
-    }
-    if (path == "/api/v1/clusters" && get) {
-      if (!need(Role::kViewer)) return error(403, "viewer role required");
-      json::array out;
-      for (auto& c : store.clusters()) {
-        json::array members;
-        for (auto& m : c.members) members.emplace_back(m);
-        out.push_back(json::object{{"cluster_id", c.cluster_id}, {"kind", c.kind}, {"key", c.key}, {"members", members},
-                                   {"first_seen_unix_ms", c.first_seen_unix_ms},
-                                   {"last_seen_unix_ms", c.last_seen_unix_ms}, {"detail", embed_json(c.json)}});
-      }
-      return reply(200, json::object{{"clusters", out}});
-    }
-    const std::string dev_prefix = "/api/v1/devices/";
-    if (path.rfind(dev_prefix, 0) == 0) {
-      std::string rest = path.substr(dev_prefix.size());
-      bool revoke = rest.size() > 7 && rest.ends_with("/revoke");
-      std::string id = revoke ? rest.substr(0, rest.size() - 7) : rest;
-      if (revoke && post) {
-        if (!need(Role::kAdmin)) return error(403, "admin role required");
-        if (!store.revoke_device(id)) return error(404, "no device " + id);
-        db.audit(now_ms(), who.username, "device.revoke", id, req.peer);
-        return reply(200, json::object{{"ok", true}});
-      }
-      if (!revoke && get) {
-        if (!need(Role::kInvestigator)) return error(403, "investigator role required");
-        auto d = store.device(id);
-        if (!d) return error(404, "no device " + id);
-        json::object o{{"device", device_json(*d)}};
-        if (auto snap = store.latest_snapshot(id)) {
-          std::string text;
-          google::protobuf::util::JsonPrintOptions opts;
-          opts.preserve_proto_field_names = true;
-          (void)google::protobuf::util::MessageToJsonString(*snap, &text, opts);
-          o["snapshot"] = embed_json(text);
-        }
-        json::array history;
-        for (auto& v : store.verdict_history(id, 50))
-          history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level},
-                                         {"score", v.score}, {"verdict", embed_json(v.json)}});
-        o["verdicts"] = history;
-        json::array events;
-        for (auto& e : store.events(id, 500)) {
-          std::string text;
-          google::protobuf::util::JsonPrintOptions opts;
-          opts.preserve_proto_field_names = true;
-          (void)google::protobuf::util::MessageToJsonString(e.event, &text, opts);
-          events.push_back(json::object{{"seq", e.seq}, {"event", embed_json(text)}});
-        }
-        o["events"] = events;
-        json::array reports;
-        for (auto& r : store.reports(id, 500))
-          reports.push_back(json::object{{"seq", r.seq}, {"received_unix_ms", r.received_unix_ms},
-                                         {"created_unix_ms", r.created_unix_ms}, {"kind", r.kind}, {"bytes", r.bytes}});
-        o["reports"] = reports;
-        db.audit(now_ms(), who.username, "evidence.view", id, req.peer);
-        return reply(200, o);
-      }
-    }
-    if (path == "/api/v1/users") {
-      if (!need(Role::kAdmin)) return error(403, "admin role required");
-      if (get) {
-        json::array out;
-        for (auto& u : db.users())
-          out.push_back(json::object{{"username", u.username}, {"role", to_string(u.role)},
-                                     {"must_change_password", u.must_change_password}});
-        return reply(200, json::object{{"users", out}});
-      }
-      if (post) {
-        auto body = parse_json_or_null(req.body);
-        if (!body.is_object() || !body.as_object().contains("username") || !body.as_object().contains("role") ||
-            !body.at("username").is_string() || !body.at("role").is_string())
-          return error(400, "body must be {\"username\": string, \"role\": viewer|investigator|admin}");
-        auto role = parse_role(std::string(body.at("role").as_string()));
-        std::string name(body.at("username").as_string());
-        if (!role || name.empty() || name.size() > 64) return error(400, "role must be viewer, investigator or admin");
-        std::string password;
-        try {
-          password = db.create_user(name, *role, now_ms());
-        } catch (const sqlite::SqliteError&) {
-          return error(409, "user " + name + " exists");
-        }
-        db.audit(now_ms(), who.username, "user.create", name, req.peer, to_string(*role));
-        return reply(201, json::object{{"username", name}, {"one_time_password", password}});
-      }
-    }
-    if (path == "/api/v1/api-tokens" && post) {
-      if (!need(Role::kAdmin)) return error(403, "admin role required");
-      auto body = parse_json_or_null(req.body);
-      if (!body.is_object() || !body.as_object().contains("username") || !body.at("username").is_string())
-        return error(400, "body must be {\"username\": string}");
-      std::string name(body.at("username").as_string());
-      bool known = false;
-      for (auto& u : db.users()) known |= u.username == name;
-      if (!known) return error(404, "no user " + name);
-      std::string secret = db.create_api_token(name, now_ms());
-      db.audit(now_ms(), who.username, "api_token.create", name, req.peer);
-      return reply(201, json::object{{"username", name}, {"token", secret}});
-    }
-    if (path == "/api/v1/audit" && get) {
-      if (!need(Role::kAdmin)) return error(403, "admin role required");
-      json::array out;
-      for (auto& e : db.audit_log(1000))
-        out.push_back(json::object{{"id", e.id}, {"unix_ms", e.unix_ms}, {"actor", e.actor}, {"action", e.action},
-                                   {"target", e.target}, {"peer", e.peer}, {"detail", e.detail}});
-      return reply(200, json::object{{"audit", out}});
+    // Everything else lives in one file per area (console_*_routes.cpp).
+    Context c{db, store, options, facts, req, who, path, {}};
+    try {
+      c.query = query_params(req.target);
+      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes})
+        if (auto r = (*area)(c)) return *r;
+    } catch (const BadRequest& e) {
+      return error(400, e.what());
     }
     return error(404, "no such endpoint: " + req.method + " " + path);
   }
@@ -305,7 +160,12 @@ struct ConsoleApi::Impl {
       out += "telltale_verdicts{level=\"" + metric_escape(level) + "\"} " + std::to_string(n) + "\n";
     out += "# HELP telltale_clusters Farm clusters from fleet correlation.\n# TYPE telltale_clusters gauge\n";
     out += "telltale_clusters " + std::to_string(store.clusters().size()) + "\n";
-    if (extra_metrics) out += extra_metrics();
+    out += "# HELP telltale_store_bytes Bytes the collector's store occupies on disk.\n# TYPE telltale_store_bytes gauge\n";
+    out += "telltale_store_bytes " + std::to_string(store.size_bytes()) + "\n";
+    out += "# HELP telltale_console_cases Investigation cases by status.\n# TYPE telltale_console_cases gauge\n";
+    for (auto& [status, n] : db.case_counts())
+      out += "telltale_console_cases{status=\"" + metric_escape(status) + "\"} " + std::to_string(n) + "\n";
+    if (options.extra_metrics) out += options.extra_metrics();
     return {200, "text/plain; version=0.0.4", out, {}};
   }
 
@@ -329,8 +189,19 @@ struct ConsoleApi::Impl {
   }
 };
 
+namespace {
+ApiOptions with_metrics(std::function<std::string()> extra_metrics) {
+  ApiOptions o;
+  o.extra_metrics = std::move(extra_metrics);
+  return o;
+}
+}  // namespace
+
 ConsoleApi::ConsoleApi(ConsoleDb& db, Store& store, std::function<std::string()> extra_metrics)
-    : impl_(std::make_shared<Impl>(db, store, std::move(extra_metrics))) {}
+    : ConsoleApi(db, store, with_metrics(std::move(extra_metrics))) {}
+
+ConsoleApi::ConsoleApi(ConsoleDb& db, Store& store, ApiOptions options)
+    : impl_(std::make_shared<Impl>(db, store, std::move(options))) {}
 
 HttpResponse ConsoleApi::handle(const HttpRequest& req) {
   try {

@@ -2,6 +2,7 @@
 // The console's HTTP handling without any transport: the Beast server turns
 // each request into an HttpRequest and writes back the HttpResponse, so the
 // routing, auth, CSRF and audit rules compile (and change) without Beast.
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,9 +36,25 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers{};  // {} keeps the existing 4-field aggregate inits warning-free
 };
 
+// Settings the API takes beyond the transport's ConsoleConfig; every field
+// has a default so ConsoleServer can keep using the three-argument constructor.
+struct ApiOptions {
+  std::function<std::string()> extra_metrics;
+  // Where the collector keeps ca.crt and listen_address (enrollment tokens are
+  // issued against them). Empty: the directory holding console.db.
+  std::filesystem::path data_dir;
+  // The catalog the collector evaluates with. Empty: the one built into the binary.
+  std::filesystem::path catalog_path;
+  // The overview lists devices not heard from for longer than this (whole hours, at least one).
+  int64_t silent_after_ms = 24LL * 3600 * 1000;
+  // Root of the IANA tz database the heatmap reads TZif files from.
+  std::filesystem::path zoneinfo_dir = "/usr/share/zoneinfo";
+};
+
 class ConsoleApi {
  public:
   ConsoleApi(ConsoleDb& db, Store& store, std::function<std::string()> extra_metrics);
+  ConsoleApi(ConsoleDb& db, Store& store, ApiOptions options);
   HttpResponse handle(const HttpRequest& req);
 
  private:

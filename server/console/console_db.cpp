@@ -50,6 +50,10 @@ const char* to_string(Role r) {
   return "viewer";
 }
 
+bool valid_case_status(std::string_view s) {
+  return s == "open" || s == "acknowledged" || s == "false_positive" || s == "confirmed";
+}
+
 std::optional<Role> parse_role(std::string_view s) {
   if (s == "viewer") return Role::kViewer;
   if (s == "investigator") return Role::kInvestigator;
@@ -91,6 +95,37 @@ ConsoleDb::ConsoleDb(const std::filesystem::path& path) : db_(path) {
     CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
       BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   )");
+  migrate();
+}
+
+// Schema steps after the first release, keyed by PRAGMA user_version. Each
+// step only adds, so a console.db from an older collector keeps its users,
+// sessions, tokens and audit log; each runs in one transaction with the
+// version bump, so a crash leaves either the old or the new schema.
+void ConsoleDb::migrate() {
+  int64_t version = 0;
+  {
+    auto v = db_.prepare("PRAGMA user_version");
+    v.step();
+    version = v.int64(0);
+  }  // finalized before writing
+  if (version < 1) {
+    db_.exec(R"(
+      BEGIN IMMEDIATE;
+      CREATE TABLE IF NOT EXISTS cases(id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL,
+        title TEXT NOT NULL, status TEXT NOT NULL, owner TEXT NOT NULL, created_by TEXT NOT NULL,
+        created_unix_ms INTEGER NOT NULL, updated_unix_ms INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS cases_device ON cases(device_id);
+      CREATE TABLE IF NOT EXISTS case_notes(id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER NOT NULL,
+        author TEXT NOT NULL, unix_ms INTEGER NOT NULL, text TEXT NOT NULL);
+      CREATE TRIGGER IF NOT EXISTS case_notes_no_update BEFORE UPDATE ON case_notes
+        BEGIN SELECT RAISE(ABORT, 'case notes are append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS case_notes_no_delete BEFORE DELETE ON case_notes
+        BEGIN SELECT RAISE(ABORT, 'case notes are append-only'); END;
+      PRAGMA user_version = 1;
+      COMMIT;
+    )");
+  }
 }
 
 std::optional<std::string> ConsoleDb::bootstrap_admin(int64_t now_ms) {
@@ -146,6 +181,12 @@ std::vector<ConsoleDb::UserRow> ConsoleDb::users() {
   return out;
 }
 
+bool ConsoleDb::set_role(const std::string& user, Role role) {
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE users SET role=? WHERE username=?").bind(1, to_string(role)).bind(2, user).run();
+  return db_.changes() == 1;
+}
+
 std::pair<std::string, std::string> ConsoleDb::create_session(const Principal& p, int64_t now_ms) {
   std::string id = random_hex(32), csrf = random_hex(32);
   std::lock_guard lock(mu_);
@@ -199,6 +240,78 @@ std::vector<AuditEntry> ConsoleDb::audit_log(size_t limit) {
   auto q = db_.prepare("SELECT id, unix_ms, actor, action, target, peer, detail FROM audit ORDER BY id DESC LIMIT ?");
   q.bind(1, static_cast<int64_t>(limit));
   while (q.step()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)});
+  return out;
+}
+
+namespace {
+constexpr const char* kCaseColumns =
+    "SELECT id, device_id, title, status, owner, created_by, created_unix_ms, updated_unix_ms FROM cases";
+CaseRecord case_row(sqlite::Statement& q) {
+  return {q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.int64(6), q.int64(7), {}};
+}
+}  // namespace
+
+CaseRecord ConsoleDb::create_case(const std::string& device_id, const std::string& title, const std::string& created_by,
+                                  int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO cases(device_id, title, status, owner, created_by, created_unix_ms, updated_unix_ms) "
+              "VALUES(?,?,'open',?,?,?,?)")
+      .bind(1, device_id).bind(2, title).bind(3, created_by).bind(4, created_by).bind(5, now_ms).bind(6, now_ms).run();
+  return {sqlite3_last_insert_rowid(db_.handle()), device_id, title, "open", created_by, created_by, now_ms, now_ms, {}};
+}
+
+std::optional<CaseRecord> ConsoleDb::get_case(int64_t id) {
+  std::lock_guard lock(mu_);
+  auto q = db_.prepare(std::string(kCaseColumns) + " WHERE id=?");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  CaseRecord c = case_row(q);
+  auto n = db_.prepare("SELECT author, unix_ms, text FROM case_notes WHERE case_id=? ORDER BY id");
+  n.bind(1, id);
+  while (n.step()) c.notes.push_back({n.text(0), n.int64(1), n.text(2)});
+  return c;
+}
+
+std::vector<CaseRecord> ConsoleDb::cases(const std::string& status, const std::string& device_id) {
+  std::lock_guard lock(mu_);
+  auto q = db_.prepare(std::string(kCaseColumns) +
+                       " WHERE (?1 = '' OR status = ?1) AND (?2 = '' OR device_id = ?2) ORDER BY id DESC");
+  q.bind(1, status).bind(2, device_id);
+  std::vector<CaseRecord> out;
+  while (q.step()) out.push_back(case_row(q));
+  return out;
+}
+
+std::optional<CaseRecord> ConsoleDb::update_case(int64_t id, const std::string& status,
+                                                 const std::optional<std::string>& owner, int64_t now_ms) {
+  {
+    std::lock_guard lock(mu_);
+    auto q = db_.prepare("UPDATE cases SET status = CASE WHEN ?1 = '' THEN status ELSE ?1 END, "
+                         "owner = COALESCE(?2, owner), updated_unix_ms = ?3 WHERE id = ?4");
+    q.bind(1, status);
+    if (owner) q.bind(2, *owner); else q.bind_null(2);
+    q.bind(3, now_ms).bind(4, id).run();
+    if (db_.changes() != 1) return std::nullopt;
+  }
+  return get_case(id);
+}
+
+bool ConsoleDb::add_case_note(int64_t id, const std::string& author, const std::string& text, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto exists = db_.prepare("SELECT 1 FROM cases WHERE id=?");
+  exists.bind(1, id);
+  if (!exists.step()) return false;
+  db_.prepare("INSERT INTO case_notes(case_id, author, unix_ms, text) VALUES(?,?,?,?)")
+      .bind(1, id).bind(2, author).bind(3, now_ms).bind(4, text).run();
+  db_.prepare("UPDATE cases SET updated_unix_ms=? WHERE id=?").bind(1, now_ms).bind(2, id).run();
+  return true;
+}
+
+std::map<std::string, int64_t> ConsoleDb::case_counts() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, int64_t> out{{"open", 0}, {"acknowledged", 0}, {"false_positive", 0}, {"confirmed", 0}};
+  auto q = db_.prepare("SELECT status, COUNT(*) FROM cases GROUP BY status");
+  while (q.step()) out[q.text(0)] = q.int64(1);
   return out;
 }
 

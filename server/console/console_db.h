@@ -3,6 +3,7 @@
 // and the append-only audit log. Collector data stays in server::Store.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,28 @@ struct AuditEntry {
   std::string detail;
 };
 
+// An investigation of one device. Notes are append-only (sqlite triggers
+// refuse UPDATE/DELETE), like the audit log: a case's history is evidence.
+struct CaseNote {
+  std::string author;
+  int64_t unix_ms = 0;
+  std::string text;
+};
+
+struct CaseRecord {
+  int64_t id = 0;
+  std::string device_id;
+  std::string title;
+  std::string status;  // open, acknowledged, false_positive, confirmed
+  std::string owner;
+  std::string created_by;
+  int64_t created_unix_ms = 0;
+  int64_t updated_unix_ms = 0;
+  std::vector<CaseNote> notes;  // oldest first; filled by get_case only
+};
+
+bool valid_case_status(std::string_view s);
+
 // PBKDF2-HMAC-SHA256 with a per-user 16-byte salt, encoded "pbkdf2-sha256$iter$salt$hash".
 std::string hash_password(std::string_view password, int iterations = 210000);
 bool verify_password(std::string_view password, const std::string& encoded);
@@ -57,6 +80,8 @@ class ConsoleDb {
     bool must_change_password;
   };
   std::vector<UserRow> users();
+  // false when there is no such user.
+  bool set_role(const std::string& user, Role role);
 
   std::pair<std::string, std::string> create_session(const Principal& p, int64_t now_ms);  // id, csrf
   std::optional<Principal> session(const std::string& id, int64_t now_ms);
@@ -68,9 +93,22 @@ class ConsoleDb {
   void audit(int64_t now_ms, const std::string& actor, const std::string& action, const std::string& target,
              const std::string& peer, const std::string& detail = {});
   std::vector<AuditEntry> audit_log(size_t limit);
+
+  CaseRecord create_case(const std::string& device_id, const std::string& title, const std::string& created_by,
+                         int64_t now_ms);
+  std::optional<CaseRecord> get_case(int64_t id);
+  // status empty: every case. Newest first, without notes.
+  std::vector<CaseRecord> cases(const std::string& status = {}, const std::string& device_id = {});
+  // Sets the non-empty fields; returns the case after the change, nullopt when unknown.
+  std::optional<CaseRecord> update_case(int64_t id, const std::string& status, const std::optional<std::string>& owner,
+                                        int64_t now_ms);
+  bool add_case_note(int64_t id, const std::string& author, const std::string& text, int64_t now_ms);
+  std::map<std::string, int64_t> case_counts();  // by status
+
   sqlite::Database& raw() { return db_; }
 
  private:
+  void migrate();
   std::mutex mu_;
   sqlite::Database db_;
 };

@@ -1,8 +1,11 @@
 // telltale-ctl: the admin's and investigator's terminal.
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "platform/common/toml_config.h"
 #include "server/ctl/local_commands.h"
+#include "server/ctl/remote_commands.h"
 
 namespace po = boost::program_options;
 
@@ -11,6 +14,8 @@ namespace {
 const char* kUsage = R"(telltale-ctl — administer a Telltale collector
 
 Usage: telltale-ctl [--data-dir DIR] [--format table|json|csv] COMMAND ...
+       telltale-ctl --url https://HOST:PORT --token ttc_... [--console-cert FILE | --insecure]
+                    [--format table|json|csv] REMOTE-COMMAND ...
 
 Commands:
   token create [--uses N] [--ttl DURATION] [--address HOST:PORT] [--note TEXT]
@@ -28,11 +33,52 @@ Commands:
   evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
                           verdict for a snapshot, offline, with the collector's engine
                           (--format json prints a top-level "verdict" field)
+
+Remote commands (the investigator console's API; --token or TELLTALE_CONSOLE_TOKEN;
+the console's certificate is pinned: --console-cert, default DATA_DIR/console.crt):
+  overview                devices by verdict, new findings, silent devices, clusters
+  devices                 devices with verdict, score, assignee, timezone, location hint
+  device ID               one device: verdict, indicators with evidence, timeline, cases
+  clusters                farm clusters and their members
+  cases                   investigation cases
+  case ID                 one case with its notes
+  audit                   the console's audit log (admin)
+  agent-health            agent versions, memory, CPU, spool depth (admin)
+  export ID --format json|html   evidence bundle of a device (default json)
 )";
 
 int usage_error(const std::string& why) {
   std::cerr << "telltale-ctl: " << why << "\n\n" << kUsage;
   return 2;
+}
+
+// --url: every read goes through the console's API with an API token, so an
+// investigator needs no access to the collector's data dir.
+int run_remote(const po::variables_map& vm, const std::vector<std::string>& words) {
+  std::string token = vm["token"].as<std::string>();
+  if (token.empty())
+    if (const char* env = std::getenv("TELLTALE_CONSOLE_TOKEN")) token = env;
+  if (token.empty()) return usage_error("--url needs --token ttc_… (or TELLTALE_CONSOLE_TOKEN)");
+  std::string cert = vm["console-cert"].as<std::string>();
+  if (cert.empty()) cert = (std::filesystem::path(vm["data-dir"].as<std::string>()) / "console.crt").string();
+  const bool insecure = vm["insecure"].as<bool>();
+  if (insecure && !vm["console-cert"].as<std::string>().empty())
+    return usage_error("--insecure and --console-cert contradict each other");
+  if (!telltale::ctl::is_remote_command(words[0]))
+    return usage_error("\"" + words[0] + "\" is not available with --url (only the console's reads are)");
+  const std::string format = vm["format"].as<std::string>();
+  telltale::ctl::RemoteContext ctx{{vm["url"].as<std::string>(), token, cert, insecure}, telltale::ctl::Format::kTable,
+                                   std::cout, std::cerr};
+  try {
+    // export's --format names the document (json|html), not the table style.
+    if (words[0] != "export") ctx.format = telltale::ctl::parse_format(format);
+    return telltale::ctl::remote_command(ctx, words, format == "table" ? "json" : format);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-ctl: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace
@@ -52,6 +98,11 @@ int main(int argc, char** argv) {
     ("assignment", po::value<std::string>()->default_value(""), "evaluate: assignments CSV")
     ("device", po::value<std::string>()->default_value("offline"), "evaluate: device id or serial to match")
     ("catalog", po::value<std::string>()->default_value(""), "evaluate: catalog file (default: built in)")
+    ("url", po::value<std::string>(), "remote mode: the console, https://HOST:PORT")
+    ("token", po::value<std::string>()->default_value(""), "remote mode: API token ttc_… (or TELLTALE_CONSOLE_TOKEN)")
+    ("console-cert", po::value<std::string>()->default_value(""),
+     "remote mode: the console's certificate to pin (default DATA_DIR/console.crt)")
+    ("insecure", po::bool_switch(), "remote mode: do not check the console's certificate")
     ("words", po::value<std::vector<std::string>>()->default_value({}, ""), "command words");
   po::positional_options_description positional;
   positional.add("words", -1);
@@ -71,6 +122,8 @@ int main(int argc, char** argv) {
   }
   const auto words = vm["words"].as<std::vector<std::string>>();
   if (words.empty()) return usage_error("no command given");
+
+  if (vm.count("url")) return run_remote(vm, words);
 
   telltale::ctl::LocalContext ctx{vm["data-dir"].as<std::string>(), telltale::ctl::Format::kTable, std::cout,
                                   std::cerr};

@@ -91,11 +91,9 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
                                    "--device", kvm.device_id(),
                                    "--kvm-text", "usb.pikvm",
                                    "--cluster-kind", "shared_kvm_serial",
-                                   "--out", out_dir.string()};
-  // Once the cases API is on this branch's collector the case steps must run,
-  // not be skipped: TELLTALE_BROWSER_REQUIRE_CASES=1 makes a 404 a failure.
-  if (const char* strict = std::getenv("TELLTALE_BROWSER_REQUIRE_CASES"); strict && std::string(strict) == "1")
-    argv.push_back("--require-cases");
+                                   "--out", out_dir.string(),
+                                   // This collector has the cases API: a 404 there is a failure, not a skip.
+                                   "--require-cases"};
   auto r = run(argv, std::chrono::seconds(240));
   EXPECT_EQ(r.exit_code, 0) << "console.spec.mjs failed:\n" << r.out << r.err << "\ncollector log tail:\n"
                             << collector.process().log_text().substr(

@@ -1,0 +1,233 @@
+// Admin-only routes: console users and their roles, API tokens, the audit
+// log, enrollment tokens, assignment import, the catalog in use and the
+// agents' self-reported health. Every change (and every admin read of fleet
+// data) is audited.
+#include <functional>
+#include <sstream>
+
+#include "server/console/console_internal.h"
+#include "server/enroll/token_issuer.h"
+#include "server/store/assignments_csv.h"
+
+namespace telltale::server::console::internal {
+namespace {
+
+std::string required_string(const json::object& body, const char* key, const std::string& expected) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->value().is_string()) throw BadRequest(std::string(key) + ": expected a string; body " + expected);
+  return std::string(it->value().as_string());
+}
+
+int64_t required_int(const json::object& body, const char* key, const std::string& expected) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->value().is_int64()) throw BadRequest(std::string(key) + ": expected an integer; body " + expected);
+  return it->value().as_int64();
+}
+
+HttpResponse users(Context& c) {
+  if (c.get()) {
+    json::array out;
+    for (auto& u : c.db.users())
+      out.push_back(json::object{{"username", u.username}, {"role", to_string(u.role)},
+                                 {"must_change_password", u.must_change_password}});
+    return reply(200, json::object{{"users", std::move(out)}});
+  }
+  const std::string expected = "{\"username\": string, \"role\": viewer|investigator|admin}";
+  auto body = c.body_object(expected);
+  std::string name = required_string(body, "username", expected);
+  auto role = parse_role(required_string(body, "role", expected));
+  if (!role) throw BadRequest("role must be viewer, investigator or admin");
+  if (name.empty() || name.size() > 64) throw BadRequest("username: 1 to 64 characters");
+  std::string password;
+  try {
+    password = c.db.create_user(name, *role, now_ms());
+  } catch (const sqlite::SqliteError&) {
+    return error(409, "user " + name + " exists");
+  }
+  c.audit("user.create", name, to_string(*role));
+  return reply(201, json::object{{"username", name}, {"one_time_password", password}});
+}
+
+HttpResponse set_role(Context& c, const std::string& name) {
+  const std::string expected = "{\"role\": viewer|investigator|admin}";
+  auto body = c.body_object(expected);
+  auto role = parse_role(required_string(body, "role", expected));
+  if (!role) throw BadRequest("role must be viewer, investigator or admin");
+  auto all = c.db.users();
+  const ConsoleDb::UserRow* user = nullptr;
+  size_t admins = 0;
+  for (auto& u : all) {
+    if (u.username == name) user = &u;
+    admins += u.role == Role::kAdmin;
+  }
+  if (!user) return error(404, "no user " + name);
+  // Demoting the last admin would lock everyone out of user management.
+  if (user->role == Role::kAdmin && *role != Role::kAdmin && admins == 1)
+    return error(409, "user " + name + " is the last admin");
+  std::string old = to_string(user->role);
+  c.db.set_role(name, *role);
+  c.audit("user.role", name, old + "->" + to_string(*role));
+  return reply(200, json::object{{"username", name}, {"role", to_string(*role)}});
+}
+
+HttpResponse api_token(Context& c) {
+  const std::string expected = "{\"username\": string}";
+  std::string name = required_string(c.body_object(expected), "username", expected);
+  bool known = false;
+  for (auto& u : c.db.users()) known |= u.username == name;
+  if (!known) return error(404, "no user " + name);
+  std::string secret = c.db.create_api_token(name, now_ms());
+  c.audit("api_token.create", name);
+  return reply(201, json::object{{"username", name}, {"token", secret}});
+}
+
+HttpResponse audit_log(Context& c) {
+  const int64_t limit = int_param(c.query, "limit", 1000, 1, 100000);
+  json::array out;
+  for (auto& e : c.db.audit_log(static_cast<size_t>(limit)))
+    out.push_back(json::object{{"id", e.id}, {"unix_ms", e.unix_ms}, {"actor", e.actor}, {"action", e.action},
+                               {"target", e.target}, {"peer", e.peer}, {"detail", e.detail}});
+  return reply(200, json::object{{"audit", std::move(out)}});
+}
+
+// Lists never carry the secret or its hash: only the id derived from it.
+HttpResponse enrollment_tokens(Context& c) {
+  if (c.get()) {
+    json::array out;
+    for (auto& t : c.store.tokens())
+      out.push_back(json::object{{"id", t.id}, {"created_unix_ms", t.created_unix_ms},
+                                 {"expires_unix_ms", t.expires_unix_ms}, {"max_uses", t.max_uses}, {"uses", t.uses},
+                                 {"revoked", t.revoked}, {"note", t.note}});
+    c.audit("enrollment_token.list", "");
+    return reply(200, json::object{{"tokens", std::move(out)}});
+  }
+  const std::string expected = "{\"max_uses\": integer, \"ttl_hours\": integer, \"note\"?: string}";
+  auto body = c.body_object(expected);
+  int64_t uses = required_int(body, "max_uses", expected), ttl_hours = required_int(body, "ttl_hours", expected);
+  std::string note = body.contains("note") ? required_string(body, "note", expected) : "";
+  if (ttl_hours < 1 || ttl_hours > 366 * 24) throw BadRequest("ttl_hours: 1 to 8784");
+  IssuedToken issued;
+  try {
+    issued = issue_token(c.store, c.options.data_dir, uses, ttl_hours * 3600, "", note);
+  } catch (const std::invalid_argument& e) {
+    throw BadRequest(e.what());
+  } catch (const std::runtime_error& e) {
+    return error(503, std::string("cannot issue an enrollment token: ") + e.what());
+  }
+  c.audit("enrollment_token.create", issued.record.id, "max_uses=" + std::to_string(uses) +
+                                                           " ttl_hours=" + std::to_string(ttl_hours));
+  return reply(201, json::object{{"id", issued.record.id}, {"token", issued.token},
+                                 {"expires_unix_ms", issued.record.expires_unix_ms}, {"address", issued.address}});
+}
+
+HttpResponse assignments(Context& c) {
+  if (c.get()) {
+    json::array out;
+    for (auto& a : c.store.assignments())
+      out.push_back(json::object{{"device", a.device_key}, {"employee", a.employee}, {"email", a.email},
+                                 {"timezone", a.timezone}, {"region", a.region}});
+    c.audit("assignments.list", "");
+    return reply(200, json::object{{"assignments", std::move(out)}});
+  }
+  if (c.req.content_type.rfind("text/csv", 0) != 0)
+    return error(415, "content type " + c.req.content_type + ": expected text/csv (device,employee,email,timezone,region)");
+  std::istringstream in(c.req.body);
+  std::vector<Assignment> rows;
+  try {
+    rows = parse_assignments_csv(in, "assignments.csv");
+  } catch (const AssignmentCsvError& e) {
+    throw BadRequest(e.what());
+  }
+  c.store.replace_assignments(rows);
+  c.audit("assignments.import", "", std::to_string(rows.size()) + " rows");
+  return reply(200, json::object{{"imported", rows.size()}});
+}
+
+HttpResponse catalog_info(Context& c) {
+  auto cat = catalog(c.options);
+  json::array rules;
+  auto add = [&](const auto& entries) {
+    for (auto& e : entries) rules.emplace_back(e.id);
+  };
+  add(cat->usb());
+  add(cat->edid());
+  add(cat->remote_tools());
+  add(cat->input_methods());
+  add(cat->brands());
+  // The versions the latest verdicts were computed with: a mismatch means
+  // some devices have not been re-evaluated since the catalog changed.
+  std::map<std::string, int64_t> in_use;
+  for (auto& v : c.store.latest_verdicts()) {
+    auto j = parse_json_or_null(v.json);
+    std::string ver = j.is_object() && j.as_object().contains("catalog_version") && j.at("catalog_version").is_string()
+                          ? std::string(j.at("catalog_version").as_string())
+                          : "";
+    ++in_use[ver];
+  }
+  json::object versions;
+  for (auto& [v, n] : in_use) versions[v] = n;
+  c.audit("catalog.view", cat->version());
+  return reply(200, json::object{{"version", cat->version()},
+                                 {"rules", std::move(rules)},
+                                 {"zones", cat->zones().size()},
+                                 {"regions", cat->regions().size()},
+                                 {"verdict_catalog_versions", std::move(versions)}});
+}
+
+HttpResponse agent_health(Context& c) {
+  json::array out;
+  for (auto& d : c.store.devices()) {
+    if (d.revoked) continue;
+    auto facts = c.facts.get(c.store, d);
+    const auto& h = facts.health;
+    json::array shed;
+    for (auto& s : h.shed_work()) shed.emplace_back(s);
+    out.push_back(json::object{{"device_id", d.device_id},
+                               {"hostname", d.hostname},
+                               {"agent_version", h.version().empty() ? d.agent_version : h.version()},
+                               {"rss_bytes", h.rss_bytes()},
+                               {"cpu_percent", h.cpu_percent()},
+                               {"spool_depth", h.spool_depth()},
+                               {"spool_bytes", h.spool_bytes()},
+                               {"gaps_recorded", h.gaps_recorded()},
+                               {"shed_work", std::move(shed)},
+                               {"has_report", facts.has_health},
+                               {"last_seen_unix_ms", d.last_seen_unix_ms}});
+  }
+  c.audit("agent_health.view", "");
+  // A bare array: the contract the web UI's admin page is written against.
+  return reply(200, out);
+}
+
+}  // namespace
+
+std::optional<HttpResponse> admin_routes(Context& c) {
+  const std::string& p = c.path;
+  const bool get = c.get(), post = c.post();
+  std::optional<std::function<HttpResponse()>> run;
+  if (p == "/api/v1/users" && (get || post)) run = [&] { return users(c); };
+  else if (p == "/api/v1/api-tokens" && post) run = [&] { return api_token(c); };
+  else if (p == "/api/v1/audit" && get) run = [&] { return audit_log(c); };
+  else if (p == "/api/v1/enrollment-tokens" && (get || post)) run = [&] { return enrollment_tokens(c); };
+  else if (p == "/api/v1/assignments" && (get || post)) run = [&] { return assignments(c); };
+  else if (p == "/api/v1/catalog" && get) run = [&] { return catalog_info(c); };
+  else if (p == "/api/v1/agent-health" && get) run = [&] { return agent_health(c); };
+  else if (post && p.rfind("/api/v1/users/", 0) == 0 && p.ends_with("/role")) {
+    std::string name = p.substr(14, p.size() - 14 - 5);
+    if (name.empty() || name.find('/') != std::string::npos) return std::nullopt;
+    run = [&c, name] { return set_role(c, name); };
+  } else if (post && p.rfind("/api/v1/enrollment-tokens/", 0) == 0 && p.ends_with("/revoke")) {
+    std::string id = p.substr(26, p.size() - 26 - 7);
+    if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;
+    run = [&c, id] {
+      if (!c.store.revoke_token(id)) return error(404, "no enrollment token " + id);
+      c.audit("enrollment_token.revoke", id);
+      return reply(200, json::object{{"ok", true}});
+    };
+  }
+  if (!run) return std::nullopt;
+  if (!c.allowed(Role::kAdmin)) return forbidden(Role::kAdmin);
+  return (*run)();
+}
+
+}  // namespace telltale::server::console::internal

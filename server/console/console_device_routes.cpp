@@ -1,0 +1,204 @@
+// /api/v1/devices…: the device list, one device's evidence, its RTT chart,
+// activity heatmap, evidence export and revocation.
+#include <algorithm>
+#include <set>
+
+#include "server/console/console_internal.h"
+#include "server/console/evidence_export.h"
+#include "server/console/heatmap.h"
+
+namespace telltale::server::console::internal {
+namespace {
+
+bool contains_folded(const std::string& hay, const std::string& needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                    std::tolower(static_cast<unsigned char>(b)); });
+  return it != hay.end();
+}
+
+HttpResponse list_devices(Context& c) {
+  if (!c.allowed(Role::kViewer)) return forbidden(Role::kViewer);
+  const std::string verdict = c.query.count("verdict") ? c.query.at("verdict") : "";
+  const std::string q = c.query.count("q") ? c.query.at("q") : "";
+  const std::string sort = c.query.count("sort") ? c.query.at("sort") : "hostname";
+  const std::string order = c.query.count("order") ? c.query.at("order") : (sort == "hostname" ? "asc" : "desc");
+  if (!verdict.empty() && verdict != "clean" && verdict != "review" && verdict != "suspicious" &&
+      verdict != "puppeteered" && verdict != "unevaluated")
+    throw BadRequest("verdict=\"" + verdict + "\": expected clean, review, suspicious, puppeteered or unevaluated");
+  if (sort != "score" && sort != "last_seen" && sort != "hostname")
+    throw BadRequest("sort=\"" + sort + "\": expected score, last_seen or hostname");
+  if (order != "asc" && order != "desc") throw BadRequest("order=\"" + order + "\": expected asc or desc");
+
+  std::map<std::string, StoredVerdict> verdicts;
+  for (auto& v : c.store.latest_verdicts()) verdicts[v.device_id] = v;
+  const auto assignments = c.store.assignments();
+  const auto cat = catalog(c.options);
+  struct Row {
+    json::object o;
+    double score;
+    int64_t last_seen;
+    std::string hostname;
+  };
+  std::vector<Row> rows;
+  for (auto& d : c.store.devices()) {
+    auto v = verdicts.find(d.device_id);
+    const std::string level = v == verdicts.end() ? "unevaluated" : v->second.level;
+    if (!verdict.empty() && level != verdict) continue;
+    auto a = assignment_for(assignments, d);
+    if (!q.empty() && !contains_folded(d.device_id, q) && !contains_folded(d.hostname, q) &&
+        !contains_folded(d.serial, q) && !(a && (contains_folded(a->employee, q) || contains_folded(a->email, q))))
+      continue;
+    auto o = device_json(d);
+    o["verdict"] = level;
+    o["score"] = v == verdicts.end() ? json::value(nullptr) : json::value(v->second.score);
+    o["assignee"] = assignee_json(a);
+    auto facts = c.facts.get(c.store, d);
+    o["timezone"] = facts.zone;
+    o["location_hint"] = location_hint(facts, d, *cat);
+    rows.push_back({std::move(o), v == verdicts.end() ? -1.0 : v->second.score, d.last_seen_unix_ms, d.hostname});
+  }
+  const bool asc = order == "asc";
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
+    if (sort == "score" && x.score != y.score) return asc ? x.score < y.score : x.score > y.score;
+    if (sort == "last_seen" && x.last_seen != y.last_seen) return asc ? x.last_seen < y.last_seen : x.last_seen > y.last_seen;
+    return asc ? x.hostname < y.hostname : x.hostname > y.hostname;
+  });
+  json::array out;
+  for (auto& r : rows) out.push_back(std::move(r.o));
+  return reply(200, json::object{{"devices", std::move(out)}});
+}
+
+HttpResponse device_detail(Context& c, const DeviceRecord& d) {
+  const std::string& id = d.device_id;
+  json::object o{{"device", device_json(d)}};
+  o["assignee"] = assignee_json(assignment_for(c.store.assignments(), d));
+  if (auto snap = c.store.latest_snapshot(id)) o["snapshot"] = proto_value(*snap);
+  json::array history;
+  for (auto& v : c.store.verdict_history(id, 50))
+    history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level},
+                                   {"score", v.score}, {"verdict", embed_json(v.json)}});
+  o["verdicts"] = std::move(history);
+  json::array events;
+  for (auto& e : c.store.events(id, 500)) events.push_back(json::object{{"seq", e.seq}, {"event", proto_value(e.event)}});
+  o["events"] = std::move(events);
+  json::array reports;
+  for (auto& r : c.store.reports(id, 500))
+    reports.push_back(json::object{{"seq", r.seq}, {"received_unix_ms", r.received_unix_ms},
+                                   {"created_unix_ms", r.created_unix_ms}, {"kind", r.kind}, {"bytes", r.bytes}});
+  o["reports"] = std::move(reports);
+  o["timeline"] = device_timeline(c.store, id, 500);
+  json::array cases;
+  for (auto& k : c.db.cases({}, id))
+    cases.push_back(json::object{{"id", k.id}, {"status", k.status}, {"owner", k.owner}, {"title", k.title}});
+  o["cases"] = std::move(cases);
+  c.audit("evidence.view", id);
+  return reply(200, o);
+}
+
+HttpResponse rtt(Context& c, const DeviceRecord& d) {
+  const int64_t days = int_param(c.query, "days", 7, 1, 366);
+  json::array points;
+  for (auto& p : c.store.rtt_history(d.device_id, now_ms() - days * 86400 * 1000, 5000))
+    points.push_back(json::object{{"unix_ms", p.unix_ms}, {"samples", p.samples}, {"median_us", p.median_us},
+                                  {"p95_us", p.p95_us}});
+  return reply(200, json::object{{"device_id", d.device_id}, {"days", days}, {"points", std::move(points)}});
+}
+
+// The zone the person works in: the assignee's expected zone, else the zone
+// the laptop reports, else UTC. A zone that does not load (typo in the CSV)
+// falls through to the next and is named in zone_errors.
+HttpResponse heatmap(Context& c, const DeviceRecord& d) {
+  const int64_t days = int_param(c.query, "days", 28, 1, 366);
+  const int64_t since = now_ms() - days * 86400 * 1000;
+  auto snap = c.store.latest_snapshot(d.device_id);
+  Heatmap map;
+  std::optional<decode::TzFile> zone;
+  json::array zone_errors;
+  auto a = assignment_for(c.store.assignments(), d);
+  for (auto [name, source] : {std::pair<std::string, const char*>{a ? a->timezone : "", "assignee"},
+                              {snap ? snap->time().iana_zone() : "", "device"}}) {
+    if (name.empty()) continue;
+    std::string why;
+    if ((zone = load_zone(c.options.zoneinfo_dir, name, &why))) {
+      map.timezone = name;
+      map.timezone_source = source;
+      break;
+    }
+    zone_errors.emplace_back(why);
+  }
+  const decode::TzFile* tz = zone ? &*zone : nullptr;
+  // Prefer the agent's own input activity (15-minute buckets with key or
+  // pointer events: one count per active quarter hour); a snapshot only holds
+  // the agent's recent window, so without it each report created while the
+  // laptop ran counts once.
+  std::string activity = "reports";
+  std::set<int64_t> active;
+  if (snap)
+    for (auto& dev : snap->input_activity().devices())
+      for (auto& b : dev.buckets())
+        if (b.start_unix() * 1000 >= since && b.key_events() + b.pointer_events() > 0) active.insert(b.start_unix());
+  if (!active.empty()) {
+    activity = "input_activity";
+    for (int64_t start : active) add_activity(map, tz, start * 1000);
+  } else {
+    for (auto& r : c.store.reports(d.device_id, 50000))
+      if (r.created_unix_ms >= since) add_activity(map, tz, r.created_unix_ms);
+  }
+  json::array cells;
+  for (auto& day : map.cells) {
+    json::array hours;
+    for (auto n : day) hours.emplace_back(n);
+    cells.push_back(std::move(hours));
+  }
+  return reply(200, json::object{{"device_id", d.device_id},
+                                 {"timezone", map.timezone},
+                                 {"timezone_source", map.timezone_source},
+                                 {"zone_errors", std::move(zone_errors)},
+                                 {"activity_source", activity},
+                                 {"days", days},
+                                 {"weekdays", json::array{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}},
+                                 {"cells", std::move(cells)},
+                                 {"total", map.total}});
+}
+
+HttpResponse export_device(Context& c, const DeviceRecord& d) {
+  const std::string format = c.query.count("format") ? c.query.at("format") : "json";
+  if (format != "json" && format != "html") throw BadRequest("format=\"" + format + "\": expected json or html");
+  auto bundle = evidence_bundle(c.db, c.store, d, {c.who.username, now_ms(), catalog(c.options)->version()});
+  c.audit("evidence.export", d.device_id, "format=" + format);
+  if (format == "html") return {200, "text/html; charset=utf-8", bundle_html(bundle, "Evidence: " + d.hostname), {}};
+  return reply(200, bundle);
+}
+
+}  // namespace
+
+std::optional<HttpResponse> device_routes(Context& c) {
+  if (c.path == "/api/v1/devices" && c.get()) return list_devices(c);
+  const std::string prefix = "/api/v1/devices/";
+  if (c.path.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string rest = c.path.substr(prefix.size());
+  std::string action;
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    action = rest.substr(slash + 1);
+    rest.resize(slash);
+  }
+  const std::string& id = rest;
+  if (id.empty()) return std::nullopt;
+  if (action == "revoke" && c.post()) {
+    if (!c.allowed(Role::kAdmin)) return forbidden(Role::kAdmin);
+    if (!c.store.revoke_device(id)) return error(404, "no device " + id);
+    c.audit("device.revoke", id);
+    return reply(200, json::object{{"ok", true}});
+  }
+  if (!c.get() || (action != "" && action != "rtt" && action != "heatmap" && action != "export")) return std::nullopt;
+  if (!c.allowed(Role::kInvestigator)) return forbidden(Role::kInvestigator);
+  auto d = c.store.device(id);
+  if (!d) return error(404, "no device " + id);
+  if (action.empty()) return device_detail(c, *d);
+  if (action == "rtt") return rtt(c, *d);
+  if (action == "heatmap") return heatmap(c, *d);
+  return export_device(c, *d);
+}
+
+}  // namespace telltale::server::console::internal

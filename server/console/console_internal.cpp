@@ -1,0 +1,252 @@
+#include "server/console/console_internal.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <mutex>
+
+namespace telltale::server::console::internal {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+HttpResponse reply(int status, const json::value& v) { return {status, "application/json", json::serialize(v), {}}; }
+HttpResponse error(int status, const std::string& message) { return reply(status, json::object{{"error", message}}); }
+
+HttpResponse forbidden(Role needed) { return error(403, std::string(to_string(needed)) + " role required"); }
+
+json::value parse_json_or_null(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
+json::value embed_json(const std::string& text) {
+  auto v = parse_json_or_null(text);
+  return v.is_null() ? json::value(text) : v;
+}
+
+json::value proto_value(const google::protobuf::Message& m) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &text, opts);
+  return embed_json(text);
+}
+
+namespace {
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::map<std::string, std::string> query_params(const std::string& target) {
+  std::map<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    auto eq = part.find('=');
+    if (!part.empty())
+      out[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+int64_t int_param(const std::map<std::string, std::string>& q, const std::string& name, int64_t fallback, int64_t lo,
+                  int64_t hi) {
+  auto it = q.find(name);
+  if (it == q.end()) return fallback;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc{} || end != it->second.data() + it->second.size() || v < lo || v > hi)
+    throw BadRequest("query parameter " + name + "=\"" + it->second + "\": expected a whole number from " +
+                     std::to_string(lo) + " to " + std::to_string(hi));
+  return v;
+}
+
+json::object Context::body_object(const std::string& expected) const {
+  auto v = parse_json_or_null(req.body);
+  if (!v.is_object()) throw BadRequest("body must be a JSON object " + expected);
+  return v.as_object();
+}
+
+json::object device_json(const DeviceRecord& d) {
+  json::array prev;
+  for (auto& p : d.previous_device_ids) prev.emplace_back(p);
+  return {{"device_id", d.device_id}, {"hostname", d.hostname}, {"platform", d.platform},
+          {"agent_version", d.agent_version}, {"serial", d.serial}, {"enrolled_unix_ms", d.enrolled_unix_ms},
+          {"last_seen_unix_ms", d.last_seen_unix_ms}, {"reports", d.reports}, {"revoked", d.revoked},
+          {"last_peer", d.last_peer}, {"conflicting_reports", d.conflicting_reports}, {"previous_device_ids", prev}};
+}
+
+std::optional<Assignment> assignment_for(const std::vector<Assignment>& all, const DeviceRecord& d) {
+  for (auto& a : all)
+    if (a.device_key == d.device_id) return a;
+  if (!d.serial.empty())
+    for (auto& a : all)
+      if (a.device_key == d.serial) return a;
+  return std::nullopt;
+}
+
+json::value assignee_json(const std::optional<Assignment>& a) {
+  if (!a) return nullptr;
+  return json::object{{"employee", a->employee}, {"email", a->email}, {"timezone", a->timezone}, {"region", a->region}};
+}
+
+namespace {
+std::string hex4(uint32_t v) {
+  char buf[8];
+  snprintf(buf, sizeof buf, "%04x", v & 0xffff);
+  return buf;
+}
+
+// One line a human reads in the timeline; the type is stable for filters.
+std::pair<std::string, std::string> describe(const telltale::v1::Event& e) {
+  switch (e.kind_case()) {
+    case telltale::v1::Event::kUsb: {
+      auto& u = e.usb();
+      return {u.added() ? "usb.plugged" : "usb.unplugged",
+              std::string(u.added() ? "USB plugged: " : "USB unplugged: ") + hex4(u.vendor_id()) + ":" +
+                  hex4(u.product_id()) + (u.product().empty() ? "" : " " + u.product()) + " at " + u.port_path()};
+    }
+    case telltale::v1::Event::kDisplay: {
+      auto& d = e.display();
+      return {"display.changed", "Display " + d.connector() + " " + d.status() +
+                                     (d.monitor_name().empty() ? "" : " (" + d.monitor_name() + ")")};
+    }
+    case telltale::v1::Event::kTimezone: {
+      auto& t = e.timezone();
+      return {"timezone.changed", "Timezone changed from " + (t.from_zone().empty() ? "?" : t.from_zone()) + " to " +
+                                      (t.to_zone().empty() ? "?" : t.to_zone())};
+    }
+    case telltale::v1::Event::kSpoolGap: {
+      auto& g = e.spool_gap();
+      return {"spool.gap", std::to_string(g.dropped_reports()) + " reports dropped (seq " +
+                               std::to_string(g.first_seq()) + "-" + std::to_string(g.last_seq()) + "): " + g.reason()};
+    }
+    case telltale::v1::Event::kClockJump:
+      return {"clock.jump", "Wall clock jumped by " + std::to_string(e.clock_jump().delta_ms()) + " ms"};
+    case telltale::v1::Event::KIND_NOT_SET:
+      break;
+  }
+  return {"unknown", "event of an unknown kind"};
+}
+}  // namespace
+
+json::array device_timeline(Store& store, const std::string& device_id, size_t limit) {
+  struct Row {
+    int64_t unix_ms;
+    json::object o;
+  };
+  std::vector<Row> rows;
+  for (auto& r : store.reports(device_id, limit))
+    rows.push_back({r.created_unix_ms,
+                    json::object{{"unix_ms", r.created_unix_ms}, {"kind", "snapshot"}, {"type", r.kind},
+                                 {"summary", (r.kind == "delta" ? "Changes report, " : "Full snapshot, ") +
+                                                 std::to_string(r.bytes) + " bytes"},
+                                 {"seq", r.seq}}});
+  for (auto& e : store.events(device_id, limit)) {
+    auto [type, summary] = describe(e.event);
+    rows.push_back({e.event.at_unix_ms(), json::object{{"unix_ms", e.event.at_unix_ms()}, {"kind", "event"},
+                                                       {"type", type}, {"summary", summary}, {"seq", e.seq}}});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.unix_ms > b.unix_ms; });
+  if (rows.size() > limit) rows.resize(limit);
+  json::array out;
+  for (auto& r : rows) out.push_back(std::move(r.o));
+  return out;
+}
+
+std::shared_ptr<const detect::Catalog> catalog(const ApiOptions& options) {
+  static std::mutex mu;
+  static std::map<std::filesystem::path, std::shared_ptr<const detect::Catalog>> loaded;
+  if (options.catalog_path.empty())
+    return std::shared_ptr<const detect::Catalog>(&detect::Catalog::builtin(), [](const detect::Catalog*) {});
+  std::lock_guard lock(mu);
+  auto& slot = loaded[options.catalog_path];
+  if (!slot) slot = std::make_shared<detect::Catalog>(detect::Catalog::load_file(options.catalog_path));
+  return slot;
+}
+
+SnapshotFacts SnapshotFactsCache::get(Store& store, const DeviceRecord& d) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(d.device_id);
+    if (it != entries_.end() && it->second.last_seq == d.last_seq && it->second.reports == d.reports)
+      return it->second.facts;
+  }
+  SnapshotFacts f;
+  if (auto snap = store.latest_snapshot(d.device_id)) {
+    f.has_snapshot = true;
+    f.zone = snap->time().iana_zone();
+    f.egress = snap->network().egress_ip();
+    f.has_health = snap->has_health();
+    f.health = snap->health();
+  }
+  std::lock_guard lock(mu_);
+  entries_[d.device_id] = {d.last_seq, d.reports, f};
+  return f;
+}
+
+std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, const detect::Catalog& catalog) {
+  std::string hint;
+  if (!facts.zone.empty()) {
+    const auto& zone = facts.zone;
+    const auto* info = catalog.find_zone(zone);
+    hint = (info && !info->country.empty() ? info->country + " (timezone " + zone + ")" : "timezone " + zone);
+  }
+  std::string egress = facts.egress;
+  if (egress.empty()) {
+    // last_peer is "ipv4:1.2.3.4:5678" / "ipv6:[::1]:5678": keep the address.
+    egress = d.last_peer;
+    if (auto colon = egress.find(':'); colon != std::string::npos && egress.compare(0, 3, "ipv") == 0)
+      egress = egress.substr(colon + 1);
+    if (auto port = egress.rfind(':'); port != std::string::npos && egress.find(':') == port) egress.resize(port);
+    if (egress.size() > 2 && egress.front() == '[' && egress.find("]:") != std::string::npos)
+      egress = egress.substr(1, egress.find("]:") - 1);
+  }
+  if (!egress.empty()) hint += (hint.empty() ? "" : ", ") + std::string("egress ") + egress;
+  return hint;
+}
+
+json::object case_json(const CaseRecord& c, const std::string& hostname, bool with_notes) {
+  json::object o{{"id", c.id},
+                 {"device_id", c.device_id},
+                 {"hostname", hostname},
+                 {"title", c.title},
+                 {"status", c.status},
+                 {"owner", c.owner},
+                 {"created_by", c.created_by},
+                 {"created_unix_ms", c.created_unix_ms},
+                 {"updated_unix_ms", c.updated_unix_ms}};
+  if (with_notes) {
+    json::array notes;
+    for (auto& n : c.notes) notes.push_back(json::object{{"author", n.author}, {"unix_ms", n.unix_ms}, {"text", n.text}});
+    o["notes"] = std::move(notes);
+  }
+  return o;
+}
+
+}  // namespace telltale::server::console::internal

@@ -1,0 +1,66 @@
+// The agent gives up a channel that keeps failing and opens a new one, so a
+// connection attempt gRPC left stalled cannot hold reports back for good.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "agent/spool/spool.h"
+#include "agent/transport/transport.h"
+#include "support/temp_dir.h"
+
+namespace telltale::agent {
+namespace {
+
+// A loopback port nobody listens on: bound, never listening, so connects are refused.
+struct RefusingPort {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  uint16_t port = 0;
+  RefusingPort() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ~RefusingPort() { ::close(fd); }
+};
+
+TransportOptions options_for(uint16_t port, std::chrono::milliseconds reset_after) {
+  TransportOptions o;
+  o.address = "127.0.0.1:" + std::to_string(port);
+  o.backoff_base = std::chrono::milliseconds(10);
+  o.backoff_cap = std::chrono::milliseconds(40);
+  o.channel_reset_after = reset_after;
+  return o;
+}
+
+uint64_t resets_after_running(TransportOptions options, std::chrono::milliseconds run_for) {
+  testing::TempDir dir;
+  Spool spool(dir.path() / "spool.db", {});
+  Transport transport(std::move(options), spool, {});
+  std::thread runner([&] { transport.run(); });
+  std::this_thread::sleep_for(run_for);
+  transport.stop();
+  runner.join();
+  EXPECT_GT(transport.sessions(), 3u);
+  return transport.channel_resets();
+}
+
+TEST(TransportChannelReset, SessionsFailingPastTheLimitGetANewChannel) {
+  RefusingPort port;
+  EXPECT_GE(resets_after_running(options_for(port.port, std::chrono::milliseconds(200)), std::chrono::milliseconds(1500)),
+            2u);
+}
+
+TEST(TransportChannelReset, ShortOutagesKeepTheChannel) {
+  RefusingPort port;
+  EXPECT_EQ(resets_after_running(options_for(port.port, std::chrono::seconds(30)), std::chrono::milliseconds(800)), 0u);
+}
+
+}  // namespace
+}  // namespace telltale::agent
