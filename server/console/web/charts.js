@@ -54,7 +54,11 @@ export function heatmap({ weekdays, cells, timezone, caption }) {
         s('title', {}, `${day} ${String(hr).padStart(2, '0')}:00–${String(hr).padStart(2, '0')}:59: ${n}`)));
     }
   });
-  return h('figure', { class: 'chart-box' }, svg, h('figcaption', { class: 'muted' }, caption || ''));
+  // Shades are relative to the busiest cell, so the legend names its count.
+  const legend = h('p', { class: 'legend heat-legend' }, '0 ',
+    [0, 1, 2, 3, 4, 5].map((l) => s('svg', { width: 14, height: 12, class: 'swatch', 'aria-hidden': 'true' },
+      s('rect', { width: 12, height: 12, rx: 2, class: `heat heat-${l}` }))), ` ${max} per hour`);
+  return h('figure', { class: 'chart-box' }, svg, legend, h('figcaption', { class: 'muted' }, caption || ''));
 }
 
 // Without the server's heatmap endpoint: the latest snapshot's 15-minute
