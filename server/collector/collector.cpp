@@ -28,6 +28,11 @@ void Collector::start() {
   ::chmod(config_.data_dir.c_str(), 0700);
 
   const auto ca_dir = config_.ca_dir.empty() ? config_.data_dir : config_.ca_dir;
+  if (!config_.ca_dir.empty() && !std::filesystem::exists(ca_dir)) {
+    std::filesystem::create_directories(ca_dir, ec);
+    if (ec) throw std::runtime_error("cannot create CA dir " + ca_dir.string() + ": " + ec.message());
+    ::chmod(ca_dir.c_str(), 0700);  // it holds the CA key
+  }
   ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
   if (config_.store.empty())
     store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));

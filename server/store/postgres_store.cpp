@@ -12,9 +12,18 @@
 
 namespace telltale::server {
 
+namespace {
+struct IngestStatement;
+}
+
 class PgConnection : public pqxx::connection {
  public:
   using pqxx::connection::connection;
+  template <typename... Args>
+  pqxx::result run(pqxx::work& tx, const IngestStatement& st, Args&&... args);
+
+ private:
+  std::set<std::string> prepared_;
 };
 
 namespace {
@@ -101,18 +110,82 @@ std::optional<telltale::v1::Snapshot> load_state(pqxx::work& tx, const std::stri
   return std::move(*report.mutable_snapshot());
 }
 
-IngestResult ingest_one(pqxx::work& tx, const IncomingReport& in) {
+// Statements of the ingest path, prepared once per connection: each report
+// is one round trip (the batch's commit is one more), so parse and plan time
+// would otherwise be a large part of it.
+struct IngestStatement {
+  const char* name;
+  const char* sql;
+};
+
+// The devices of a batch, locked in sorted order before anything else: the
+// ingest of one device is serialised across collectors (a delta's
+// read-modify-write of the state needs that) and two batches cannot deadlock.
+constexpr IngestStatement kLockDevices = {
+    "telltale_lock_devices",
+    "SELECT device_id FROM devices WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE"};
+
+// A report, the state it makes (a full snapshot: referenced in place, as
+// SqliteStore does with in_report=1) and the device's counters, in one
+// statement. Nothing but the insert happens when (device, seq) is already
+// stored; the state moves only forward ($7: the report is a full snapshot).
+constexpr IngestStatement kInsertReport = {
+    "telltale_insert_report",
+    "WITH ins AS ("
+    "  INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES($1,$2,$3,$4,$5,$6)"
+    "  ON CONFLICT (device_id, seq) DO NOTHING RETURNING seq),"
+    " st AS ("
+    "  INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report)"
+    "  SELECT $1, seq, ''::bytea, $3, 1 FROM ins WHERE $7::boolean"
+    "  ON CONFLICT (device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot,"
+    "  updated_ms=excluded.updated_ms, in_report=1 WHERE device_state.seq < excluded.seq),"
+    " dev AS ("
+    "  UPDATE devices SET last_seen_ms=GREATEST(last_seen_ms, $3), last_seq=GREATEST(last_seq, $2),"
+    "  reports=reports+1, last_peer=$8 WHERE device_id=$1 AND EXISTS (SELECT 1 FROM ins))"
+    " SELECT COUNT(*) FROM ins"};
+
+constexpr IngestStatement kInsertEvent = {
+    "telltale_insert_event",
+    "INSERT INTO events(device_id, seq, idx, at_ms, payload) VALUES($1,$2,$3,$4,$5) "
+    "ON CONFLICT (device_id, seq, idx) DO NOTHING"};
+
+// A PostgreSQL array literal of text: every element quoted, so no device id
+// can change its shape.
+std::string text_array(const std::set<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+// Runs a hot-path statement, preparing it on this connection the first time.
+template <typename... Args>
+pqxx::result PgConnection::run(pqxx::work& tx, const IngestStatement& st, Args&&... args) {
+  if (prepared_.insert(st.name).second) prepare(st.name, st.sql);
+  return tx.exec_prepared(st.name, std::forward<Args>(args)...);
+}
+
+namespace {
+
+IngestResult ingest_one(PgConnection& c, pqxx::work& tx, const IncomingReport& in) {
   const auto& report = *in.report;
   std::string payload;
   if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
   const pqxx::binarystring blob(payload);
   const auto seq = static_cast<int64_t>(report.seq());
-  const char* kind = report.has_delta() ? "delta" : "snapshot";
-  auto inserted = tx.exec_params(
-      "INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES($1,$2,$3,$4,$5,$6) "
-      "ON CONFLICT (device_id, seq) DO NOTHING",
-      in.device_id, seq, in.received_unix_ms, report.created_at_unix_ms(), std::string(kind), blob);
-  if (inserted.affected_rows() == 0) {
+  const std::string kind = report.has_delta() ? "delta" : "snapshot";
+  auto inserted = c.run(tx, kInsertReport, in.device_id, seq, in.received_unix_ms, report.created_at_unix_ms(), kind,
+                        blob, report.has_snapshot(), in.peer);
+  if (i64(inserted[0][0]) == 0) {
     // Same reasoning as SqliteStore::ingest_one: same bytes are a re-send,
     // other bytes under one (device, seq) are a cloned identity, kept apart.
     auto existing = tx.exec_params("SELECT payload FROM reports WHERE device_id=$1 AND seq=$2", in.device_id, seq);
@@ -128,44 +201,26 @@ IngestResult ingest_one(pqxx::work& tx, const IncomingReport& in) {
   }
 
   for (int i = 0; i < report.events_size(); ++i)
-    tx.exec_params(
-        "INSERT INTO events(device_id, seq, idx, at_ms, payload) VALUES($1,$2,$3,$4,$5) "
-        "ON CONFLICT (device_id, seq, idx) DO NOTHING",
-        in.device_id, seq, int64_t{i}, report.events(i).at_unix_ms(),
-        pqxx::binarystring(report.events(i).SerializeAsString()));
+    c.run(tx, kInsertEvent, in.device_id, seq, int64_t{i}, report.events(i).at_unix_ms(),
+          pqxx::binarystring(report.events(i).SerializeAsString()));
 
-  // The device row is locked (ingest), so no other collector moves the state
-  // between this read and the write below.
-  std::optional<uint64_t> state_seq;
-  if (auto r = tx.exec_params("SELECT seq FROM device_state WHERE device_id=$1", in.device_id); !r.empty())
-    state_seq = static_cast<uint64_t>(i64(r[0][0]));
-  if (!state_seq || report.seq() > *state_seq) {
-    if (report.has_snapshot()) {
+  if (report.has_delta()) {
+    // The device row is locked (ingest), so no other collector moves the
+    // state between this read and the write below.
+    auto r = tx.exec_params("SELECT seq FROM device_state WHERE device_id=$1", in.device_id);
+    if (r.empty()) return {IngestOutcome::kStored, ""};  // kept in reports; the next full snapshot sets the state
+    if (static_cast<uint64_t>(i64(r[0][0])) >= report.seq()) return {IngestOutcome::kStored, ""};  // a late re-send
+    std::string error;
+    auto state = load_state(tx, in.device_id);
+    if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
+      spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
+    } else {
       tx.exec_params(
-          "INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES($1,$2,''::bytea,$3,1) "
-          "ON CONFLICT (device_id) DO UPDATE SET seq=excluded.seq, snapshot=''::bytea, "
-          "updated_ms=excluded.updated_ms, in_report=1",
-          in.device_id, seq, in.received_unix_ms);
-    } else if (report.has_delta()) {
-      std::string error;
-      auto state = load_state(tx, in.device_id);
-      if (!state) {
-        // kept in reports; the next full snapshot sets the state
-      } else if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
-        spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
-      } else {
-        tx.exec_params(
-            "INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES($1,$2,$3,$4,0) "
-            "ON CONFLICT (device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
-            "updated_ms=excluded.updated_ms, in_report=0",
-            in.device_id, seq, pqxx::binarystring(state->SerializeAsString()), in.received_unix_ms);
-      }
+          "UPDATE device_state SET seq=$2, snapshot=$3, updated_ms=$4, in_report=0 WHERE device_id=$1",
+          in.device_id, seq, pqxx::binarystring(state->SerializeAsString()), in.received_unix_ms);
     }
   }
-  tx.exec_params(
-      "UPDATE devices SET last_seen_ms=GREATEST(last_seen_ms, $1), last_seq=GREATEST(last_seq, $2), "
-      "reports=reports+1, last_peer=$3 WHERE device_id=$4",
-      in.received_unix_ms, seq, in.peer, in.device_id);
+  // events only: the state stays
   return {IngestOutcome::kStored, ""};
 }
 
@@ -217,7 +272,7 @@ template <typename Fn>
 auto PostgresStore::with_connection(Fn&& fn) {
   auto c = take();
   try {
-    if constexpr (std::is_void_v<decltype(fn(static_cast<pqxx::connection&>(*c)))>) {
+    if constexpr (std::is_void_v<decltype(fn(*c))>) {
       fn(*c);
       give_back(std::move(c));
     } else {
@@ -391,16 +446,14 @@ std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> 
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     try {
-      return with_connection([&](pqxx::connection& c) {
+      return with_connection([&](PgConnection& c) {
         pqxx::work tx(c);
-        // Lock the devices in one order (sorted): the ingest of one device
-        // is serialised across collectors and two batches cannot deadlock.
         std::set<std::string> ids;
         for (const auto& in : batch) ids.insert(in.device_id);
-        for (const auto& id : ids) tx.exec_params("SELECT 1 FROM devices WHERE device_id=$1 FOR UPDATE", id);
+        c.run(tx, kLockDevices, text_array(ids));
         std::vector<IngestResult> results;
         results.reserve(batch.size());
-        for (const auto& in : batch) results.push_back(ingest_one(tx, in));
+        for (const auto& in : batch) results.push_back(ingest_one(c, tx, in));
         tx.commit();
         return results;
       });
