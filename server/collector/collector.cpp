@@ -5,8 +5,10 @@
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "server/ca/shared_ca.h"
 #include "server/reports/fleet_report.h"
 #include "server/store/open_store.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace telltale::server {
@@ -27,17 +29,27 @@ void Collector::start() {
   if (ec) throw std::runtime_error("cannot create data dir " + config_.data_dir.string() + ": " + ec.message());
   ::chmod(config_.data_dir.c_str(), 0700);
 
-  const auto ca_dir = config_.ca_dir.empty() ? config_.data_dir : config_.ca_dir;
-  if (!config_.ca_dir.empty() && !std::filesystem::exists(ca_dir)) {
-    std::filesystem::create_directories(ca_dir, ec);
-    if (ec) throw std::runtime_error("cannot create CA dir " + ca_dir.string() + ": " + ec.message());
-    ::chmod(ca_dir.c_str(), 0700);  // it holds the CA key
-  }
-  ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
+  // The store first: with a database-kept CA it migrates the table the CA
+  // is read from.
   if (config_.store.empty())
     store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));
   else
     store_ = open_store(config_.store);
+  const bool ca_in_database = !config_.ca_passphrase_file.empty();
+  if (ca_in_database && !is_postgres_url(config_.store))
+    throw std::runtime_error("--ca-passphrase-file keeps the CA in PostgreSQL and needs --store postgresql://...");
+  const auto ca_dir = !config_.ca_dir.empty() ? config_.ca_dir
+                      : ca_in_database       ? config_.data_dir / "shared-ca"
+                                             : config_.data_dir;
+  if (ca_dir != config_.data_dir && !std::filesystem::exists(ca_dir)) {
+    std::filesystem::create_directories(ca_dir, ec);
+    if (ec) throw std::runtime_error("cannot create CA dir " + ca_dir.string() + ": " + ec.message());
+    ::chmod(ca_dir.c_str(), 0700);  // it holds the CA key
+  }
+  if (ca_in_database)
+    sync_shared_ca(config_.store, read_passphrase_file(config_.ca_passphrase_file), ca_dir,
+                   [&] { CertificateAuthority::open_or_create(ca_dir); });
+  ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
   if (config_.instance.empty()) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);

@@ -29,6 +29,10 @@ struct CollectorConfig {
   // sharing one database must share one CA, so they point here at one
   // directory (a shared mount or a copy made at deployment).
   std::filesystem::path ca_dir;
+  // With a postgresql:// store: keep the CA key in the database, encrypted
+  // with the passphrase in this file (server/ca/shared_ca.h); the collector
+  // works on a copy in ca_dir (default DATA_DIR/shared-ca).
+  std::filesystem::path ca_passphrase_file;
   // This collector's name as lease holder; empty: hostname:pid.
   std::string instance;
   std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)

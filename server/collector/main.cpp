@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
      "postgresql://USER@HOST:PORT/DB for a database several collectors share (default: sqlite in the data dir)")
     ("ca-dir", po::value<std::string>()->default_value(""),
      "CA key and certificates, one directory for every collector of a deployment (default: the data dir)")
+    ("ca-passphrase-file", po::value<std::string>()->default_value(""),
+     "with --store postgresql://: keep the CA key in the database, encrypted with the passphrase in this file")
     ("instance", po::value<std::string>()->default_value(""),
      "this collector's name for fleet-job leases (default: hostname:pid)")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:7443"), "HOST:PORT for gRPC (port 0: pick one)")
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
   config.store = vm["store"].as<std::string>();
   config.ca_dir = vm["ca-dir"].as<std::string>();
   config.instance = vm["instance"].as<std::string>();
+  config.ca_passphrase_file = vm["ca-passphrase-file"].as<std::string>();
   config.listen = vm["listen"].as<std::string>();
   config.advertise = vm["advertise"].as<std::string>();
   config.max_message_bytes = vm["max-message-bytes"].as<size_t>();

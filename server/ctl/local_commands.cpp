@@ -9,11 +9,13 @@
 #include <sstream>
 
 #include "platform/common/file.h"
+#include "server/ca/shared_ca.h"
 #include "server/detect/engine.h"
 #include "server/enroll/token_issuer.h"
 #include "server/store/assignments_csv.h"
 #include "server/collector/collector.h"
 #include "server/store/open_store.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace telltale::ctl {
@@ -44,7 +46,10 @@ int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std
   auto& store = *owned_store;
   server::IssuedToken issued;
   try {
-    issued = server::issue_token(store, ctx.data_dir, uses, ttl_seconds, address, note, ctx.ca_dir);
+    // A CA kept in the database (--ca-passphrase-file) needs no CA dir here.
+    std::optional<std::string> ca_pem;
+    if (ctx.ca_dir.empty() && server::is_postgres_url(ctx.store)) ca_pem = server::shared_ca_certificate(ctx.store);
+    issued = server::issue_token(store, ctx.data_dir, uses, ttl_seconds, address, note, ctx.ca_dir, ca_pem);
   } catch (const std::invalid_argument& e) {
     ctx.err << "telltale-ctl: " << e.what() << "\n";
     return 2;

@@ -110,6 +110,15 @@ CREATE TABLE leases (
   expires_ms BIGINT NOT NULL
 );
 )sql",
+      // The CA every collector signs with, its key encrypted with the
+      // deployment's passphrase (server/ca/shared_ca.h). One row.
+      R"sql(
+CREATE TABLE shared_ca (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key_encrypted_pem TEXT NOT NULL,
+  cert_pem TEXT NOT NULL
+);
+)sql",
   };
   return migrations;
 }

@@ -32,7 +32,7 @@ class PostgresStore final : public Store {
   explicit PostgresStore(const std::string& url, size_t connections = 4);
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;

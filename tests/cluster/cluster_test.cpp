@@ -15,13 +15,17 @@ namespace telltale::testing {
 namespace {
 using namespace std::chrono_literals;
 
-// Two collectors sharing a database and a CA directory, behind tcp_balancer.
+// Where the collectors' common CA lives.
+enum class CaKeptIn { kSharedDirectory, kDatabase };
+
+// Two collectors sharing a database and a CA, behind tcp_balancer.
 class Cluster {
  public:
-  explicit Cluster(const std::string& server_url) : schema_(server_url) {
+  explicit Cluster(const std::string& server_url, CaKeptIn ca = CaKeptIn::kSharedDirectory)
+      : schema_(server_url), ca_kept_(ca) {
+    std::ofstream(passphrase_file()) << "correct horse battery staple\n";
     for (const char* name : {"a", "b"})
-      collectors_.push_back(std::make_unique<CollectorProcess>(std::vector<std::string>{
-          "--store", schema_.url(), "--ca-dir", ca_.path().string(), "--instance", name}));
+      collectors_.push_back(std::make_unique<CollectorProcess>(collector_args(name)));
     const auto port_file = balancer_dir_.path() / "port";
     balancer_ = std::make_unique<Process>(
         std::vector<std::string>{(std::filesystem::path(TELLTALE_BINARY_DIR) / "tests" / "tools" / "tcp_balancer").string(),
@@ -35,11 +39,19 @@ class Cluster {
     address_ = "127.0.0.1:" + port;
   }
 
+  std::vector<std::string> collector_args(const std::string& name) const {
+    std::vector<std::string> args = {"--store", schema_.url(), "--instance", name};
+    if (ca_kept_ == CaKeptIn::kSharedDirectory) args.insert(args.end(), {"--ca-dir", ca_.path().string()});
+    else args.insert(args.end(), {"--ca-passphrase-file", passphrase_file().string()});
+    return args;
+  }
+  std::filesystem::path passphrase_file() const { return ca_.path() / "passphrase"; }
+
   // ctl against the shared database; the token sends agents to the balancer.
   RunResult ctl(std::vector<std::string> args) {
     std::vector<std::string> argv = {binary("telltale-ctl").string(), "--data-dir",
-                                     collectors_[0]->data_dir().string(), "--store", schema_.url(),
-                                     "--ca-dir", ca_.path().string()};
+                                     collectors_[0]->data_dir().string(), "--store", schema_.url()};
+    if (ca_kept_ == CaKeptIn::kSharedDirectory) argv.insert(argv.end(), {"--ca-dir", ca_.path().string()});
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv);
   }
@@ -65,6 +77,7 @@ class Cluster {
 
  private:
   PostgresTestSchema schema_;
+  CaKeptIn ca_kept_;
   TempDir ca_, balancer_dir_;
   std::vector<std::unique_ptr<CollectorProcess>> collectors_;
   std::unique_ptr<Process> balancer_;
@@ -172,6 +185,48 @@ TEST(Cluster, ADeviceRevokedThroughTheDatabaseIsRefusedByEveryCollectorWithinSec
   EXPECT_EQ(agents[0]->acknowledged(), victim_acked);
   EXPECT_GT(agents[1]->acknowledged(), other_acked);
   for (auto& a : agents) a->stop();
+}
+
+TEST(Cluster, CaKeptEncryptedInTheDatabase_BothCollectorsSignWithItAndAWrongPassphraseStopsTheStart) {
+  auto server = postgres_server_url();
+  if (!server) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  Cluster cluster(*server, CaKeptIn::kDatabase);
+  auto ca_of = [&](size_t i) {
+    std::ifstream in(cluster.collector(i).data_dir() / "shared-ca" / "ca.crt");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_FALSE(ca_of(0).empty());
+  EXPECT_EQ(ca_of(0), ca_of(1)) << "both collectors must present one CA";
+  EXPECT_EQ(cluster.db().query_int("SELECT COUNT(*) FROM shared_ca"), 1);
+  EXPECT_EQ(cluster.db().query_int("SELECT COUNT(*) FROM shared_ca WHERE key_encrypted_pem LIKE "
+                                   "'%BEGIN ENCRYPTED PRIVATE KEY%'"),
+            1)
+      << "the database holds the key encrypted only";
+
+  // Agents enrolled through the balancer stream to whichever collector they land on.
+  TempDir states;
+  const auto token = cluster.token(4);
+  std::vector<std::unique_ptr<SimAgent>> agents;
+  for (int i = 0; i < 4; ++i) {
+    agents.push_back(std::make_unique<SimAgent>(token, states.path() / std::to_string(i), "clean-laptop"));
+    agents.back()->start(5, 20ms);
+  }
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (auto& a : agents)
+          if (a->acknowledged() < 5) return false;
+        return true;
+      },
+      30s));
+  for (auto& a : agents) a->stop();
+
+  TempDir third;
+  std::ofstream(third.path() / "wrong") << "not the passphrase\n";
+  auto r = run({binary("telltale-collector").string(), "--data-dir", (third.path() / "data").string(), "--listen",
+                "127.0.0.1:0", "--store", cluster.db().url(), "--ca-passphrase-file", (third.path() / "wrong").string()},
+               30s);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("does not open with this passphrase"), std::string::npos) << r.err;
 }
 
 }  // namespace
