@@ -229,5 +229,48 @@ TEST(Cluster, CaKeptEncryptedInTheDatabase_BothCollectorsSignWithItAndAWrongPass
   EXPECT_NE(r.err.find("does not open with this passphrase"), std::string::npos) << r.err;
 }
 
+// A PostgreSQL server of the test's own (the fixture's one is shared with
+// tests running in parallel, so it is never stopped mid-run).
+class PrivatePostgres {
+ public:
+  PrivatePostgres() {
+    if (control("start").exit_code != 0) throw std::runtime_error("postgres-server start failed");
+    std::ifstream in(dir_.path() / "postgres" / "url");
+    in >> url_;
+  }
+  ~PrivatePostgres() { control("stop"); }
+  RunResult control(const std::string& command) {
+    return run({std::string(TELLTALE_SOURCE_DIR) + "/tests/support/postgres-server", command, dir_.path().string()},
+               60s);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  TempDir dir_;
+  std::string url_;
+};
+
+TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenticated_StreamsOnceItIsBack) {
+  if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  PrivatePostgres pg;
+  CollectorProcess collector({"--store", pg.url()});
+  auto r = collector.ctl({"--store", pg.url(), "token", "create", "--uses", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  TempDir state;
+  SimAgent agent(r.out.substr(0, r.out.find('\n')), state.path() / "agent", "clean-laptop");
+
+  ASSERT_EQ(pg.control("pause").exit_code, 0);
+  agent.start(5, 20ms);
+  // The collector has never seen this device, so it must ask the database.
+  ASSERT_TRUE(eventually([&] { return log_has(collector, "collector cannot check devices right now"); }, 30s))
+      << collector.process().log_text();
+  EXPECT_FALSE(log_has(collector, "client certificate unreadable")) << "a database outage is not a bad certificate";
+  EXPECT_EQ(agent.acknowledged(), 0u);
+
+  ASSERT_EQ(pg.control("resume").exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return agent.acknowledged() >= 5; }, 60s)) << collector.process().log_text();
+  agent.stop();
+}
+
 }  // namespace
 }  // namespace telltale::testing
