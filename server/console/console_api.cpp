@@ -1,5 +1,7 @@
 #include "server/console/console_api.h"
 
+#include "server/console/static_assets.h"
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <deque>
@@ -169,6 +171,9 @@ struct ConsoleApi::Impl {
 
   HttpResponse handle(const HttpRequest& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
+    // The web UI's embedded files (server/console/static_assets.h) need no
+    // session: the login page is one of them, and they hold no data.
+    if (auto asset = static_asset_response(req.method, path)) return *asset;
     if (path == "/metrics" && req.method == "GET") return metrics();
     if (path == "/api/v1/login" && req.method == "POST") return login(req);
     if (path.rfind("/api/v1/", 0) != 0) return error(404, "no such path: " + path);

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/console/console_db.h"
 #include "server/store/store.h"
@@ -29,6 +31,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::string set_cookie;
+  // Extra response headers (e.g. Content-Disposition on exports). The server
+  // writes them after its own security headers, so a route may replace one.
+  std::vector<std::pair<std::string, std::string>> headers{};  // {} keeps the existing 4-field aggregate inits warning-free
 };
 
 // Settings the API takes beyond the transport's ConsoleConfig; every field

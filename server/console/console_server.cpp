@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -13,7 +14,11 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "platform/common/file.h"
@@ -87,6 +92,33 @@ std::pair<std::string, std::string> ensure_certificate(const std::filesystem::pa
   return {cert_pem, key_pem};
 }
 
+// The UI's policy: every script and style comes from the console itself (no
+// inline code, so an injected string cannot run), images may be data: URLs,
+// and no other site may frame it or receive its form posts.
+constexpr const char* kAppPolicy =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+// HTML served under /api (the printable evidence exports) is one page with
+// its own inline CSS and no scripts: allow exactly that and nothing else.
+constexpr const char* kExportPolicy =
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'";
+
+// Headers on every response, before the route's own (which may replace one).
+template <class Response>
+void set_security_headers(Response& res, const std::string& path, const std::string& content_type) {
+  const bool api = path.rfind("/api/", 0) == 0 || path == "/metrics";
+  const bool html = content_type.rfind("text/html", 0) == 0;
+  res.set("Content-Security-Policy", api && html ? kExportPolicy : kAppPolicy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Strict-Transport-Security", "max-age=31536000");
+  // Evidence must not linger in browser caches; the embedded UI may be cached
+  // but is revalidated so a new collector binary shows its new UI at once.
+  res.set(boost::beast::http::field::cache_control, api ? "no-store" : "no-cache");
+}
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -104,6 +136,18 @@ struct ConsoleServer::Impl {
   std::atomic<bool> stopping{false};
   std::thread thread;
   uint16_t port = 0;
+  // A browser opens several connections at once and keeps each alive; served
+  // one at a time, the second waited for the first's idle timeout (10 s). So
+  // each connection gets a thread (at most kMaxConnections), while requests
+  // still go through ConsoleApi one at a time (api_mu): it is not promised to
+  // be thread-safe, and a request takes milliseconds where a connection
+  // lives for seconds.
+  static constexpr int kMaxConnections = 16;
+  std::mutex api_mu;
+  std::mutex conn_mu;
+  std::condition_variable conn_cv;
+  std::set<int> open_sockets;  // native handles, shut down by stop()
+  int active = 0;              // connection threads still running
 
   Impl(ConsoleConfig c, Store& s) : config(std::move(c)), store(s) {}
 
@@ -116,7 +160,24 @@ struct ConsoleServer::Impl {
     boost::system::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     if (!ec) peer = ep.address().to_string();
+    const int fd = socket.native_handle();
     beast::ssl_stream<tcp::socket> stream(std::move(socket), ssl);
+    // Tracked only while the stream (and so the descriptor) lives: Untrack is
+    // declared after the stream so it runs first, and stop() never shuts
+    // down a number the process has since reused for another socket.
+    {
+      std::lock_guard lock(conn_mu);
+      if (stopping) return;
+      open_sockets.insert(fd);
+    }
+    struct Untrack {
+      Impl& d;
+      int fd;
+      ~Untrack() {
+        std::lock_guard lock(d.conn_mu);
+        d.open_sockets.erase(fd);
+      }
+    } untrack{*this, fd};
     stream.handshake(asio::ssl::stream_base::server, ec);
     if (ec) return;
     beast::flat_buffer buffer;
@@ -129,19 +190,29 @@ struct ConsoleServer::Impl {
       HttpRequest in{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::cookie]),
                      std::string(req[http::field::authorization]), std::string(req["X-CSRF-Token"]),
                      std::string(req[http::field::content_type]), req.body(), peer};
-      HttpResponse out = api->handle(in);
+      HttpResponse out;
+      {
+        std::lock_guard lock(api_mu);
+        out = api->handle(in);
+      }
       http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
       res.set(http::field::content_type, out.content_type);
-      res.set(http::field::cache_control, "no-store");
-      res.set("X-Content-Type-Options", "nosniff");
-      res.set("Strict-Transport-Security", "max-age=31536000");
-      res.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+      set_security_headers(res, in.target.substr(0, in.target.find('?')), out.content_type);
       if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
+      for (auto& [name, value] : out.headers) {
+        // A value built from stored data (a hostname in a file name) must not
+        // be able to end the header and start another.
+        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+          spdlog::warn("event=console_header_refused name={}", log::q(name));
+          continue;
+        }
+        res.set(name, value);
+      }
       res.body() = std::move(out.body);
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       http::write(stream, res, ec);
-      if (ec || !res.keep_alive()) break;
+      if (ec || !res.keep_alive() || stopping) break;
     }
     stream.shutdown(ec);
   }
@@ -153,14 +224,35 @@ struct ConsoleServer::Impl {
       acceptor->accept(socket, ec);
       if (stopping) break;
       if (ec) continue;
-      // One connection at a time is enough for a handful of investigators; a
-      // request is bounded by the socket timeouts above.
+      {
+        std::unique_lock lock(conn_mu);
+        conn_cv.wait(lock, [&] { return active < kMaxConnections || stopping; });
+        if (stopping) break;
+        ++active;
+      }
       try {
-        serve_one(std::move(socket));
-      } catch (const std::exception& e) {
+        std::thread([this, s = std::move(socket)]() mutable {
+          try {
+            serve_one(std::move(s));
+          } catch (const std::exception& e) {
+            spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
+          }
+          // The socket is closed by now; only this counter is left to touch.
+          std::lock_guard lock(conn_mu);
+          --active;
+          conn_cv.notify_all();
+        }).detach();
+      } catch (const std::system_error& e) {
+        // No thread (resource limit): the connection is dropped, the console goes on.
         spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
+        std::lock_guard lock(conn_mu);
+        --active;
       }
     }
+    // stop() has shut down the connections idling in a keep-alive read; wait
+    // for their threads: stop() returns only when no thread touches this object.
+    std::unique_lock lock(conn_mu);
+    conn_cv.wait(lock, [&] { return active == 0; });
   }
 };
 
@@ -210,7 +302,14 @@ void ConsoleServer::start() {
 void ConsoleServer::stop() {
   auto& d = *impl_;
   if (!d.thread.joinable()) return;
-  d.stopping = true;
+  {
+    // Wake connections idling in a keep-alive read, and the accept loop if it
+    // waits for a free connection slot.
+    std::lock_guard lock(d.conn_mu);
+    d.stopping = true;
+    for (int fd : d.open_sockets) ::shutdown(fd, SHUT_RDWR);
+  }
+  d.conn_cv.notify_all();
   // Wake the blocking accept with a connection of our own.
   boost::system::error_code ec;
   tcp::socket wake(d.io);

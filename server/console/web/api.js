@@ -1,0 +1,58 @@
+// The console's JSON API as the pages use it. The session lives in an
+// HttpOnly cookie the browser sends by itself; every write also sends the
+// session's CSRF token, which only this page (not another site) can read.
+let csrfToken = '';
+
+export function setCsrf(token) { csrfToken = token || ''; }
+
+export class ApiError extends Error {
+  constructor(status, message, path) {
+    super(message);
+    this.status = status;
+    this.path = path;
+  }
+}
+
+// Called on 401 so the app can show the login form (the session expired).
+let onUnauthenticated = () => {};
+export function setUnauthenticatedHandler(fn) { onUnauthenticated = fn; }
+
+// method, path below /api/v1 ("/devices"), optional body (object → JSON,
+// string → sent as-is with `contentType`). Resolves with the parsed JSON;
+// rejects with ApiError carrying the server's {"error": …} text.
+export async function api(method, path, body, contentType = 'application/json') {
+  const headers = {};
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
+  if (body !== undefined) {
+    headers['Content-Type'] = contentType;
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, init);
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the console (${e.message})`, path);
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    const message = (data && data.error) || text || res.statusText;
+    if (res.status === 401 && path !== '/login') onUnauthenticated();
+    throw new ApiError(res.status, `${method} /api/v1${path}: ${res.status} ${message}`, path);
+  }
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body, contentType) => api('POST', path, body ?? {}, contentType);
+
+// Endpoints added after this UI (or on an older collector) answer 404 with
+// "no such endpoint"; pages show "not available" for those instead of an error.
+// A collector that routes every /devices/<rest> to the device lookup answers
+// "no device <id>/heatmap" for a sub-resource it lacks: also missing.
+export function isMissingEndpoint(e) {
+  return e instanceof ApiError && e.status === 404 &&
+    (/no such (endpoint|path)/.test(e.message) || /no device \S+\/(rtt|heatmap|export|revoke)\b/.test(e.message));
+}

@@ -1,0 +1,149 @@
+// The console's single page: hash routes (#/overview, #/device/<id> …) so a
+// reload or a shared link opens the same view, and the server only ever
+// serves index.html plus these static files.
+import { get, post, setCsrf, setUnauthenticatedHandler } from './api.js';
+import { h, clear } from './dom.js';
+import overview from './views/overview.js';
+import devices from './views/devices.js';
+import device from './views/device.js';
+import clusters from './views/clusters.js';
+import { caseList, caseDetail } from './views/cases.js';
+import admin from './views/admin.js';
+
+const main = document.getElementById('main');
+const top = document.getElementById('top');
+const errorBox = document.getElementById('error');
+const state = { me: null };
+
+export function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = false;
+}
+function clearError() { errorBox.textContent = ''; errorBox.hidden = true; }
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+const pages = {
+  overview: (view) => overview(view, ctx()),
+  devices: (view) => devices(view, ctx()),
+  device: (view, param) => device(view, ctx(), param),
+  clusters: (view) => clusters(view, ctx()),
+  cases: (view) => caseList(view, ctx()),
+  case: (view, param) => caseDetail(view, ctx(), param),
+  admin: (view) => admin(view, ctx()),
+  password: (view) => passwordForm(view, false),
+};
+
+function ctx() { return { me: state.me, showError, navigate }; }
+
+function route() {
+  clearError();
+  if (!state.me) return loginForm();
+  if (state.me.must_change_password) return passwordForm(clear(main), true);
+  top.hidden = false;
+  document.getElementById('who').textContent = `${state.me.username} (${state.me.role})`;
+  document.getElementById('nav-admin').hidden = state.me.role !== 'admin';
+  // Cases need the investigator role; a viewer would only meet a 403 there.
+  document.querySelector('#nav a[data-page="cases"]').hidden = state.me.role === 'viewer';
+  const [page = 'overview', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const param = decodeURIComponent(rest.join('/'));
+  const name = pages[page] ? page : 'overview';
+  const section = { device: 'devices', case: 'cases' }[name] || name;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === section);
+  // A fresh container per visit: a slow request from the previous page then
+  // fills a detached element instead of the page now shown.
+  const view = h('div', { class: 'view', id: 'view-' + name });
+  clear(main).append(view);
+  document.title = `Telltale · ${name}`;
+  Promise.resolve(pages[name](view, param)).catch((e) => showError(e.message));
+}
+
+function loginForm(notice) {
+  top.hidden = true;
+  const err = h('p', { class: 'error-inline', role: 'alert', hidden: true });
+  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true });
+  const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = h('form', { id: 'login-form', class: 'card narrow', onsubmit: async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    try {
+      const me = await post('/login', { username: user.value, password: pass.value });
+      setCsrf(me.csrf);
+      state.me = me;
+      if (!location.hash || location.hash === '#/') location.hash = '#/overview';
+      route();
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    }
+  } },
+  h('h1', { text: 'Telltale console' }),
+  notice ? h('p', { class: 'notice', text: notice }) : null,
+  h('label', {}, 'User name', user), h('label', {}, 'Password', pass), err,
+  h('button', { type: 'submit', id: 'login-submit', text: 'Log in' }));
+  clear(main).append(form);
+  document.title = 'Telltale · log in';
+  (user.value ? pass : user).focus();
+}
+
+function passwordForm(view, forced) {
+  if (forced) top.hidden = true;
+  const err = h('p', { class: 'error-inline', role: 'alert', hidden: true });
+  const old = h('input', { id: 'pw-old', type: 'password', autocomplete: 'current-password', required: true });
+  const neu = h('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true, minlength: '12' });
+  const again = h('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true, minlength: '12' });
+  const form = h('form', { id: 'password-form', class: 'card narrow', onsubmit: async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    if (neu.value !== again.value) { err.textContent = 'The new passwords differ.'; err.hidden = false; return; }
+    try {
+      await post('/password', { old_password: old.value, new_password: neu.value });
+      state.me = await get('/me');
+      setCsrf(state.me.csrf);
+      navigate('#/overview');
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+    }
+  } },
+  h('h1', { text: forced ? 'Choose your password' : 'Change password' }),
+  forced ? h('p', { class: 'notice', text: 'This account still has its one-time password. Choose a new one (at least 12 characters) to continue.' }) : null,
+  h('label', {}, 'Current password', old), h('label', {}, 'New password', neu), h('label', {}, 'New password again', again), err,
+  h('button', { type: 'submit', id: 'password-submit', text: 'Change password' }));
+  view.append(form);
+  old.focus();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try {
+    await post('/logout');
+  } catch (e) {
+    // The session may already be gone; the form below is right either way.
+  }
+  state.me = null;
+  setCsrf('');
+  loginForm('You are logged out.');
+});
+
+setUnauthenticatedHandler(() => {
+  if (!state.me) return;
+  state.me = null;
+  setCsrf('');
+  loginForm('Your session ended; log in again.');
+});
+
+window.addEventListener('hashchange', route);
+
+(async function boot() {
+  try {
+    state.me = await get('/me');
+    setCsrf(state.me.csrf);
+  } catch (e) {
+    state.me = null;
+    if (e.status !== 401) showError(e.message);
+  }
+  route();
+})();
