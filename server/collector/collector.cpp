@@ -1,10 +1,14 @@
 #include "server/collector/collector.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "server/ca/shared_ca.h"
 #include "server/reports/fleet_report.h"
+#include "server/store/open_store.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace telltale::server {
@@ -25,8 +29,32 @@ void Collector::start() {
   if (ec) throw std::runtime_error("cannot create data dir " + config_.data_dir.string() + ": " + ec.message());
   ::chmod(config_.data_dir.c_str(), 0700);
 
-  ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(config_.data_dir));
-  store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));
+  // The store first: with a database-kept CA it migrates the table the CA
+  // is read from.
+  if (config_.store.empty())
+    store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));
+  else
+    store_ = open_store(config_.store);
+  const bool ca_in_database = !config_.ca_passphrase_file.empty();
+  if (ca_in_database && !is_postgres_url(config_.store))
+    throw std::runtime_error("--ca-passphrase-file keeps the CA in PostgreSQL and needs --store postgresql://...");
+  const auto ca_dir = !config_.ca_dir.empty() ? config_.ca_dir
+                      : ca_in_database       ? config_.data_dir / "shared-ca"
+                                             : config_.data_dir;
+  if (ca_dir != config_.data_dir && !std::filesystem::exists(ca_dir)) {
+    std::filesystem::create_directories(ca_dir, ec);
+    if (ec) throw std::runtime_error("cannot create CA dir " + ca_dir.string() + ": " + ec.message());
+    ::chmod(ca_dir.c_str(), 0700);  // it holds the CA key
+  }
+  if (ca_in_database)
+    sync_shared_ca(config_.store, read_passphrase_file(config_.ca_passphrase_file), ca_dir,
+                   [&] { CertificateAuthority::open_or_create(ca_dir); });
+  ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
+  if (config_.instance.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    config_.instance = std::string(host) + ":" + std::to_string(::getpid());
+  }
   directory_ = std::make_unique<DeviceDirectory>(*store_);
   directory_->refresh_revocations();
   queue_ = std::make_unique<IngestQueue>(*store_);
@@ -37,7 +65,12 @@ void Collector::start() {
       config_.detect_config.empty() ? detect::DetectConfig{} : detect::load_detect_config(config_.detect_config);
   const auto watchlist = catalog.watchlist();
   const auto catalog_version = catalog.version();
-  verdicts_ = std::make_unique<VerdictService>(*store_, detect::Engine(std::move(catalog), detect_config), config_.verdicts);
+  auto verdict_options = config_.verdicts;
+  // Three missed runs before another collector takes correlation over.
+  const auto correlation_ttl = 3 * verdict_options.correlate_interval;
+  verdict_options.may_correlate = [this, correlation_ttl] { return hold_lease("fleet_correlation", correlation_ttl); };
+  verdicts_ = std::make_unique<VerdictService>(*store_, detect::Engine(std::move(catalog), detect_config),
+                                               std::move(verdict_options));
   queue_->set_after_commit([this](const std::vector<std::string>& ids) { verdicts_->mark_dirty(ids); });
 
   TelemetryOptions options;
@@ -96,8 +129,22 @@ void Collector::start() {
   revocation_thread_ = std::thread([this] { poll_revocations(); });
   verdicts_->start();
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
-  spdlog::info("event=collector_started listen={} data_dir={} ca_pin={}", bound, log::q(config_.data_dir.string()),
-               ca_->pin());
+  spdlog::info("event=collector_started listen={} data_dir={} ca_pin={} store={} instance={}", bound,
+               log::q(config_.data_dir.string()), ca_->pin(),
+               log::q(config_.store.empty() ? "sqlite" : config_.store.substr(0, config_.store.find(':'))),
+               log::q(config_.instance));
+}
+
+bool Collector::hold_lease(const char* name, std::chrono::milliseconds ttl) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  try {
+    if (store_->try_acquire_lease(name, config_.instance, ttl.count(), now)) return true;
+    spdlog::debug("event=lease_held_elsewhere lease={} action=skip", name);
+  } catch (const std::exception& e) {
+    spdlog::warn("event=lease_failed lease={} error={} action=skip", name, log::q(e.what()));
+  }
+  return false;
 }
 
 void Collector::poll_revocations() {
@@ -152,6 +199,13 @@ void Collector::write_reports() {
     cv_.wait_for(lock, config_.report_interval);
     if (stopping_) break;
     lock.unlock();
+    // Held a little longer than one interval, so the holder renews it each
+    // run and another collector takes over only after a missed one.
+    if (!hold_lease("fleet_report", config_.report_interval + std::chrono::seconds(60))) {
+      since = std::chrono::system_clock::now();
+      lock.lock();
+      continue;
+    }
     try {
       const auto now = std::chrono::system_clock::now();
       auto to_ms = [](auto t) {
@@ -190,6 +244,17 @@ void Collector::shutdown() {
   if (revocation_thread_.joinable()) revocation_thread_.join();
   if (report_thread_.joinable()) report_thread_.join();
   if (server_) server_->Wait();
+  if (store_) {
+    // Handing the leases back lets another collector take the fleet jobs at
+    // its next run instead of after the lease runs out.
+    for (const char* lease : {"fleet_correlation", "fleet_report"}) {
+      try {
+        store_->release_lease(lease, config_.instance);
+      } catch (const std::exception& e) {
+        spdlog::warn("event=lease_release_failed lease={} error={}", lease, log::q(e.what()));
+      }
+    }
+  }
   spdlog::info("event=collector_stopped");
 }
 

@@ -22,6 +22,19 @@ namespace telltale::server {
 
 struct CollectorConfig {
   std::filesystem::path data_dir;
+  // Empty: sqlite in DATA_DIR/telltale.db. A postgresql:// URL: the shared
+  // store several collectors use at once (server/store/open_store.h).
+  std::string store;
+  // Where the CA key and certificates live; empty: the data dir. Collectors
+  // sharing one database must share one CA, so they point here at one
+  // directory (a shared mount or a copy made at deployment).
+  std::filesystem::path ca_dir;
+  // With a postgresql:// store: keep the CA key in the database, encrypted
+  // with the passphrase in this file (server/ca/shared_ca.h); the collector
+  // works on a copy in ca_dir (default DATA_DIR/shared-ca).
+  std::filesystem::path ca_passphrase_file;
+  // This collector's name as lease holder; empty: hostname:pid.
+  std::string instance;
   std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)
   std::string advertise;                  // address tokens carry; default: the bound listen address
   size_t max_message_bytes = 4 * 1024 * 1024;
@@ -60,6 +73,9 @@ class Collector {
  private:
   void poll_revocations();
   void write_reports();
+  // Fleet-wide jobs run on one collector at a time: the one whose lease
+  // (Store::try_acquire_lease) is granted or renewed now.
+  bool hold_lease(const char* name, std::chrono::milliseconds ttl);
 
   CollectorConfig config_;
   std::unique_ptr<CertificateAuthority> ca_;

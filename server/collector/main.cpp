@@ -22,6 +22,14 @@ int main(int argc, char** argv) {
     ("version", "print the version")
     ("config", po::value<std::string>(), "TOML config file; its keys are these option names, flags win")
     ("data-dir", po::value<std::string>()->default_value("/var/lib/telltale-collector"), "CA, keys and database")
+    ("store", po::value<std::string>()->default_value(""),
+     "postgresql://USER@HOST:PORT/DB for a database several collectors share (default: sqlite in the data dir)")
+    ("ca-dir", po::value<std::string>()->default_value(""),
+     "CA key and certificates, one directory for every collector of a deployment (default: the data dir)")
+    ("ca-passphrase-file", po::value<std::string>()->default_value(""),
+     "with --store postgresql://: keep the CA key in the database, encrypted with the passphrase in this file")
+    ("instance", po::value<std::string>()->default_value(""),
+     "this collector's name for fleet-job leases (default: hostname:pid)")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:7443"), "HOST:PORT for gRPC (port 0: pick one)")
     ("advertise", po::value<std::string>()->default_value(""), "HOST:PORT agents dial, put into tokens (default: listen)")
     ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error")
@@ -84,6 +92,10 @@ int main(int argc, char** argv) {
 
   telltale::server::CollectorConfig config;
   config.data_dir = vm["data-dir"].as<std::string>();
+  config.store = vm["store"].as<std::string>();
+  config.ca_dir = vm["ca-dir"].as<std::string>();
+  config.instance = vm["instance"].as<std::string>();
+  config.ca_passphrase_file = vm["ca-passphrase-file"].as<std::string>();
   config.listen = vm["listen"].as<std::string>();
   config.advertise = vm["advertise"].as<std::string>();
   config.max_message_bytes = vm["max-message-bytes"].as<size_t>();

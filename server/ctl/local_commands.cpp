@@ -9,10 +9,13 @@
 #include <sstream>
 
 #include "platform/common/file.h"
+#include "server/ca/shared_ca.h"
 #include "server/detect/engine.h"
 #include "server/enroll/token_issuer.h"
 #include "server/store/assignments_csv.h"
 #include "server/collector/collector.h"
+#include "server/store/open_store.h"
+#include "server/store/postgres_store.h"
 #include "server/store/sqlite_store.h"
 
 namespace telltale::ctl {
@@ -25,22 +28,28 @@ int64_t now_ms() {
 
 // Opening the store must never create a collector where none is: a typo in
 // --data-dir would otherwise mint an empty database and confusing answers.
-server::SqliteStore open_store(const LocalContext& ctx) {
+// A --store URL names a shared database the collectors created.
+std::unique_ptr<server::Store> open_local_store(const LocalContext& ctx) {
+  if (!ctx.store.empty()) return server::open_store(ctx.store);
   auto db = server::database_file(ctx.data_dir);
   if (!std::filesystem::exists(db))
     throw std::runtime_error("no collector database at " + db.string() +
                              " (start telltale-collector with this --data-dir first)");
-  return server::SqliteStore(db);
+  return std::make_unique<server::SqliteStore>(db);
 }
 
 }  // namespace
 
 int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std::string& address,
                  const std::string& note) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   server::IssuedToken issued;
   try {
-    issued = server::issue_token(store, ctx.data_dir, uses, ttl_seconds, address, note);
+    // A CA kept in the database (--ca-passphrase-file) needs no CA dir here.
+    std::optional<std::string> ca_pem;
+    if (ctx.ca_dir.empty() && server::is_postgres_url(ctx.store)) ca_pem = server::shared_ca_certificate(ctx.store);
+    issued = server::issue_token(store, ctx.data_dir, uses, ttl_seconds, address, note, ctx.ca_dir, ca_pem);
   } catch (const std::invalid_argument& e) {
     ctx.err << "telltale-ctl: " << e.what() << "\n";
     return 2;
@@ -57,7 +66,8 @@ int token_create(LocalContext& ctx, int64_t uses, int64_t ttl_seconds, const std
 }
 
 int token_list(LocalContext& ctx) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   Table t{{"id", "created", "expires", "uses", "max_uses", "state", "note"}, {}};
   const int64_t now = now_ms();
   for (const auto& tok : store.tokens()) {
@@ -73,7 +83,8 @@ int token_list(LocalContext& ctx) {
 }
 
 int token_revoke(LocalContext& ctx, const std::string& id) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   if (!store.revoke_token(id)) {
     ctx.err << "telltale-ctl: no token with id " << id << "\n";
     return 1;
@@ -83,7 +94,8 @@ int token_revoke(LocalContext& ctx, const std::string& id) {
 }
 
 int devices_list(LocalContext& ctx) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   Table t{{"device", "hostname", "serial", "verdict", "score", "assignee", "platform", "version", "enrolled", "last_seen",
            "last_seq", "reports", "state", "same_hardware_as"},
           {}};
@@ -110,7 +122,8 @@ int devices_list(LocalContext& ctx) {
 }
 
 int device_show(LocalContext& ctx, const std::string& device_id) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   if (!store.device(device_id)) {
     ctx.err << "telltale-ctl: no device " << device_id << "\n";
     return 1;
@@ -129,7 +142,8 @@ int device_show(LocalContext& ctx, const std::string& device_id) {
 }
 
 int device_revoke(LocalContext& ctx, const std::string& device_id) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   if (!store.revoke_device(device_id)) {
     ctx.err << "telltale-ctl: no device " << device_id << "\n";
     return 1;
@@ -151,14 +165,16 @@ int assignments_import(LocalContext& ctx, const std::string& csv_path) {
     ctx.err << "telltale-ctl: " << e.what() << "\n";
     return 1;
   }
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   store.replace_assignments(rows);
   ctx.out << "imported " << rows.size() << " assignments; verdicts follow within one correlation interval\n";
   return 0;
 }
 
 int assignments_list(LocalContext& ctx) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   Table t{{"device", "employee", "email", "timezone", "region"}, {}};
   for (const auto& a : store.assignments()) t.rows.push_back({a.device_key, a.employee, a.email, a.timezone, a.region});
   render(t, ctx.format, ctx.out);
@@ -166,7 +182,8 @@ int assignments_list(LocalContext& ctx) {
 }
 
 int clusters_list(LocalContext& ctx) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   Table t{{"cluster", "kind", "key", "members", "devices", "first_seen", "last_seen"}, {}};
   for (const auto& c : store.clusters()) {
     std::string members;
@@ -196,7 +213,8 @@ int reports_list(LocalContext& ctx) {
 }
 
 int verdict_history(LocalContext& ctx, const std::string& device_id) {
-  auto store = open_store(ctx);
+  auto owned_store = open_local_store(ctx);
+  auto& store = *owned_store;
   if (ctx.format == Format::kJson) {
     ctx.out << "[";
     bool first = true;

@@ -1,6 +1,7 @@
 #pragma once
 // telltale-ctl commands that work on the collector's data dir directly
-// (sqlite in WAL mode lets them run beside a live collector).
+// (sqlite in WAL mode lets them run beside a live collector) or on the
+// PostgreSQL database the collectors share (--store).
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -15,6 +16,8 @@ struct LocalContext {
   Format format = Format::kTable;
   std::ostream& out;
   std::ostream& err;
+  std::string store;              // postgresql:// URL; empty: sqlite in data_dir
+  std::filesystem::path ca_dir;   // where ca.crt is; empty: data_dir
 };
 
 // Each returns the process exit code: 0 ok, 1 the thing asked for failed, 2 usage.

@@ -13,7 +13,7 @@ namespace {
 
 const char* kUsage = R"(telltale-ctl — administer a Telltale collector
 
-Usage: telltale-ctl [--data-dir DIR] [--format table|json|csv] COMMAND ...
+Usage: telltale-ctl [--data-dir DIR | --store postgresql://...] [--ca-dir DIR] [--format table|json|csv] COMMAND ...
        telltale-ctl --url https://HOST:PORT --token ttc_... [--console-cert FILE | --insecure]
                     [--format table|json|csv] REMOTE-COMMAND ...
 
@@ -90,6 +90,8 @@ int main(int argc, char** argv) {
     ("version", "print the version")
     ("config", po::value<std::string>(), "TOML file with these option names as keys")
     ("data-dir", po::value<std::string>()->default_value("/var/lib/telltale-collector"), "collector data dir")
+    ("store", po::value<std::string>()->default_value(""), "postgresql:// URL of the collectors' shared database")
+    ("ca-dir", po::value<std::string>()->default_value(""), "the collectors' CA directory (default: the data dir)")
     ("format", po::value<std::string>()->default_value("table"), "table, json or csv")
     ("uses", po::value<int64_t>()->default_value(1), "token create: enrollments allowed")
     ("ttl", po::value<std::string>()->default_value("24h"), "token create: lifetime (90s, 30m, 24h, 7d)")
@@ -126,7 +128,7 @@ int main(int argc, char** argv) {
   if (vm.count("url")) return run_remote(vm, words);
 
   telltale::ctl::LocalContext ctx{vm["data-dir"].as<std::string>(), telltale::ctl::Format::kTable, std::cout,
-                                  std::cerr};
+                                  std::cerr, vm["store"].as<std::string>(), vm["ca-dir"].as<std::string>()};
   try {
     ctx.format = telltale::ctl::parse_format(vm["format"].as<std::string>());
     auto want = [&](size_t n) {

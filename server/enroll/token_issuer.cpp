@@ -10,13 +10,15 @@
 namespace telltale::server {
 
 IssuedToken issue_token(Store& store, const std::filesystem::path& data_dir, int64_t uses, int64_t ttl_seconds,
-                        std::string address, const std::string& note) {
+                        std::string address, const std::string& note, const std::filesystem::path& ca_dir,
+                        const std::optional<std::string>& ca_pem) {
   if (uses < 1 || uses > 1000000) throw std::invalid_argument("uses must be between 1 and 1000000");
   if (ttl_seconds < 1 || ttl_seconds > 366ll * 86400) throw std::invalid_argument("ttl must be between 1 s and 366 days");
   if (note.size() > 256) throw std::invalid_argument("note longer than 256 characters");
-  auto ca = read_file(data_dir / "ca.crt");
+  const auto ca_file = (ca_dir.empty() ? data_dir : ca_dir) / "ca.crt";
+  auto ca = ca_pem ? ReadResult{*ca_pem, "", false} : read_file(ca_file);
   if (!ca.data)
-    throw std::runtime_error("cannot read " + (data_dir / "ca.crt").string() + ": " + ca.error +
+    throw std::runtime_error("cannot read " + ca_file.string() + ": " + ca.error +
                              " (has the collector started with this data dir?)");
   if (address.empty()) {
     auto recorded = read_attribute(data_dir / "listen_address");

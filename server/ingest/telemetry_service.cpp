@@ -122,9 +122,14 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       auto verdict = service_.directory_.check(device_id_, x509::fingerprint(pem));
       if (verdict != DeviceDirectory::Verdict::kAllowed)
         return {grpc::StatusCode::PERMISSION_DENIED, std::string("device ") + device_id_ + ": " + to_string(verdict)};
+    } catch (const StoreUnavailable& e) {
+      // The device may well be allowed: a database that is down (a shared
+      // PostgreSQL restarting) must send the agent to retry, not tell it
+      // its identity is bad.
+      return {grpc::StatusCode::UNAVAILABLE, std::string("collector cannot check devices right now: ") + e.what()};
     } catch (const std::exception& e) {
       return {grpc::StatusCode::UNAUTHENTICATED, std::string("client certificate unreadable: ") + e.what()};
-    } 
+    }
     return grpc::Status::OK;
   }
 

@@ -118,6 +118,15 @@ ALTER TABLE devices ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE device_state ADD COLUMN in_report INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Fleet-wide jobs run under a lease (Store::try_acquire_lease). One
+    // sqlite file has one collector, but the store contract is the same.
+    R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -548,6 +557,24 @@ std::vector<Assignment> SqliteStore::assignments() {
   std::vector<Assignment> out;
   while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4)});
   return out;
+}
+
+bool SqliteStore::try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms,
+                                    int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  // The upsert only overwrites a lease that is ours or has run out; changes()
+  // tells whether it did.
+  db_.prepare("INSERT INTO leases(name, holder, expires_ms) VALUES(?,?,?) "
+              "ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, expires_ms=excluded.expires_ms "
+              "WHERE leases.holder=excluded.holder OR leases.expires_ms<=?")
+      .bind(1, name).bind(2, holder).bind(3, now_ms + ttl_ms).bind(4, now_ms)
+      .run();
+  return db_.changes() > 0;
+}
+
+void SqliteStore::release_lease(const std::string& name, const std::string& holder) {
+  std::lock_guard lock(mu_);
+  db_.prepare("DELETE FROM leases WHERE name=? AND holder=?").bind(1, name).bind(2, holder).run();
 }
 
 }  // namespace telltale::server

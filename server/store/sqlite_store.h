@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -36,6 +36,8 @@ class SqliteStore final : public Store {
   std::vector<StoredCluster> clusters() override;
   void replace_assignments(const std::vector<Assignment>& assignments) override;
   std::vector<Assignment> assignments() override;
+  bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
+  void release_lease(const std::string& name, const std::string& holder) override;
 
  private:
   void migrate();

@@ -184,6 +184,17 @@ class Store {
   // Import replaces the assignment table in one transaction.
   virtual void replace_assignments(const std::vector<Assignment>& assignments) = 0;
   virtual std::vector<Assignment> assignments() = 0;
+
+  // Leases make fleet-wide jobs (correlation, scheduled reports) run on one
+  // collector at a time when several share a database. Grants `name` to
+  // `holder` until now_ms + ttl_ms when it is free, expired, or already
+  // held by `holder` (a renewal); false while another holder's lease runs.
+  // One statement, so two collectors asking at once cannot both win.
+  virtual bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms,
+                                 int64_t now_ms) = 0;
+  // Gives the lease up early (clean shutdown) so another collector need not
+  // wait for it to expire; a lease held by someone else is left alone.
+  virtual void release_lease(const std::string& name, const std::string& holder) = 0;
 };
 
 }  // namespace telltale::server

@@ -83,7 +83,7 @@ void VerdictService::run() {
     }
     try {
       if (correlate) {
-        correlate_fleet();
+        if (!options_.may_correlate || options_.may_correlate()) correlate_fleet();
         // Everyone, so assignment imports and cluster changes reach every verdict.
         for (const auto& d : store_.devices()) batch.insert(d.device_id);
         next_correlation = std::chrono::steady_clock::now() + options_.correlate_interval;

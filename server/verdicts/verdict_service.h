@@ -5,6 +5,7 @@
 // snapshot and re-marks the members of clusters that appeared or changed.
 // Periodic full re-evaluation picks up assignment imports and catalog changes.
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -21,6 +22,9 @@ struct VerdictServiceOptions {
   std::chrono::milliseconds correlate_interval{60000};
   // Verdict levels that make a device non-compliant in a compliance scan.
   std::set<std::string> noncompliant_levels = {"suspicious", "puppeteered"};
+  // Asked before each fleet correlation; false skips it (another collector
+  // sharing the database holds the correlation lease). Empty: always.
+  std::function<bool()> may_correlate;
 };
 
 class VerdictService {

@@ -1,14 +1,14 @@
-#include "server/store/sqlite_store.h"
-
-#include <gtest/gtest.h>
-#include <sqlite3.h>
+// The store contract, run against every backend: sqlite (the embedded
+// default) and PostgreSQL (the server the CTest fixture postgres_start runs).
+// Backend-specific checks (raw schema) go through StoreTest::query_int/exec.
+#include "support/store_backends.h"
 
 #include <thread>
 
-#include "support/temp_dir.h"
-
 namespace telltale::server {
 namespace {
+
+class StoreTest : public StoreBackendTest {};
 
 TokenRecord token(const std::string& hash, int64_t uses, int64_t expires_ms) {
   TokenRecord t;
@@ -29,9 +29,9 @@ DeviceRecord device(const std::string& id, const std::string& identity = "hw1") 
   return d;
 }
 
-TEST(SqliteStore, TokenUsesAreCountedAtomicallyAndRefusedWhenExhausted) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, TokenUsesAreCountedAtomicallyAndRefusedWhenExhausted) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("aaaaaaaaaaaaaaaa", 2, 1000));
   EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 10, device("d1")).status, EnrollStatus::kOk);
   EXPECT_EQ(store.enroll("aaaaaaaaaaaaaaaa", 10, device("d2")).status, EnrollStatus::kOk);
@@ -41,9 +41,9 @@ TEST(SqliteStore, TokenUsesAreCountedAtomicallyAndRefusedWhenExhausted) {
   EXPECT_EQ(store.enroll("unknown", 10, device("d5")).status, EnrollStatus::kUnknownToken);
 }
 
-TEST(SqliteStore, ExpiredAndRevokedTokensAreRefused) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, ExpiredAndRevokedTokensAreRefused) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("bbbbbbbbbbbbbbbb", 5, 1000));
   EXPECT_EQ(store.enroll("bbbbbbbbbbbbbbbb", 1000, device("d1")).status, EnrollStatus::kExpired);
   store.add_token(token("cccccccccccccccc", 5, 9000));
@@ -51,10 +51,11 @@ TEST(SqliteStore, ExpiredAndRevokedTokensAreRefused) {
   EXPECT_EQ(store.enroll("cccccccccccccccc", 10, device("d1")).status, EnrollStatus::kRevokedToken);
 }
 
-TEST(SqliteStore, ConcurrentEnrollmentsNeverOverUseAToken) {
-  testing::TempDir dir;
-  SqliteStore a(dir.path() / "t.db");
-  SqliteStore b(dir.path() / "t.db");  // a second connection, as a second collector process would have
+TEST_P(StoreTest, ConcurrentEnrollmentsNeverOverUseAToken) {
+  auto opened_a = open();
+  auto opened_b = open();  // a second connection, as a second collector process would have
+  Store& a = *opened_a;
+  Store& b = *opened_b;
   a.add_token(token("dddddddddddddddd", 10, 1 << 30));
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
@@ -69,9 +70,9 @@ TEST(SqliteStore, ConcurrentEnrollmentsNeverOverUseAToken) {
   EXPECT_EQ(ok.load(), 10);
 }
 
-TEST(SqliteStore, SameHardwareEnrolledTwiceIsRecordedNotMerged) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, SameHardwareEnrolledTwiceIsRecordedNotMerged) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("eeeeeeeeeeeeeeee", 5, 1 << 30));
   store.enroll("eeeeeeeeeeeeeeee", 10, device("first", "same-hw"));
   auto second = store.enroll("eeeeeeeeeeeeeeee", 20, device("second", "same-hw"));
@@ -80,9 +81,9 @@ TEST(SqliteStore, SameHardwareEnrolledTwiceIsRecordedNotMerged) {
   EXPECT_EQ(store.devices().size(), 2u);
 }
 
-TEST(SqliteStore, IngestIsIdempotentOnDeviceAndSeq) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, IngestIsIdempotentOnDeviceAndSeq) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("ffffffffffffffff", 5, 1 << 30));
   store.enroll("ffffffffffffffff", 10, device("d1"));
   telltale::v1::Report r1, r2;
@@ -103,9 +104,9 @@ TEST(SqliteStore, IngestIsIdempotentOnDeviceAndSeq) {
   EXPECT_EQ(store.device("d1")->reports, 2u);
 }
 
-TEST(SqliteStore, DeltaIsAppliedOverTheLatestSnapshot) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, DeltaIsAppliedOverTheLatestSnapshot) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("1111111111111111", 5, 1 << 30));
   store.enroll("1111111111111111", 10, device("d1"));
   telltale::v1::Report full, delta;
@@ -123,9 +124,9 @@ TEST(SqliteStore, DeltaIsAppliedOverTheLatestSnapshot) {
   EXPECT_EQ(s->time().iana_zone(), "Asia/Seoul");
 }
 
-TEST(SqliteStore, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithoutSamples) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithoutSamples) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("2222222222222222", 5, 1 << 30));
   store.enroll("2222222222222222", 10, device("d1"));
   std::vector<telltale::v1::Report> reports(4);
@@ -152,11 +153,10 @@ TEST(SqliteStore, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithout
   EXPECT_GT(store.size_bytes(), 4096u);
 }
 
-TEST(SqliteStore, AFullSnapshotStateIsReferencedNotCopiedAndDeltasStillApply) {
-  testing::TempDir dir;
-  const auto path = dir.path() / "t.db";
+TEST_P(StoreTest, AFullSnapshotStateIsReferencedNotCopiedAndDeltasStillApply) {
   {
-    SqliteStore store(path);
+    auto opened = open();
+    Store& store = *opened;
     store.add_token(token("3333333333333333", 5, 1 << 30));
     store.enroll("3333333333333333", 10, device("d1"));
     telltale::v1::Report full, delta, full2;
@@ -180,37 +180,24 @@ TEST(SqliteStore, AFullSnapshotStateIsReferencedNotCopiedAndDeltasStillApply) {
     EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "Latitude");
     EXPECT_FALSE(store.latest_snapshot("d1")->has_time());
   }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT in_report, length(snapshot) FROM device_state WHERE device_id='d1'", -1, &st,
-                               nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
-  EXPECT_EQ(sqlite3_column_int(st, 1), 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(query_int("SELECT in_report FROM device_state WHERE device_id='d1'"), 1);
+  EXPECT_EQ(query_int("SELECT " + length_function() + "(snapshot) FROM device_state WHERE device_id='d1'"), 0);
 }
 
-TEST(SqliteStore, DatabaseFromANewerCollectorIsRefusedClearly) {
-  testing::TempDir dir;
-  { SqliteStore store(dir.path() / "t.db"); }
-  sqlite3* db = nullptr;
-  sqlite3_open((dir.path() / "t.db").c_str(), &db);
-  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+TEST_P(StoreTest, DatabaseFromANewerCollectorIsRefusedClearly) {
+  open();
+  mark_schema_version(99);
   try {
-    SqliteStore store(dir.path() / "t.db");
+    open();
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("schema version 99 is newer"), std::string::npos) << e.what();
   }
 }
 
-TEST(SqliteStore, RevokedDevicesAreListed) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, RevokedDevicesAreListed) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("2222222222222222", 5, 1 << 30));
   store.enroll("2222222222222222", 10, device("d1"));
   EXPECT_TRUE(store.revoke_device("d1"));
@@ -224,9 +211,9 @@ TEST(SqliteStore, RevokedDevicesAreListed) {
 namespace telltale::server {
 namespace {
 
-TEST(SqliteStore, VerdictHistoryIsKeptAndTheLatestIsListedPerDevice) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, VerdictHistoryIsKeptAndTheLatestIsListedPerDevice) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("3333333333333333", 5, 1 << 30));
   store.enroll("3333333333333333", 10, device("d1"));
   store.save_verdict({"d1", 100, "clean", 0.0, "{}"});
@@ -240,9 +227,9 @@ TEST(SqliteStore, VerdictHistoryIsKeptAndTheLatestIsListedPerDevice) {
   EXPECT_EQ(history[0].evaluated_unix_ms, 200);
 }
 
-TEST(SqliteStore, ClustersAreReplacedButKeepTheirFirstSighting) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, ClustersAreReplacedButKeepTheirFirstSighting) {
+  auto opened = open();
+  Store& store = *opened;
   store.replace_clusters({{"c1", "gateway_mac", "aa:bb", {"d1", "d2"}, 100, 100, "{}"}});
   store.replace_clusters({{"c1", "gateway_mac", "aa:bb", {"d1", "d2", "d3"}, 500, 500, "{}"},
                           {"c2", "monitor_serial", "CAFEBABE", {"d4", "d5"}, 500, 500, "{}"}});
@@ -254,9 +241,9 @@ TEST(SqliteStore, ClustersAreReplacedButKeepTheirFirstSighting) {
   EXPECT_TRUE(store.clusters().empty());
 }
 
-TEST(SqliteStore, AssignmentImportReplacesTheTable) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, AssignmentImportReplacesTheTable) {
+  auto opened = open();
+  Store& store = *opened;
   store.replace_assignments({{"SN1", "Ann", "ann@example.com", "America/Chicago", "US-IL"}});
   store.replace_assignments({{"SN2", "Bo", "bo@example.com", "America/New_York", "US-NY"}});
   auto a = store.assignments();
@@ -270,9 +257,9 @@ TEST(SqliteStore, AssignmentImportReplacesTheTable) {
 namespace telltale::server {
 namespace {
 
-TEST(SqliteStore, SameSeqWithOtherContentIsAConflictKeptApartNotADuplicate) {
-  testing::TempDir dir;
-  SqliteStore store(dir.path() / "t.db");
+TEST_P(StoreTest, SameSeqWithOtherContentIsAConflictKeptApartNotADuplicate) {
+  auto opened = open();
+  Store& store = *opened;
   store.add_token(token("4444444444444444", 5, 1 << 30));
   store.enroll("4444444444444444", 10, device("d1"));
   telltale::v1::Report original, clone;
@@ -287,6 +274,33 @@ TEST(SqliteStore, SameSeqWithOtherContentIsAConflictKeptApartNotADuplicate) {
   EXPECT_EQ(store.ingest(a)[0].outcome, IngestOutcome::kDuplicate) << "a true re-send is still a duplicate";
   EXPECT_EQ(store.device("d1")->conflicting_reports, 1u);
   EXPECT_EQ(store.latest_snapshot("d1")->hardware().product_name(), "laptop at home");
+}
+
+}  // namespace
+}  // namespace telltale::server
+
+namespace telltale::server {
+namespace {
+INSTANTIATE_STORE_BACKENDS(StoreTest);
+}  // namespace
+}  // namespace telltale::server
+
+namespace telltale::server {
+namespace {
+
+TEST_P(StoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
+  auto opened = open();
+  Store& store = *opened;
+  EXPECT_TRUE(store.try_acquire_lease("fleet_correlation", "collector-a", 1000, 100));
+  EXPECT_FALSE(store.try_acquire_lease("fleet_correlation", "collector-b", 1000, 500)) << "a's lease still runs";
+  EXPECT_TRUE(store.try_acquire_lease("fleet_correlation", "collector-a", 1000, 900)) << "the holder renews";
+  EXPECT_FALSE(store.try_acquire_lease("fleet_correlation", "collector-b", 1000, 1800)) << "renewed until 1900";
+  EXPECT_TRUE(store.try_acquire_lease("fleet_correlation", "collector-b", 1000, 1900)) << "expired: b takes over";
+  EXPECT_TRUE(store.try_acquire_lease("fleet_report", "collector-a", 1000, 1900)) << "leases are per name";
+  store.release_lease("fleet_correlation", "collector-a");  // not a's any more: no effect
+  EXPECT_FALSE(store.try_acquire_lease("fleet_correlation", "collector-a", 1000, 2000));
+  store.release_lease("fleet_correlation", "collector-b");
+  EXPECT_TRUE(store.try_acquire_lease("fleet_correlation", "collector-a", 1000, 2000)) << "released: free at once";
 }
 
 }  // namespace

@@ -1,0 +1,663 @@
+#include "server/store/postgres_store.h"
+
+#include <algorithm>
+#include <map>
+#include <pqxx/pqxx>
+#include <set>
+#include <sstream>
+
+#include "platform/common/log.h"
+#include "server/store/postgres_schema.h"
+#include "telltale/v1/snapshot_delta.h"
+
+namespace telltale::server {
+
+namespace {
+struct IngestStatement;
+}
+
+class PgConnection : public pqxx::connection {
+ public:
+  using pqxx::connection::connection;
+  template <typename... Args>
+  pqxx::result run(pqxx::work& tx, const IngestStatement& st, Args&&... args);
+
+ private:
+  std::set<std::string> prepared_;
+};
+
+namespace {
+
+// Any constant works as long as every collector uses the same one: it
+// serialises migrations when several collectors start at once.
+constexpr int64_t kMigrationLockKey = 0x7e11'7a1e;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// The URL without its password, for errors and logs.
+std::string redacted(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto at = url.find('@', scheme + 3);
+  const auto slash = url.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+std::string bytes(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
+int64_t i64(const pqxx::field& f) { return f.as<int64_t>(); }
+
+const char* kDeviceColumns =
+    "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
+    "token_id, enrolled_ms, last_seen_ms, last_seq, reports, revoked, previous_ids, last_peer, conflicts";
+
+DeviceRecord device_from_row(const pqxx::row& r) {
+  DeviceRecord d;
+  d.device_id = r[0].as<std::string>();
+  d.hostname = r[1].as<std::string>();
+  d.platform = r[2].as<std::string>();
+  d.agent_version = r[3].as<std::string>();
+  d.identity_hash = r[4].as<std::string>();
+  d.identity_json = r[5].as<std::string>();
+  d.serial = r[6].as<std::string>();
+  d.certificate_fingerprint = r[7].as<std::string>();
+  d.token_id = r[8].as<std::string>();
+  d.enrolled_unix_ms = i64(r[9]);
+  d.last_seen_unix_ms = i64(r[10]);
+  d.last_seq = static_cast<uint64_t>(i64(r[11]));
+  d.reports = static_cast<uint64_t>(i64(r[12]));
+  d.revoked = i64(r[13]) != 0;
+  d.previous_device_ids = split(r[14].as<std::string>());
+  d.last_peer = r[15].as<std::string>();
+  d.conflicting_reports = static_cast<uint64_t>(i64(r[16]));
+  return d;
+}
+
+StoredVerdict verdict_from_row(const pqxx::row& r) {
+  return {r[0].as<std::string>(), i64(r[1]), r[2].as<std::string>(), r[3].as<double>(), r[4].as<std::string>()};
+}
+
+// The device's state inside an open transaction (see SqliteStore::load_state:
+// in_report=1 means the state is the full snapshot of reports(device, seq)).
+std::optional<telltale::v1::Snapshot> load_state(pqxx::work& tx, const std::string& device_id) {
+  auto r = tx.exec_params(
+      "SELECT s.in_report, s.snapshot, r.payload FROM device_state s "
+      "LEFT JOIN reports r ON r.device_id=s.device_id AND r.seq=s.seq WHERE s.device_id=$1",
+      device_id);
+  if (r.empty()) return std::nullopt;
+  telltale::v1::Snapshot s;
+  if (i64(r[0][0]) == 0) {
+    if (!s.ParseFromString(bytes(r[0][1]))) throw std::runtime_error("stored state of " + device_id + " does not parse");
+    return s;
+  }
+  telltale::v1::Report report;
+  if (r[0][2].is_null() || !report.ParseFromString(bytes(r[0][2])) || !report.has_snapshot())
+    throw std::runtime_error("state of " + device_id + " names a report that is missing or not a snapshot");
+  return std::move(*report.mutable_snapshot());
+}
+
+// Statements of the ingest path, prepared once per connection: each report
+// is one round trip (the batch's commit is one more), so parse and plan time
+// would otherwise be a large part of it.
+struct IngestStatement {
+  const char* name;
+  const char* sql;
+};
+
+// The devices of a batch, locked in sorted order before anything else: the
+// ingest of one device is serialised across collectors (a delta's
+// read-modify-write of the state needs that) and two batches cannot deadlock.
+constexpr IngestStatement kLockDevices = {
+    "telltale_lock_devices",
+    "SELECT device_id FROM devices WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE"};
+
+// A report, the state it makes (a full snapshot: referenced in place, as
+// SqliteStore does with in_report=1) and the device's counters, in one
+// statement. Nothing but the insert happens when (device, seq) is already
+// stored; the state moves only forward ($7: the report is a full snapshot).
+constexpr IngestStatement kInsertReport = {
+    "telltale_insert_report",
+    "WITH ins AS ("
+    "  INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES($1,$2,$3,$4,$5,$6)"
+    "  ON CONFLICT (device_id, seq) DO NOTHING RETURNING seq),"
+    " st AS ("
+    "  INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report)"
+    "  SELECT $1, seq, ''::bytea, $3, 1 FROM ins WHERE $7::boolean"
+    "  ON CONFLICT (device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot,"
+    "  updated_ms=excluded.updated_ms, in_report=1 WHERE device_state.seq < excluded.seq),"
+    " dev AS ("
+    "  UPDATE devices SET last_seen_ms=GREATEST(last_seen_ms, $3), last_seq=GREATEST(last_seq, $2),"
+    "  reports=reports+1, last_peer=$8 WHERE device_id=$1 AND EXISTS (SELECT 1 FROM ins))"
+    " SELECT COUNT(*) FROM ins"};
+
+constexpr IngestStatement kInsertEvent = {
+    "telltale_insert_event",
+    "INSERT INTO events(device_id, seq, idx, at_ms, payload) VALUES($1,$2,$3,$4,$5) "
+    "ON CONFLICT (device_id, seq, idx) DO NOTHING"};
+
+// A PostgreSQL array literal of text: every element quoted, so no device id
+// can change its shape.
+std::string text_array(const std::set<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char ch : item) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+// Runs a hot-path statement, preparing it on this connection the first time.
+template <typename... Args>
+pqxx::result PgConnection::run(pqxx::work& tx, const IngestStatement& st, Args&&... args) {
+  if (prepared_.insert(st.name).second) prepare(st.name, st.sql);
+  return tx.exec_prepared(st.name, std::forward<Args>(args)...);
+}
+
+namespace {
+
+IngestResult ingest_one(PgConnection& c, pqxx::work& tx, const IncomingReport& in) {
+  const auto& report = *in.report;
+  std::string payload;
+  if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
+  const pqxx::binarystring blob(payload);
+  const auto seq = static_cast<int64_t>(report.seq());
+  const std::string kind = report.has_delta() ? "delta" : "snapshot";
+  auto inserted = c.run(tx, kInsertReport, in.device_id, seq, in.received_unix_ms, report.created_at_unix_ms(), kind,
+                        blob, report.has_snapshot(), in.peer);
+  if (i64(inserted[0][0]) == 0) {
+    // Same reasoning as SqliteStore::ingest_one: same bytes are a re-send,
+    // other bytes under one (device, seq) are a cloned identity, kept apart.
+    auto existing = tx.exec_params("SELECT payload FROM reports WHERE device_id=$1 AND seq=$2", in.device_id, seq);
+    if (!existing.empty() && bytes(existing[0][0]) != payload) {
+      tx.exec_params("INSERT INTO report_conflicts(device_id, seq, received_ms, peer, payload) VALUES($1,$2,$3,$4,$5)",
+                     in.device_id, seq, in.received_unix_ms, in.peer, blob);
+      tx.exec_params("UPDATE devices SET conflicts=conflicts+1 WHERE device_id=$1", in.device_id);
+      spdlog::warn("event=seq_conflict device={} seq={} peer={} note={}", in.device_id, report.seq(), log::q(in.peer),
+                   log::q("same identity, different report: cloned agent state"));
+      return {IngestOutcome::kConflict, "seq already used by another report of this device"};
+    }
+    return {IngestOutcome::kDuplicate, ""};
+  }
+
+  for (int i = 0; i < report.events_size(); ++i)
+    c.run(tx, kInsertEvent, in.device_id, seq, int64_t{i}, report.events(i).at_unix_ms(),
+          pqxx::binarystring(report.events(i).SerializeAsString()));
+
+  if (report.has_delta()) {
+    // The device row is locked (ingest), so no other collector moves the
+    // state between this read and the write below.
+    auto r = tx.exec_params("SELECT seq FROM device_state WHERE device_id=$1", in.device_id);
+    if (r.empty()) return {IngestOutcome::kStored, ""};  // kept in reports; the next full snapshot sets the state
+    if (static_cast<uint64_t>(i64(r[0][0])) >= report.seq()) return {IngestOutcome::kStored, ""};  // a late re-send
+    std::string error;
+    auto state = load_state(tx, in.device_id);
+    if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
+      spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
+    } else {
+      tx.exec_params(
+          "UPDATE device_state SET seq=$2, snapshot=$3, updated_ms=$4, in_report=0 WHERE device_id=$1",
+          in.device_id, seq, pqxx::binarystring(state->SerializeAsString()), in.received_unix_ms);
+    }
+  }
+  // events only: the state stays
+  return {IngestOutcome::kStored, ""};
+}
+
+}  // namespace
+
+bool is_postgres_url(const std::string& store) {
+  return store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;
+}
+
+PostgresStore::PostgresStore(const std::string& url, size_t connections)
+    : url_(url), capacity_(std::max<size_t>(1, connections)) {
+  migrate();
+}
+
+PostgresStore::~PostgresStore() = default;
+
+std::unique_ptr<PgConnection> PostgresStore::take() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || open_ < capacity_; });
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    return std::make_unique<PgConnection>(url_);
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard relock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    throw StoreUnavailable("cannot connect to " + redacted(url_) + ": " + e.what());
+  }
+}
+
+void PostgresStore::give_back(std::unique_ptr<PgConnection> c) {
+  {
+    std::lock_guard lock(mu_);
+    if (c) idle_.push_back(std::move(c));
+    else --open_;
+  }
+  cv_.notify_one();
+}
+
+template <typename Fn>
+auto PostgresStore::with_connection(Fn&& fn) {
+  auto c = take();
+  try {
+    if constexpr (std::is_void_v<decltype(fn(*c))>) {
+      fn(*c);
+      give_back(std::move(c));
+    } else {
+      auto result = fn(*c);
+      give_back(std::move(c));
+      return result;
+    }
+  } catch (const pqxx::broken_connection& e) {
+    give_back(nullptr);  // dropped; the next take() opens a fresh one
+    throw StoreUnavailable(redacted(url_) + ": connection lost: " + e.what());
+  } catch (const pqxx::sql_error& e) {
+    // Class 57 (operator intervention: admin shutdown, crash recovery) and
+    // 08 (connection exception) mean the server, not the statement, failed.
+    const std::string state = e.sqlstate();
+    if (state.rfind("57", 0) == 0 || state.rfind("08", 0) == 0) {
+      give_back(nullptr);
+      throw StoreUnavailable(redacted(url_) + ": " + e.what());
+    }
+    if (c && c->is_open()) give_back(std::move(c));
+    else give_back(nullptr);
+    throw;
+  } catch (...) {
+    // A failed statement leaves the connection usable (its transaction was
+    // rolled back by pqxx), unless the server went away mid-statement.
+    if (c && c->is_open()) give_back(std::move(c));
+    else give_back(nullptr);
+    throw;
+  }
+}
+
+void PostgresStore::migrate() {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+    tx.exec("CREATE TABLE IF NOT EXISTS telltale_schema (version INTEGER NOT NULL)");
+    auto r = tx.exec("SELECT COALESCE(MAX(version), 0) FROM telltale_schema");
+    const int version = r[0][0].as<int>();
+    if (version > kSchemaVersion)
+      throw std::runtime_error(redacted(url_) + ": schema version " + std::to_string(version) +
+                               " is newer than this collector understands (" + std::to_string(kSchemaVersion) +
+                               "); upgrade telltale-collector");
+    const auto migrations = postgres_migrations();
+    static_assert(kSchemaVersion > 0);
+    if (migrations.size() != static_cast<size_t>(kSchemaVersion))
+      throw std::logic_error("postgres_migrations() and PostgresStore::kSchemaVersion disagree");
+    for (int v = version; v < kSchemaVersion; ++v) {
+      tx.exec(migrations[v]);
+      tx.exec_params("INSERT INTO telltale_schema(version) VALUES($1)", v + 1);
+      spdlog::info("event=schema_migrated db={} version={}", log::q(redacted(url_)), v + 1);
+    }
+    tx.commit();
+  });
+}
+
+void PostgresStore::add_token(const TokenRecord& t) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO tokens(id, secret_hash, created_ms, expires_ms, max_uses, uses, revoked, note) "
+        "VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
+        t.id, t.secret_hash, t.created_unix_ms, t.expires_unix_ms, t.max_uses, t.uses, int64_t{t.revoked}, t.note);
+    tx.commit();
+  });
+}
+
+std::vector<TokenRecord> PostgresStore::tokens() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec(
+        "SELECT id, secret_hash, created_ms, expires_ms, max_uses, uses, revoked, note FROM tokens ORDER BY created_ms");
+    std::vector<TokenRecord> out;
+    for (const auto& row : r) {
+      TokenRecord t;
+      t.id = row[0].as<std::string>();
+      t.secret_hash = row[1].as<std::string>();
+      t.created_unix_ms = i64(row[2]);
+      t.expires_unix_ms = i64(row[3]);
+      t.max_uses = i64(row[4]);
+      t.uses = i64(row[5]);
+      t.revoked = i64(row[6]) != 0;
+      t.note = row[7].as<std::string>();
+      out.push_back(std::move(t));
+    }
+    return out;
+  });
+}
+
+bool PostgresStore::revoke_token(const std::string& id) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params("UPDATE tokens SET revoked=1 WHERE id=$1", id);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
+EnrollResult PostgresStore::enroll(const std::string& secret_hash, int64_t now_ms, const DeviceRecord& d) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // One statement checks and counts the use; its row lock makes a second
+    // collector's concurrent UPDATE wait and then see the new count.
+    auto used = tx.exec_params(
+        "UPDATE tokens SET uses=uses+1 WHERE secret_hash=$1 AND revoked=0 AND expires_ms>$2 AND uses<max_uses "
+        "RETURNING id",
+        secret_hash, now_ms);
+    EnrollResult result;
+    if (used.empty()) {
+      // Why not: read after the failed update, the order SqliteStore checks in.
+      auto r = tx.exec_params("SELECT expires_ms, max_uses, uses, revoked FROM tokens WHERE secret_hash=$1", secret_hash);
+      if (r.empty()) return result;  // kUnknownToken, rolled back
+      if (i64(r[0][3]) != 0) return EnrollResult{EnrollStatus::kRevokedToken, {}};
+      if (i64(r[0][0]) <= now_ms) return EnrollResult{EnrollStatus::kExpired, {}};
+      return EnrollResult{EnrollStatus::kExhausted, {}};
+    }
+    for (const auto& row :
+         tx.exec_params("SELECT device_id FROM devices WHERE identity_hash=$1 ORDER BY enrolled_ms", d.identity_hash))
+      result.previous_device_ids.push_back(row[0].as<std::string>());
+    tx.exec_params(std::string("INSERT INTO devices(") + kDeviceColumns +
+                       ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,0,0,0,$11,$12,0)",
+                   d.device_id, d.hostname, d.platform, d.agent_version, d.identity_hash, d.identity_json, d.serial,
+                   d.certificate_fingerprint, d.token_id, d.enrolled_unix_ms, join(result.previous_device_ids),
+                   d.last_peer);
+    tx.commit();
+    result.status = EnrollStatus::kOk;
+    return result;
+  });
+}
+
+std::optional<DeviceRecord> PostgresStore::device(const std::string& id) {
+  return with_connection([&](pqxx::connection& c) -> std::optional<DeviceRecord> {
+    pqxx::work tx(c);
+    auto r = tx.exec_params(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE device_id=$1", id);
+    if (r.empty()) return std::nullopt;
+    return device_from_row(r[0]);
+  });
+}
+
+std::vector<DeviceRecord> PostgresStore::devices() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<DeviceRecord> out;
+    for (const auto& row : tx.exec(std::string("SELECT ") + kDeviceColumns + " FROM devices ORDER BY enrolled_ms, device_id"))
+      out.push_back(device_from_row(row));
+    return out;
+  });
+}
+
+bool PostgresStore::revoke_device(const std::string& id) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params("UPDATE devices SET revoked=1 WHERE device_id=$1", id);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
+std::vector<std::string> PostgresStore::revoked_device_ids() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<std::string> out;
+    for (const auto& row : tx.exec("SELECT device_id FROM devices WHERE revoked=1 ORDER BY device_id"))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  });
+}
+
+std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> batch) {
+  // Two collectors whose batches lock the same devices can still collide on
+  // a unique index mid-transaction; PostgreSQL then aborts one of them
+  // (deadlock or serialization error) and it is safe to run it again whole.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return with_connection([&](PgConnection& c) {
+        pqxx::work tx(c);
+        std::set<std::string> ids;
+        for (const auto& in : batch) ids.insert(in.device_id);
+        c.run(tx, kLockDevices, text_array(ids));
+        std::vector<IngestResult> results;
+        results.reserve(batch.size());
+        for (const auto& in : batch) results.push_back(ingest_one(c, tx, in));
+        tx.commit();
+        return results;
+      });
+    } catch (const pqxx::transaction_rollback& e) {
+      if (attempt < kAttempts) {
+        spdlog::warn("event=ingest_retry attempt={} reason={}", attempt, log::q(e.what()));
+        continue;
+      }
+      throw StoreUnavailable(std::string("ingest aborted ") + std::to_string(kAttempts) + " times: " + e.what());
+    } catch (const StoreUnavailable&) {
+      throw;
+    } catch (const pqxx::failure& e) {
+      // Nothing of the batch is stored; the agents keep their spools and re-send.
+      throw StoreUnavailable(std::string("ingest into ") + redacted(url_) + ": " + e.what());
+    }
+  }
+}
+
+std::optional<telltale::v1::Snapshot> PostgresStore::latest_snapshot(const std::string& device_id) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    return load_state(tx, device_id);
+  });
+}
+
+std::vector<ReportSummary> PostgresStore::reports(const std::string& device_id, size_t limit) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<ReportSummary> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT seq, received_ms, created_ms, kind, octet_length(payload) FROM reports WHERE device_id=$1 "
+             "ORDER BY seq DESC LIMIT $2",
+             device_id, static_cast<int64_t>(limit)))
+      out.push_back({static_cast<uint64_t>(i64(row[0])), i64(row[1]), i64(row[2]), row[3].as<std::string>(),
+                     static_cast<size_t>(i64(row[4]))});
+    return out;
+  });
+}
+
+std::vector<StoredEvent> PostgresStore::events(const std::string& device_id, size_t limit) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<StoredEvent> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT seq, payload FROM events WHERE device_id=$1 ORDER BY at_ms DESC, seq DESC LIMIT $2", device_id,
+             static_cast<int64_t>(limit))) {
+      StoredEvent e;
+      e.seq = static_cast<uint64_t>(i64(row[0]));
+      e.event.ParseFromString(bytes(row[1]));
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+std::vector<RttPoint> PostgresStore::rtt_history(const std::string& device_id, int64_t since_ms, size_t limit) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<RttPoint> out;
+    telltale::v1::Report report;
+    for (const auto& row : tx.exec_params(
+             "SELECT received_ms, payload FROM reports WHERE device_id=$1 AND received_ms>=$2 ORDER BY seq DESC LIMIT $3",
+             device_id, since_ms, static_cast<int64_t>(limit))) {
+      if (!report.ParseFromString(bytes(row[1]))) continue;
+      // As in SqliteStore: a delta without latency means "as before".
+      const telltale::v1::Snapshot* snap = report.has_snapshot() ? &report.snapshot()
+                                           : report.has_delta() ? &report.delta().changed()
+                                                                : nullptr;
+      if (snap == nullptr || !snap->has_latency() || snap->latency().collector().samples() == 0) continue;
+      const auto& rtt = snap->latency().collector();
+      out.push_back({i64(row[0]), rtt.samples(), rtt.median_us(), rtt.p95_us()});
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+uint64_t PostgresStore::size_bytes() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    return static_cast<uint64_t>(i64(tx.exec("SELECT pg_database_size(current_database())")[0][0]));
+  });
+}
+
+void PostgresStore::save_verdict(const StoredVerdict& v) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params("INSERT INTO verdicts(device_id, evaluated_ms, level, score, json) VALUES($1,$2,$3,$4,$5)",
+                   v.device_id, v.evaluated_unix_ms, v.level, v.score, v.json);
+    tx.exec_params(
+        "INSERT INTO latest_verdict(device_id, evaluated_ms, level, score, json) VALUES($1,$2,$3,$4,$5) "
+        "ON CONFLICT (device_id) DO UPDATE SET evaluated_ms=excluded.evaluated_ms, level=excluded.level, "
+        "score=excluded.score, json=excluded.json",
+        v.device_id, v.evaluated_unix_ms, v.level, v.score, v.json);
+    tx.commit();
+  });
+}
+
+std::vector<StoredVerdict> PostgresStore::latest_verdicts() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<StoredVerdict> out;
+    for (const auto& row :
+         tx.exec("SELECT device_id, evaluated_ms, level, score, json FROM latest_verdict ORDER BY device_id"))
+      out.push_back(verdict_from_row(row));
+    return out;
+  });
+}
+
+std::vector<StoredVerdict> PostgresStore::verdict_history(const std::string& device_id, size_t limit) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<StoredVerdict> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT device_id, evaluated_ms, level, score, json FROM verdicts WHERE device_id=$1 "
+             "ORDER BY evaluated_ms DESC LIMIT $2",
+             device_id, static_cast<int64_t>(limit)))
+      out.push_back(verdict_from_row(row));
+    return out;
+  });
+}
+
+void PostgresStore::replace_clusters(const std::vector<StoredCluster>& clusters) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // Correlation runs under a lease, but a lease can expire mid-run: the
+    // table lock keeps two replacements from interleaving all the same.
+    tx.exec("LOCK TABLE clusters IN EXCLUSIVE MODE");
+    std::map<std::string, int64_t> first_seen;
+    for (const auto& row : tx.exec("SELECT cluster_id, first_seen_ms FROM clusters"))
+      first_seen[row[0].as<std::string>()] = i64(row[1]);
+    tx.exec("DELETE FROM clusters");
+    for (const auto& cl : clusters) {
+      auto it = first_seen.find(cl.cluster_id);
+      int64_t first = it != first_seen.end() ? std::min(it->second, cl.first_seen_unix_ms) : cl.first_seen_unix_ms;
+      tx.exec_params(
+          "INSERT INTO clusters(cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json) "
+          "VALUES($1,$2,$3,$4,$5,$6,$7)",
+          cl.cluster_id, cl.kind, cl.key, join(cl.members), first, cl.last_seen_unix_ms, cl.json);
+    }
+    tx.commit();
+  });
+}
+
+std::vector<StoredCluster> PostgresStore::clusters() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<StoredCluster> out;
+    for (const auto& row : tx.exec(
+             "SELECT cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json FROM clusters ORDER BY cluster_id"))
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     split(row[3].as<std::string>()), i64(row[4]), i64(row[5]), row[6].as<std::string>()});
+    return out;
+  });
+}
+
+void PostgresStore::replace_assignments(const std::vector<Assignment>& assignments) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec("DELETE FROM assignments");
+    for (const auto& a : assignments)
+      tx.exec_params(
+          "INSERT INTO assignments(device_key, employee, email, timezone, region) VALUES($1,$2,$3,$4,$5) "
+          "ON CONFLICT (device_key) DO UPDATE SET employee=excluded.employee, email=excluded.email, "
+          "timezone=excluded.timezone, region=excluded.region",
+          a.device_key, a.employee, a.email, a.timezone, a.region);
+    tx.commit();
+  });
+}
+
+std::vector<Assignment> PostgresStore::assignments() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<Assignment> out;
+    for (const auto& row :
+         tx.exec("SELECT device_key, employee, email, timezone, region FROM assignments ORDER BY device_key"))
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     row[3].as<std::string>(), row[4].as<std::string>()});
+    return out;
+  });
+}
+
+bool PostgresStore::try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms,
+                                      int64_t now_ms) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // ON CONFLICT DO UPDATE locks the row and re-checks the WHERE against
+    // its newest version, so of two collectors asking at once one wins.
+    auto r = tx.exec_params(
+        "INSERT INTO leases(name, holder, expires_ms) VALUES($1,$2,$3) "
+        "ON CONFLICT (name) DO UPDATE SET holder=excluded.holder, expires_ms=excluded.expires_ms "
+        "WHERE leases.holder=excluded.holder OR leases.expires_ms<=$4",
+        name, holder, now_ms + ttl_ms, now_ms);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
+void PostgresStore::release_lease(const std::string& name, const std::string& holder) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params("DELETE FROM leases WHERE name=$1 AND holder=$2", name, holder);
+    tx.commit();
+  });
+}
+
+}  // namespace telltale::server

@@ -1,0 +1,125 @@
+// What only a shared database has to get right: two collectors (two Store
+// instances, each with its own connection pool) writing at the same moment.
+#include <atomic>
+#include <thread>
+
+#include "server/store/postgres_store.h"
+#include "support/store_backends.h"
+
+namespace telltale::server {
+namespace {
+
+class PostgresStoreTest : public StoreBackendTest {};
+
+void enroll_device(Store& store, const std::string& id) {
+  TokenRecord t;
+  t.id = "tok-" + id;
+  t.secret_hash = "hash-" + id;
+  t.expires_unix_ms = int64_t{1} << 50;
+  t.max_uses = 1;
+  store.add_token(t);
+  DeviceRecord d;
+  d.device_id = id;
+  d.identity_hash = "hw-" + id;
+  ASSERT_EQ(store.enroll(t.secret_hash, 1, d).status, EnrollStatus::kOk);
+}
+
+TEST_P(PostgresStoreTest, TwoCollectorsIngestingTheSameReportsStoreEachSeqOnce) {
+  // An agent whose stream broke re-sends its spool to the other collector
+  // while the first may still be committing: both see every (device, seq).
+  auto a = open();
+  auto b = open();
+  enroll_device(*a, "d1");
+  enroll_device(*a, "d2");
+  constexpr int kReports = 120;
+  std::vector<telltale::v1::Report> reports(kReports);
+  for (int i = 0; i < kReports; ++i) {
+    reports[i].set_seq(i + 1);
+    reports[i].mutable_snapshot()->mutable_hardware()->set_product_name("seq " + std::to_string(i + 1));
+  }
+  std::atomic<int> stored{0}, duplicates{0}, other{0};
+  auto run = [&](Store& store, bool reverse_devices) {
+    for (int i = 0; i < kReports; i += 6) {
+      std::vector<IncomingReport> batch;
+      for (int j = i; j < i + 6; ++j)
+        for (const char* id : reverse_devices ? std::vector<const char*>{"d2", "d1"} : std::vector<const char*>{"d1", "d2"})
+          batch.push_back({id, "p", 100 + j, &reports[j]});
+      for (const auto& r : store.ingest(batch)) {
+        if (r.outcome == IngestOutcome::kStored) ++stored;
+        else if (r.outcome == IngestOutcome::kDuplicate) ++duplicates;
+        else ++other;
+      }
+    }
+  };
+  std::thread ta([&] { run(*a, false); });
+  std::thread tb([&] { run(*b, true); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(stored.load(), 2 * kReports);
+  EXPECT_EQ(duplicates.load(), 2 * kReports);
+  EXPECT_EQ(other.load(), 0) << "identical bytes are never a conflict";
+  for (const char* id : {"d1", "d2"}) {
+    EXPECT_EQ(a->reports(id, 1000).size(), static_cast<size_t>(kReports));
+    EXPECT_EQ(b->device(id)->reports, static_cast<uint64_t>(kReports)) << "counted once per seq";
+    EXPECT_EQ(b->latest_snapshot(id)->hardware().product_name(), "seq " + std::to_string(kReports))
+        << "the state is the newest seq whichever collector stored it";
+  }
+}
+
+TEST_P(PostgresStoreTest, TokenUsesThroughTwoCollectorsAtOnceNeverExceedTheLimit) {
+  auto a = open();
+  auto b = open();
+  TokenRecord t;
+  t.id = "shared-token";
+  t.secret_hash = "shared-hash";
+  t.expires_unix_ms = int64_t{1} << 50;
+  t.max_uses = 25;
+  a->add_token(t);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i)
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 8; ++j) {
+        DeviceRecord d;
+        d.device_id = "dev-" + std::to_string(i) + "-" + std::to_string(j);
+        if ((i % 2 ? *a : *b).enroll("shared-hash", 10, d).status == EnrollStatus::kOk) ++ok;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 25);
+  EXPECT_EQ(a->tokens().at(0).uses, 25);
+  EXPECT_EQ(b->devices().size(), 25u);
+}
+
+TEST_P(PostgresStoreTest, OfManyCollectorsAskingForALeaseAtOnceExactlyOneGetsIt) {
+  auto a = open();
+  auto b = open();
+  for (int round = 0; round < 20; ++round) {
+    const std::string name = "job-" + std::to_string(round);
+    std::atomic<int> winners{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i)
+      threads.emplace_back([&, i] {
+        if ((i % 2 ? *a : *b).try_acquire_lease(name, "collector-" + std::to_string(i), 60000, 1000)) ++winners;
+      });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(winners.load(), 1) << name;
+  }
+}
+
+TEST_P(PostgresStoreTest, AnUnreachableDatabaseIsUnavailableWithTheAddressNotTheSecret) {
+  try {
+    PostgresStore store("postgresql://telltale:hunter2@127.0.0.1:1/telltale?connect_timeout=2");
+    FAIL() << "connected to port 1?";
+  } catch (const StoreUnavailable& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("127.0.0.1:1"), std::string::npos) << what;
+    EXPECT_EQ(what.find("hunter2"), std::string::npos) << "password leaked: " << what;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PostgresStoreTest, ::testing::Values("postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace telltale::server
