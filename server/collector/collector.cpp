@@ -138,13 +138,19 @@ void Collector::start() {
 bool Collector::hold_lease(const char* name, std::chrono::milliseconds ttl) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
+  bool held = false;
   try {
-    if (store_->try_acquire_lease(name, config_.instance, ttl.count(), now)) return true;
-    spdlog::debug("event=lease_held_elsewhere lease={} action=skip", name);
+    held = store_->try_acquire_lease(name, config_.instance, ttl.count(), now);
+    if (!held) spdlog::debug("event=lease_held_elsewhere lease={} action=skip", name);
   } catch (const std::exception& e) {
     spdlog::warn("event=lease_failed lease={} error={} action=skip", name, log::q(e.what()));
   }
-  return false;
+  std::lock_guard lock(leases_mu_);
+  if (held && leases_held_.insert(name).second)
+    spdlog::info("event=lease_acquired lease={} instance={}", name, log::q(config_.instance));
+  else if (!held && leases_held_.erase(name))
+    spdlog::warn("event=lease_lost lease={} instance={}", name, log::q(config_.instance));
+  return held;
 }
 
 void Collector::poll_revocations() {

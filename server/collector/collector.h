@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "server/ca/certificate_authority.h"
@@ -93,6 +94,8 @@ class Collector {
   bool stopping_ = false;
   std::thread revocation_thread_;
   std::thread report_thread_;
+  std::mutex leases_mu_;
+  std::set<std::string> leases_held_;  // to log when a lease is won or lost, not at every renewal
 };
 
 // Files in the data dir other tools read.
