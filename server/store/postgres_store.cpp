@@ -4,9 +4,9 @@
 #include <map>
 #include <pqxx/pqxx>
 #include <set>
-#include <sstream>
 
 #include "platform/common/log.h"
+#include "server/store/id_list.h"
 #include "server/store/postgres_schema.h"
 #include "telltale/v1/snapshot_delta.h"
 
@@ -32,19 +32,6 @@ namespace {
 // serialises migrations when several collectors start at once.
 constexpr int64_t kMigrationLockKey = 0x7e11'7a1e;
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // The URL without its password, for errors and logs.
 std::string redacted(const std::string& url) {
@@ -81,7 +68,7 @@ DeviceRecord device_from_row(const pqxx::row& r) {
   d.last_seq = static_cast<uint64_t>(i64(r[11]));
   d.reports = static_cast<uint64_t>(i64(r[12]));
   d.revoked = i64(r[13]) != 0;
-  d.previous_device_ids = split(r[14].as<std::string>());
+  d.previous_device_ids = split_ids(r[14].as<std::string>());
   d.last_peer = r[15].as<std::string>();
   d.conflicting_reports = static_cast<uint64_t>(i64(r[16]));
   return d;
@@ -393,7 +380,7 @@ EnrollResult PostgresStore::enroll(const std::string& secret_hash, int64_t now_m
     tx.exec_params(std::string("INSERT INTO devices(") + kDeviceColumns +
                        ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,0,0,0,$11,$12,0)",
                    d.device_id, d.hostname, d.platform, d.agent_version, d.identity_hash, d.identity_json, d.serial,
-                   d.certificate_fingerprint, d.token_id, d.enrolled_unix_ms, join(result.previous_device_ids),
+                   d.certificate_fingerprint, d.token_id, d.enrolled_unix_ms, join_ids(result.previous_device_ids),
                    d.last_peer);
     tx.commit();
     result.status = EnrollStatus::kOk;
@@ -592,7 +579,7 @@ void PostgresStore::replace_clusters(const std::vector<StoredCluster>& clusters)
       tx.exec_params(
           "INSERT INTO clusters(cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json) "
           "VALUES($1,$2,$3,$4,$5,$6,$7)",
-          cl.cluster_id, cl.kind, cl.key, join(cl.members), first, cl.last_seen_unix_ms, cl.json);
+          cl.cluster_id, cl.kind, cl.key, join_ids(cl.members), first, cl.last_seen_unix_ms, cl.json);
     }
     tx.commit();
   });
@@ -605,7 +592,7 @@ std::vector<StoredCluster> PostgresStore::clusters() {
     for (const auto& row : tx.exec(
              "SELECT cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json FROM clusters ORDER BY cluster_id"))
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                     split(row[3].as<std::string>()), i64(row[4]), i64(row[5]), row[6].as<std::string>()});
+                     split_ids(row[3].as<std::string>()), i64(row[4]), i64(row[5]), row[6].as<std::string>()});
     return out;
   });
 }
