@@ -51,9 +51,11 @@ void Collector::start() {
                    [&] { CertificateAuthority::open_or_create(ca_dir); });
   ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
   if (config_.instance.empty()) {
+    // Stable across restarts: a collector restarted after a crash renews its
+    // own lease instead of waiting for it to expire (a pid would change).
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    config_.instance = std::string(host) + ":" + std::to_string(::getpid());
+    config_.instance = std::string(host) + ":" + std::filesystem::absolute(config_.data_dir).string();
   }
   directory_ = std::make_unique<DeviceDirectory>(*store_);
   directory_->refresh_revocations();

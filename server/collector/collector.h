@@ -34,7 +34,7 @@ struct CollectorConfig {
   // with the passphrase in this file (server/ca/shared_ca.h); the collector
   // works on a copy in ca_dir (default DATA_DIR/shared-ca).
   std::filesystem::path ca_passphrase_file;
-  // This collector's name as lease holder; empty: hostname:pid.
+  // This collector's name as lease holder; empty: hostname:data-dir.
   std::string instance;
   std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)
   std::string advertise;                  // address tokens carry; default: the bound listen address
