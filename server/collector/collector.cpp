@@ -51,9 +51,11 @@ void Collector::start() {
                    [&] { CertificateAuthority::open_or_create(ca_dir); });
   ca_ = std::make_unique<CertificateAuthority>(CertificateAuthority::open_or_create(ca_dir));
   if (config_.instance.empty()) {
+    // Stable across restarts: a collector restarted after a crash renews its
+    // own lease instead of waiting for it to expire (a pid would change).
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    config_.instance = std::string(host) + ":" + std::to_string(::getpid());
+    config_.instance = std::string(host) + ":" + std::filesystem::absolute(config_.data_dir).string();
   }
   directory_ = std::make_unique<DeviceDirectory>(*store_);
   directory_->refresh_revocations();
@@ -138,13 +140,19 @@ void Collector::start() {
 bool Collector::hold_lease(const char* name, std::chrono::milliseconds ttl) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
+  bool held = false;
   try {
-    if (store_->try_acquire_lease(name, config_.instance, ttl.count(), now)) return true;
-    spdlog::debug("event=lease_held_elsewhere lease={} action=skip", name);
+    held = store_->try_acquire_lease(name, config_.instance, ttl.count(), now);
+    if (!held) spdlog::debug("event=lease_held_elsewhere lease={} action=skip", name);
   } catch (const std::exception& e) {
     spdlog::warn("event=lease_failed lease={} error={} action=skip", name, log::q(e.what()));
   }
-  return false;
+  std::lock_guard lock(leases_mu_);
+  if (held && leases_held_.insert(name).second)
+    spdlog::info("event=lease_acquired lease={} instance={}", name, log::q(config_.instance));
+  else if (!held && leases_held_.erase(name))
+    spdlog::warn("event=lease_lost lease={} instance={}", name, log::q(config_.instance));
+  return held;
 }
 
 void Collector::poll_revocations() {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "server/ca/certificate_authority.h"
@@ -33,7 +34,7 @@ struct CollectorConfig {
   // with the passphrase in this file (server/ca/shared_ca.h); the collector
   // works on a copy in ca_dir (default DATA_DIR/shared-ca).
   std::filesystem::path ca_passphrase_file;
-  // This collector's name as lease holder; empty: hostname:pid.
+  // This collector's name as lease holder; empty: hostname:data-dir.
   std::string instance;
   std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)
   std::string advertise;                  // address tokens carry; default: the bound listen address
@@ -93,6 +94,8 @@ class Collector {
   bool stopping_ = false;
   std::thread revocation_thread_;
   std::thread report_thread_;
+  std::mutex leases_mu_;
+  std::set<std::string> leases_held_;  // to log when a lease is won or lost, not at every renewal
 };
 
 // Files in the data dir other tools read.

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     ("ca-passphrase-file", po::value<std::string>()->default_value(""),
      "with --store postgresql://: keep the CA key in the database, encrypted with the passphrase in this file")
     ("instance", po::value<std::string>()->default_value(""),
-     "this collector's name for fleet-job leases (default: hostname:pid)")
+     "this collector's name for fleet-job leases (default: hostname:data-dir)")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:7443"), "HOST:PORT for gRPC (port 0: pick one)")
     ("advertise", po::value<std::string>()->default_value(""), "HOST:PORT agents dial, put into tokens (default: listen)")
     ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error")

@@ -34,7 +34,8 @@ std::unique_ptr<server::Store> open_local_store(const LocalContext& ctx) {
   auto db = server::database_file(ctx.data_dir);
   if (!std::filesystem::exists(db))
     throw std::runtime_error("no collector database at " + db.string() +
-                             " (start telltale-collector with this --data-dir first)");
+                             " (start telltale-collector with this --data-dir first; collectors on PostgreSQL: "
+                             "pass --store postgresql://...)");
   return std::make_unique<server::SqliteStore>(db);
 }
 

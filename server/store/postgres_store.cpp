@@ -2,49 +2,19 @@
 
 #include <algorithm>
 #include <map>
-#include <pqxx/pqxx>
-#include <set>
-#include <sstream>
 
 #include "platform/common/log.h"
+#include "server/store/id_list.h"
+#include "server/store/postgres_connection.h"
+#include "server/store/postgres_ingest.h"
 #include "server/store/postgres_schema.h"
-#include "telltale/v1/snapshot_delta.h"
 
 namespace telltale::server {
-
-namespace {
-struct IngestStatement;
-}
-
-class PgConnection : public pqxx::connection {
- public:
-  using pqxx::connection::connection;
-  template <typename... Args>
-  pqxx::result run(pqxx::work& tx, const IngestStatement& st, Args&&... args);
-
- private:
-  std::set<std::string> prepared_;
-};
-
 namespace {
 
 // Any constant works as long as every collector uses the same one: it
 // serialises migrations when several collectors start at once.
 constexpr int64_t kMigrationLockKey = 0x7e11'7a1e;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // The URL without its password, for errors and logs.
 std::string redacted(const std::string& url) {
@@ -57,9 +27,6 @@ std::string redacted(const std::string& url) {
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
-
-std::string bytes(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
-int64_t i64(const pqxx::field& f) { return f.as<int64_t>(); }
 
 const char* kDeviceColumns =
     "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
@@ -76,152 +43,19 @@ DeviceRecord device_from_row(const pqxx::row& r) {
   d.serial = r[6].as<std::string>();
   d.certificate_fingerprint = r[7].as<std::string>();
   d.token_id = r[8].as<std::string>();
-  d.enrolled_unix_ms = i64(r[9]);
-  d.last_seen_unix_ms = i64(r[10]);
-  d.last_seq = static_cast<uint64_t>(i64(r[11]));
-  d.reports = static_cast<uint64_t>(i64(r[12]));
-  d.revoked = i64(r[13]) != 0;
-  d.previous_device_ids = split(r[14].as<std::string>());
+  d.enrolled_unix_ms = pg_int(r[9]);
+  d.last_seen_unix_ms = pg_int(r[10]);
+  d.last_seq = static_cast<uint64_t>(pg_int(r[11]));
+  d.reports = static_cast<uint64_t>(pg_int(r[12]));
+  d.revoked = pg_int(r[13]) != 0;
+  d.previous_device_ids = split_ids(r[14].as<std::string>());
   d.last_peer = r[15].as<std::string>();
-  d.conflicting_reports = static_cast<uint64_t>(i64(r[16]));
+  d.conflicting_reports = static_cast<uint64_t>(pg_int(r[16]));
   return d;
 }
 
 StoredVerdict verdict_from_row(const pqxx::row& r) {
-  return {r[0].as<std::string>(), i64(r[1]), r[2].as<std::string>(), r[3].as<double>(), r[4].as<std::string>()};
-}
-
-// The device's state inside an open transaction (see SqliteStore::load_state:
-// in_report=1 means the state is the full snapshot of reports(device, seq)).
-std::optional<telltale::v1::Snapshot> load_state(pqxx::work& tx, const std::string& device_id) {
-  auto r = tx.exec_params(
-      "SELECT s.in_report, s.snapshot, r.payload FROM device_state s "
-      "LEFT JOIN reports r ON r.device_id=s.device_id AND r.seq=s.seq WHERE s.device_id=$1",
-      device_id);
-  if (r.empty()) return std::nullopt;
-  telltale::v1::Snapshot s;
-  if (i64(r[0][0]) == 0) {
-    if (!s.ParseFromString(bytes(r[0][1]))) throw std::runtime_error("stored state of " + device_id + " does not parse");
-    return s;
-  }
-  telltale::v1::Report report;
-  if (r[0][2].is_null() || !report.ParseFromString(bytes(r[0][2])) || !report.has_snapshot())
-    throw std::runtime_error("state of " + device_id + " names a report that is missing or not a snapshot");
-  return std::move(*report.mutable_snapshot());
-}
-
-// Statements of the ingest path, prepared once per connection: each report
-// is one round trip (the batch's commit is one more), so parse and plan time
-// would otherwise be a large part of it.
-struct IngestStatement {
-  const char* name;
-  const char* sql;
-};
-
-// The devices of a batch, locked in sorted order before anything else: the
-// ingest of one device is serialised across collectors (a delta's
-// read-modify-write of the state needs that) and two batches cannot deadlock.
-constexpr IngestStatement kLockDevices = {
-    "telltale_lock_devices",
-    "SELECT device_id FROM devices WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE"};
-
-// A report, the state it makes (a full snapshot: referenced in place, as
-// SqliteStore does with in_report=1) and the device's counters, in one
-// statement. Nothing but the insert happens when (device, seq) is already
-// stored; the state moves only forward ($7: the report is a full snapshot).
-constexpr IngestStatement kInsertReport = {
-    "telltale_insert_report",
-    "WITH ins AS ("
-    "  INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES($1,$2,$3,$4,$5,$6)"
-    "  ON CONFLICT (device_id, seq) DO NOTHING RETURNING seq),"
-    " st AS ("
-    "  INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report)"
-    "  SELECT $1, seq, ''::bytea, $3, 1 FROM ins WHERE $7::boolean"
-    "  ON CONFLICT (device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot,"
-    "  updated_ms=excluded.updated_ms, in_report=1 WHERE device_state.seq < excluded.seq),"
-    " dev AS ("
-    "  UPDATE devices SET last_seen_ms=GREATEST(last_seen_ms, $3), last_seq=GREATEST(last_seq, $2),"
-    "  reports=reports+1, last_peer=$8 WHERE device_id=$1 AND EXISTS (SELECT 1 FROM ins))"
-    " SELECT COUNT(*) FROM ins"};
-
-constexpr IngestStatement kInsertEvent = {
-    "telltale_insert_event",
-    "INSERT INTO events(device_id, seq, idx, at_ms, payload) VALUES($1,$2,$3,$4,$5) "
-    "ON CONFLICT (device_id, seq, idx) DO NOTHING"};
-
-// A PostgreSQL array literal of text: every element quoted, so no device id
-// can change its shape.
-std::string text_array(const std::set<std::string>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char ch : item) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
-}  // namespace
-
-// Runs a hot-path statement, preparing it on this connection the first time.
-template <typename... Args>
-pqxx::result PgConnection::run(pqxx::work& tx, const IngestStatement& st, Args&&... args) {
-  if (prepared_.insert(st.name).second) prepare(st.name, st.sql);
-  return tx.exec_prepared(st.name, std::forward<Args>(args)...);
-}
-
-namespace {
-
-IngestResult ingest_one(PgConnection& c, pqxx::work& tx, const IncomingReport& in) {
-  const auto& report = *in.report;
-  std::string payload;
-  if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
-  const pqxx::binarystring blob(payload);
-  const auto seq = static_cast<int64_t>(report.seq());
-  const std::string kind = report.has_delta() ? "delta" : "snapshot";
-  auto inserted = c.run(tx, kInsertReport, in.device_id, seq, in.received_unix_ms, report.created_at_unix_ms(), kind,
-                        blob, report.has_snapshot(), in.peer);
-  if (i64(inserted[0][0]) == 0) {
-    // Same reasoning as SqliteStore::ingest_one: same bytes are a re-send,
-    // other bytes under one (device, seq) are a cloned identity, kept apart.
-    auto existing = tx.exec_params("SELECT payload FROM reports WHERE device_id=$1 AND seq=$2", in.device_id, seq);
-    if (!existing.empty() && bytes(existing[0][0]) != payload) {
-      tx.exec_params("INSERT INTO report_conflicts(device_id, seq, received_ms, peer, payload) VALUES($1,$2,$3,$4,$5)",
-                     in.device_id, seq, in.received_unix_ms, in.peer, blob);
-      tx.exec_params("UPDATE devices SET conflicts=conflicts+1 WHERE device_id=$1", in.device_id);
-      spdlog::warn("event=seq_conflict device={} seq={} peer={} note={}", in.device_id, report.seq(), log::q(in.peer),
-                   log::q("same identity, different report: cloned agent state"));
-      return {IngestOutcome::kConflict, "seq already used by another report of this device"};
-    }
-    return {IngestOutcome::kDuplicate, ""};
-  }
-
-  for (int i = 0; i < report.events_size(); ++i)
-    c.run(tx, kInsertEvent, in.device_id, seq, int64_t{i}, report.events(i).at_unix_ms(),
-          pqxx::binarystring(report.events(i).SerializeAsString()));
-
-  if (report.has_delta()) {
-    // The device row is locked (ingest), so no other collector moves the
-    // state between this read and the write below.
-    auto r = tx.exec_params("SELECT seq FROM device_state WHERE device_id=$1", in.device_id);
-    if (r.empty()) return {IngestOutcome::kStored, ""};  // kept in reports; the next full snapshot sets the state
-    if (static_cast<uint64_t>(i64(r[0][0])) >= report.seq()) return {IngestOutcome::kStored, ""};  // a late re-send
-    std::string error;
-    auto state = load_state(tx, in.device_id);
-    if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
-      spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
-    } else {
-      tx.exec_params(
-          "UPDATE device_state SET seq=$2, snapshot=$3, updated_ms=$4, in_report=0 WHERE device_id=$1",
-          in.device_id, seq, pqxx::binarystring(state->SerializeAsString()), in.received_unix_ms);
-    }
-  }
-  // events only: the state stays
-  return {IngestOutcome::kStored, ""};
+  return {r[0].as<std::string>(), pg_int(r[1]), r[2].as<std::string>(), r[3].as<double>(), r[4].as<std::string>()};
 }
 
 }  // namespace
@@ -348,11 +182,11 @@ std::vector<TokenRecord> PostgresStore::tokens() {
       TokenRecord t;
       t.id = row[0].as<std::string>();
       t.secret_hash = row[1].as<std::string>();
-      t.created_unix_ms = i64(row[2]);
-      t.expires_unix_ms = i64(row[3]);
-      t.max_uses = i64(row[4]);
-      t.uses = i64(row[5]);
-      t.revoked = i64(row[6]) != 0;
+      t.created_unix_ms = pg_int(row[2]);
+      t.expires_unix_ms = pg_int(row[3]);
+      t.max_uses = pg_int(row[4]);
+      t.uses = pg_int(row[5]);
+      t.revoked = pg_int(row[6]) != 0;
       t.note = row[7].as<std::string>();
       out.push_back(std::move(t));
     }
@@ -383,8 +217,8 @@ EnrollResult PostgresStore::enroll(const std::string& secret_hash, int64_t now_m
       // Why not: read after the failed update, the order SqliteStore checks in.
       auto r = tx.exec_params("SELECT expires_ms, max_uses, uses, revoked FROM tokens WHERE secret_hash=$1", secret_hash);
       if (r.empty()) return result;  // kUnknownToken, rolled back
-      if (i64(r[0][3]) != 0) return EnrollResult{EnrollStatus::kRevokedToken, {}};
-      if (i64(r[0][0]) <= now_ms) return EnrollResult{EnrollStatus::kExpired, {}};
+      if (pg_int(r[0][3]) != 0) return EnrollResult{EnrollStatus::kRevokedToken, {}};
+      if (pg_int(r[0][0]) <= now_ms) return EnrollResult{EnrollStatus::kExpired, {}};
       return EnrollResult{EnrollStatus::kExhausted, {}};
     }
     for (const auto& row :
@@ -393,7 +227,7 @@ EnrollResult PostgresStore::enroll(const std::string& secret_hash, int64_t now_m
     tx.exec_params(std::string("INSERT INTO devices(") + kDeviceColumns +
                        ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,0,0,0,$11,$12,0)",
                    d.device_id, d.hostname, d.platform, d.agent_version, d.identity_hash, d.identity_json, d.serial,
-                   d.certificate_fingerprint, d.token_id, d.enrolled_unix_ms, join(result.previous_device_ids),
+                   d.certificate_fingerprint, d.token_id, d.enrolled_unix_ms, join_ids(result.previous_device_ids),
                    d.last_peer);
     tx.commit();
     result.status = EnrollStatus::kOk;
@@ -448,12 +282,7 @@ std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> 
     try {
       return with_connection([&](PgConnection& c) {
         pqxx::work tx(c);
-        std::set<std::string> ids;
-        for (const auto& in : batch) ids.insert(in.device_id);
-        c.run(tx, kLockDevices, text_array(ids));
-        std::vector<IngestResult> results;
-        results.reserve(batch.size());
-        for (const auto& in : batch) results.push_back(ingest_one(c, tx, in));
+        auto results = ingest_batch(c, tx, batch);
         tx.commit();
         return results;
       });
@@ -487,8 +316,8 @@ std::vector<ReportSummary> PostgresStore::reports(const std::string& device_id, 
              "SELECT seq, received_ms, created_ms, kind, octet_length(payload) FROM reports WHERE device_id=$1 "
              "ORDER BY seq DESC LIMIT $2",
              device_id, static_cast<int64_t>(limit)))
-      out.push_back({static_cast<uint64_t>(i64(row[0])), i64(row[1]), i64(row[2]), row[3].as<std::string>(),
-                     static_cast<size_t>(i64(row[4]))});
+      out.push_back({static_cast<uint64_t>(pg_int(row[0])), pg_int(row[1]), pg_int(row[2]), row[3].as<std::string>(),
+                     static_cast<size_t>(pg_int(row[4]))});
     return out;
   });
 }
@@ -501,8 +330,8 @@ std::vector<StoredEvent> PostgresStore::events(const std::string& device_id, siz
              "SELECT seq, payload FROM events WHERE device_id=$1 ORDER BY at_ms DESC, seq DESC LIMIT $2", device_id,
              static_cast<int64_t>(limit))) {
       StoredEvent e;
-      e.seq = static_cast<uint64_t>(i64(row[0]));
-      e.event.ParseFromString(bytes(row[1]));
+      e.seq = static_cast<uint64_t>(pg_int(row[0]));
+      e.event.ParseFromString(pg_bytes(row[1]));
       out.push_back(std::move(e));
     }
     return out;
@@ -517,14 +346,14 @@ std::vector<RttPoint> PostgresStore::rtt_history(const std::string& device_id, i
     for (const auto& row : tx.exec_params(
              "SELECT received_ms, payload FROM reports WHERE device_id=$1 AND received_ms>=$2 ORDER BY seq DESC LIMIT $3",
              device_id, since_ms, static_cast<int64_t>(limit))) {
-      if (!report.ParseFromString(bytes(row[1]))) continue;
+      if (!report.ParseFromString(pg_bytes(row[1]))) continue;
       // As in SqliteStore: a delta without latency means "as before".
       const telltale::v1::Snapshot* snap = report.has_snapshot() ? &report.snapshot()
                                            : report.has_delta() ? &report.delta().changed()
                                                                 : nullptr;
       if (snap == nullptr || !snap->has_latency() || snap->latency().collector().samples() == 0) continue;
       const auto& rtt = snap->latency().collector();
-      out.push_back({i64(row[0]), rtt.samples(), rtt.median_us(), rtt.p95_us()});
+      out.push_back({pg_int(row[0]), rtt.samples(), rtt.median_us(), rtt.p95_us()});
     }
     std::reverse(out.begin(), out.end());
     return out;
@@ -534,7 +363,7 @@ std::vector<RttPoint> PostgresStore::rtt_history(const std::string& device_id, i
 uint64_t PostgresStore::size_bytes() {
   return with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    return static_cast<uint64_t>(i64(tx.exec("SELECT pg_database_size(current_database())")[0][0]));
+    return static_cast<uint64_t>(pg_int(tx.exec("SELECT pg_database_size(current_database())")[0][0]));
   });
 }
 
@@ -584,7 +413,7 @@ void PostgresStore::replace_clusters(const std::vector<StoredCluster>& clusters)
     tx.exec("LOCK TABLE clusters IN EXCLUSIVE MODE");
     std::map<std::string, int64_t> first_seen;
     for (const auto& row : tx.exec("SELECT cluster_id, first_seen_ms FROM clusters"))
-      first_seen[row[0].as<std::string>()] = i64(row[1]);
+      first_seen[row[0].as<std::string>()] = pg_int(row[1]);
     tx.exec("DELETE FROM clusters");
     for (const auto& cl : clusters) {
       auto it = first_seen.find(cl.cluster_id);
@@ -592,7 +421,7 @@ void PostgresStore::replace_clusters(const std::vector<StoredCluster>& clusters)
       tx.exec_params(
           "INSERT INTO clusters(cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json) "
           "VALUES($1,$2,$3,$4,$5,$6,$7)",
-          cl.cluster_id, cl.kind, cl.key, join(cl.members), first, cl.last_seen_unix_ms, cl.json);
+          cl.cluster_id, cl.kind, cl.key, join_ids(cl.members), first, cl.last_seen_unix_ms, cl.json);
     }
     tx.commit();
   });
@@ -605,7 +434,7 @@ std::vector<StoredCluster> PostgresStore::clusters() {
     for (const auto& row : tx.exec(
              "SELECT cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json FROM clusters ORDER BY cluster_id"))
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                     split(row[3].as<std::string>()), i64(row[4]), i64(row[5]), row[6].as<std::string>()});
+                     split_ids(row[3].as<std::string>()), pg_int(row[4]), pg_int(row[5]), row[6].as<std::string>()});
     return out;
   });
 }

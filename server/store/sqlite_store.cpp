@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include "platform/common/log.h"
+#include "server/store/id_list.h"
 #include "telltale/v1/snapshot_delta.h"
 
 namespace telltale::server {
@@ -131,19 +131,6 @@ CREATE TABLE leases (
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 const char* kDeviceColumns =
     "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
@@ -165,7 +152,7 @@ DeviceRecord device_from_row(const sqlite::Statement& st) {
   d.last_seq = static_cast<uint64_t>(st.int64(11));
   d.reports = static_cast<uint64_t>(st.int64(12));
   d.revoked = st.int64(13) != 0;
-  d.previous_device_ids = split(st.text(14));
+  d.previous_device_ids = split_ids(st.text(14));
   d.last_peer = st.text(15);
   d.conflicting_reports = static_cast<uint64_t>(st.int64(16));
   return d;
@@ -261,7 +248,7 @@ EnrollResult SqliteStore::enroll(const std::string& secret_hash, int64_t now_ms,
       .bind(1, d.device_id).bind(2, d.hostname).bind(3, d.platform).bind(4, d.agent_version)
       .bind(5, d.identity_hash).bind(6, d.identity_json).bind(7, d.serial).bind(8, d.certificate_fingerprint)
       .bind(9, d.token_id).bind(10, d.enrolled_unix_ms).bind(11, int64_t{0}).bind(12, int64_t{0})
-      .bind(13, int64_t{0}).bind(14, int64_t{0}).bind(15, join(result.previous_device_ids)).bind(16, d.last_peer)
+      .bind(13, int64_t{0}).bind(14, int64_t{0}).bind(15, join_ids(result.previous_device_ids)).bind(16, d.last_peer)
       .run();
   tx.commit();
   result.status = EnrollStatus::kOk;
@@ -523,7 +510,7 @@ void SqliteStore::replace_clusters(const std::vector<StoredCluster>& clusters) {
     int64_t first = it != first_seen.end() ? std::min(it->second, c.first_seen_unix_ms) : c.first_seen_unix_ms;
     db_.prepare("INSERT INTO clusters(cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json) "
                 "VALUES(?,?,?,?,?,?,?)")
-        .bind(1, c.cluster_id).bind(2, c.kind).bind(3, c.key).bind(4, join(c.members)).bind(5, first)
+        .bind(1, c.cluster_id).bind(2, c.kind).bind(3, c.key).bind(4, join_ids(c.members)).bind(5, first)
         .bind(6, c.last_seen_unix_ms).bind(7, c.json)
         .run();
   }
@@ -536,7 +523,7 @@ std::vector<StoredCluster> SqliteStore::clusters() {
       "SELECT cluster_id, kind, key, members, first_seen_ms, last_seen_ms, json FROM clusters ORDER BY cluster_id");
   std::vector<StoredCluster> out;
   while (st.step())
-    out.push_back({st.text(0), st.text(1), st.text(2), split(st.text(3)), st.int64(4), st.int64(5), st.text(6)});
+    out.push_back({st.text(0), st.text(1), st.text(2), split_ids(st.text(3)), st.int64(4), st.int64(5), st.text(6)});
   return out;
 }
 

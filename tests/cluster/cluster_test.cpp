@@ -4,6 +4,7 @@
 // process, see faults/sim_agent.h) so hundreds of reports take seconds.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <map>
 
@@ -40,7 +41,8 @@ class Cluster {
   }
 
   std::vector<std::string> collector_args(const std::string& name) const {
-    std::vector<std::string> args = {"--store", schema_.url(), "--instance", name};
+    // Correlation every second: the lease test sees a takeover in seconds.
+    std::vector<std::string> args = {"--store", schema_.url(), "--instance", name, "--correlate-interval", "1"};
     if (ca_kept_ == CaKeptIn::kSharedDirectory) args.insert(args.end(), {"--ca-dir", ca_.path().string()});
     else args.insert(args.end(), {"--ca-passphrase-file", passphrase_file().string()});
     return args;
@@ -227,6 +229,28 @@ TEST(Cluster, CaKeptEncryptedInTheDatabase_BothCollectorsSignWithItAndAWrongPass
                30s);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("does not open with this passphrase"), std::string::npos) << r.err;
+}
+
+TEST(Cluster, FleetCorrelationRunsOnOneCollectorAtATime_TheOtherTakesOverWhenItStops) {
+  auto server = postgres_server_url();
+  if (!server) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  Cluster cluster(*server);
+  const std::string acquired = "event=lease_acquired lease=fleet_correlation";
+  const std::string skipped = "event=lease_held_elsewhere lease=fleet_correlation";
+  ASSERT_TRUE(eventually([&] { return log_has(cluster.collector(0), acquired) || log_has(cluster.collector(1), acquired); },
+                         15s));
+  const size_t holder = log_has(cluster.collector(0), acquired) ? 0 : 1, other = 1 - holder;
+  ASSERT_TRUE(eventually([&] { return log_has(cluster.collector(other), skipped); }, 15s))
+      << "the other collector should find the lease taken";
+  std::this_thread::sleep_for(2s);  // two more correlation rounds on each
+  EXPECT_FALSE(log_has(cluster.collector(other), acquired)) << "both collectors correlated";
+  EXPECT_FALSE(log_has(cluster.collector(holder), skipped));
+
+  // A clean stop hands the lease back; the other takes it at its next run.
+  cluster.collector(holder).process().signal(SIGTERM);
+  ASSERT_EQ(cluster.collector(holder).process().wait(15s), 0);
+  EXPECT_TRUE(eventually([&] { return log_has(cluster.collector(other), acquired); }, 10s))
+      << cluster.collector(other).process().log_text();
 }
 
 // A PostgreSQL server of the test's own (the fixture's one is shared with

@@ -107,6 +107,28 @@ TEST_P(PostgresStoreTest, OfManyCollectorsAskingForALeaseAtOnceExactlyOneGetsIt)
   }
 }
 
+TEST_P(PostgresStoreTest, CollectorsStartingAtOnceMigrateTheSchemaOnce) {
+  // A fleet's collectors restart together after an upgrade; the first one
+  // migrates, the others wait for it (advisory lock) and find it done.
+  std::vector<std::unique_ptr<Store>> stores(4);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (auto& s : stores)
+    threads.emplace_back([&] {
+      try {
+        s = open();
+      } catch (const std::exception& e) {
+        ++failures;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM telltale_schema"), PostgresStore::kSchemaVersion)
+      << "one row per migration, each applied once";
+  EXPECT_EQ(query_int("SELECT MAX(version) FROM telltale_schema"), PostgresStore::kSchemaVersion);
+}
+
 TEST_P(PostgresStoreTest, AnUnreachableDatabaseIsUnavailableWithTheAddressNotTheSecret) {
   try {
     PostgresStore store("postgresql://telltale:hunter2@127.0.0.1:1/telltale?connect_timeout=2");
