@@ -7,22 +7,6 @@ namespace telltale::server::console {
 namespace json = boost::json;
 using namespace internal;
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // The ctl's formatter (same library), without its "-" for unknown times.
 std::string iso_time_ms(int64_t unix_ms) { return unix_ms <= 0 ? "" : ctl::format_time_ms(unix_ms); }
 

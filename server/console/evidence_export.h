@@ -10,6 +10,7 @@
 
 #include "server/console/console_db.h"
 #include "server/console/console_api.h"
+#include "server/reports/html_escape.h"
 #include "server/store/store.h"
 
 namespace telltale::server::console {
@@ -27,7 +28,7 @@ boost::json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRec
 // A bundle (or a case export wrapping one under "evidence") as HTML.
 std::string bundle_html(const boost::json::object& bundle, const std::string& heading);
 
-std::string html_escape(std::string_view text);
+using server::html_escape;  // the one the fleet reports use
 std::string iso_time_ms(int64_t unix_ms);  // "2026-11-28T15:04:05Z", "" for 0
 
 }  // namespace telltale::server::console

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "platform/common/file.h"
+#include "server/reports/html_escape.h"
 
 namespace telltale::server {
 namespace {
@@ -19,21 +20,6 @@ std::string iso(int64_t ms) {
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string csv_field(const std::string& v) {
