@@ -12,16 +12,8 @@ namespace {
 
 TEST(CollectorConsole, ServesMetricsWithCollectorCountersAndRefusesAnonymousApiCalls) {
   CollectorProcess collector({"--console", "127.0.0.1:0"});
-  std::smatch m;
-  std::string port;
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto log = collector.process().log_text();
-        if (std::regex_search(log, m, std::regex("event=console_started port=(\\d+)"))) port = m[1];
-        return !port.empty();
-      },
-      std::chrono::seconds(20)))
-      << collector.process().log_text();
+  const std::string port = collector.console_port();
+  ASSERT_FALSE(port.empty()) << collector.process().log_text();
   AgentProcess agent;
   ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
   agent.start(fixture("clean-laptop"));

@@ -12,21 +12,6 @@
 namespace telltale::testing {
 namespace {
 
-std::string verdict_of(CollectorProcess& collector, const std::string& device) {
-  auto r = collector.ctl({"devices", "--format", "csv"});
-  std::istringstream in(r.out);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(device + ",", 0) == 0) {
-      // device,hostname,serial,verdict,...
-      std::vector<std::string> cells;
-      std::string cell;
-      std::istringstream row(line);
-      while (std::getline(row, cell, ',')) cells.push_back(cell);
-      return cells.size() > 3 ? cells[3] : "";
-    }
-  return "";
-}
 
 RunResult scan(const AgentProcess& agent, const std::string& fixture_name) {
   return run({binary("telltale-agent").string(), "scan", "--state-dir", agent.state_dir().string(), "--root",
@@ -41,7 +26,7 @@ TEST(DetectionAndScan, PiKvmLaptopIsPuppeteeredAndFailsItsScanWhileTheCleanLapto
   kvm.start(fixture("pikvm-laptop"));
   clean.start(fixture("clean-laptop"));
   ASSERT_TRUE(eventually(
-      [&] { return verdict_of(collector, kvm.device_id()) == "puppeteered" && verdict_of(collector, clean.device_id()) == "clean"; },
+      [&] { return collector.verdict_of(kvm.device_id()) == "puppeteered" && collector.verdict_of(clean.device_id()) == "clean"; },
       std::chrono::seconds(40)))
       << collector.ctl({"devices"}).out << collector.process().log_text();
 

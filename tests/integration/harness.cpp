@@ -1,5 +1,7 @@
 #include "integration/harness.h"
 
+#include <regex>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -190,6 +192,35 @@ RunResult CollectorProcess::ctl(std::vector<std::string> args) {
   std::vector<std::string> argv = {binary("telltale-ctl").string(), "--data-dir", dir_.path().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
+}
+
+std::string CollectorProcess::console_port(std::chrono::seconds timeout) {
+  static const std::regex started("event=console_started port=(\\d+)");
+  std::string port;
+  eventually(
+      [&] {
+        std::smatch m;
+        const auto log = proc_->log_text();
+        if (std::regex_search(log, m, started)) port = m[1];
+        return !port.empty();
+      },
+      timeout);
+  return port;
+}
+
+std::string CollectorProcess::verdict_of(const std::string& device) {
+  std::istringstream in(ctl({"devices", "--format", "csv"}).out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(device + ",", 0) == 0) {
+      // device,hostname,serial,verdict,...
+      std::vector<std::string> cells;
+      std::string cell;
+      std::istringstream row(line);
+      while (std::getline(row, cell, ',')) cells.push_back(cell);
+      return cells.size() > 3 ? cells[3] : "";
+    }
+  return "";
 }
 
 std::string CollectorProcess::token(int uses, const std::string& ttl) {

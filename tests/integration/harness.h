@@ -58,6 +58,11 @@ class CollectorProcess {
   Process& process() { return *proc_; }
   std::string token(int uses = 1, const std::string& ttl = "1h");
   RunResult ctl(std::vector<std::string> args);
+  // The console's port from the "console_started" log line (--console HOST:0);
+  // "" when it did not start within the timeout.
+  std::string console_port(std::chrono::seconds timeout = std::chrono::seconds(20));
+  // The verdict column of `telltale-ctl devices --format csv` for one device, "" if none.
+  std::string verdict_of(const std::string& device);
 
  private:
   void start(const std::string& listen, std::vector<std::string> extra_env);

@@ -22,20 +22,6 @@ std::filesystem::path find_node() {
   return {};
 }
 
-// The verdict column of `telltale-ctl devices --format csv` for one device.
-std::string verdict_of(CollectorProcess& collector, const std::string& device) {
-  std::istringstream in(collector.ctl({"devices", "--format", "csv"}).out);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(device + ",", 0) == 0) {
-      std::vector<std::string> cells;
-      std::string cell;
-      std::istringstream row(line);
-      while (std::getline(row, cell, ',')) cells.push_back(cell);
-      return cells.size() > 3 ? cells[3] : "";
-    }
-  return "";
-}
 
 TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACaseAndLogsOut) {
   const auto browser_dir = std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/console/browser";
@@ -46,16 +32,8 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
     GTEST_SKIP() << "playwright-core is not installed: npm ci --prefix tests/console/browser (.ci/test does)";
 
   CollectorProcess collector({"--console", "127.0.0.1:0", "--correlate-interval", "1"});
-  std::smatch m;
-  std::string port;
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto log = collector.process().log_text();
-        if (std::regex_search(log, m, std::regex("event=console_started port=(\\d+)"))) port = m[1];
-        return !port.empty();
-      },
-      std::chrono::seconds(20)))
-      << collector.process().log_text();
+  const std::string port = collector.console_port();
+  ASSERT_FALSE(port.empty()) << collector.process().log_text();
 
   AgentProcess kvm, kvm2, clean;
   ASSERT_EQ(kvm.enroll(collector.token()).exit_code, 0);
@@ -74,7 +52,7 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
   auto imported = collector.ctl({"assignments", "import", csv.string()});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   ASSERT_TRUE(eventually(
-      [&] { return verdict_of(collector, kvm.device_id()) == "puppeteered" && verdict_of(collector, clean.device_id()) == "clean"; },
+      [&] { return collector.verdict_of(kvm.device_id()) == "puppeteered" && collector.verdict_of(clean.device_id()) == "clean"; },
       std::chrono::seconds(60)))
       << collector.ctl({"devices"}).out << collector.process().log_text();
   // One KVM serial on two assignees' laptops: the Clusters page has something to show.
