@@ -51,13 +51,29 @@ std::string encode_input_event(const InputEvent& e) {
 InputTimingAccumulator::InputTimingAccumulator() { pressed_at_us_.fill(-1); }
 
 InputTimingAccumulator::Bucket& InputTimingAccumulator::bucket_for(int64_t sec) {
-  const int64_t start = sec >= 0 ? sec - sec % kBucketSeconds : sec - ((sec % kBucketSeconds) + kBucketSeconds) % kBucketSeconds;
-  auto& b = buckets_[start];
-  if (buckets_.size() > kMaxBuckets) buckets_.erase(buckets_.begin());
-  return b;
+  const int64_t start = sec - sec % kBucketSeconds;  // sec >= 0: add() drops the rest
+  auto it = buckets_.find(start);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= kMaxBuckets) {
+      // Full, and this quarter hour is older than every kept one (the wall
+      // clock evdev stamps with was set back): count it nowhere rather than
+      // evict a newer bucket for it.
+      if (start < buckets_.begin()->first) {
+        discarded_ = {};
+        return discarded_;
+      }
+      buckets_.erase(buckets_.begin());
+    }
+    it = buckets_.emplace(start, Bucket{}).first;
+  }
+  return it->second;
 }
 
 void InputTimingAccumulator::add(const InputEvent& e) {
+  // The kernel stamps events with a timeval of the wall clock; anything else
+  // (a corrupt recording, a hostile file in a fixture root) is not an event
+  // and would overflow the microsecond arithmetic below.
+  if (e.sec < 0 || e.sec > kMaxEventSeconds || e.usec < 0 || e.usec >= 1000000) return;
   const int64_t t_us = e.sec * 1000000 + e.usec;
   switch (e.type) {
     case kEvKey:

@@ -37,6 +37,8 @@ class InputTimingAccumulator {
   static constexpr std::array<uint32_t, 11> kHoldBoundsMs = {10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000};
   static constexpr int64_t kBucketSeconds = 900;
   static constexpr size_t kMaxBuckets = 7 * 96;  // a week of 15-minute buckets; older ones are dropped
+  // Events stamped after 9999-12-31 or before 1970 are ignored.
+  static constexpr int64_t kMaxEventSeconds = 253402300799;
 
   InputTimingAccumulator();
   void add(const InputEvent& e);
@@ -57,6 +59,7 @@ class InputTimingAccumulator {
   static constexpr size_t kKeyCount = 0x300;  // KEY_CNT
   std::array<int64_t, kKeyCount> pressed_at_us_;  // -1 when up
   std::map<int64_t, Bucket> buckets_;
+  Bucket discarded_;  // where events older than a full week of buckets go
   std::array<uint64_t, kInterKeyBoundsMs.size() + 1> inter_key_{};
   std::array<uint64_t, kHoldBoundsMs.size() + 1> hold_{};
   int64_t last_press_us_ = -1;

@@ -133,6 +133,53 @@ TEST(EvdevTiming, AutorepeatAndPointerReports_AreNotKeyPresses) {
   EXPECT_EQ(out.hold_ms().counts(10), 1u);  // 600 ms: (500, 1000]
 }
 
+
+// evdev stamps events with the wall clock, which can be set back. With a full
+// week of buckets kept, a press stamped before all of them used to create a
+// bucket, evict it at once and count into the freed node (ASan: use after free).
+TEST(EvdevTiming, WallClockSetBackPastAFullWeek_OldPressCountsAsAPressButInNoBucket) {
+  InputTimingAccumulator acc;
+  const int64_t week_start = 1'800'000'000 - 1'800'000'000 % 900;
+  for (size_t q = 0; q < InputTimingAccumulator::kMaxBuckets; ++q)
+    acc.add({week_start + static_cast<int64_t>(q) * 900, 0, 1, 30, 1});
+  acc.add({week_start - 14 * 86400, 0, 1, 30, 1});  // two weeks before the first bucket
+  acc.add({week_start + 60, 0, 1, 31, 1});           // and back: lands in the oldest kept bucket
+  telltale::v1::DeviceActivity out;
+  acc.fill(out);
+  EXPECT_EQ(out.key_presses(), InputTimingAccumulator::kMaxBuckets + 2);
+  ASSERT_EQ(out.buckets_size(), static_cast<int>(InputTimingAccumulator::kMaxBuckets));
+  EXPECT_EQ(out.buckets(0).start_unix(), week_start);
+  EXPECT_EQ(out.buckets(0).key_events(), 2u);
+  uint64_t keys = 0;
+  for (const auto& b : out.buckets()) keys += b.key_events();
+  EXPECT_EQ(keys, InputTimingAccumulator::kMaxBuckets + 1);
+}
+
+TEST(EvdevTiming, NewerQuarterHourOnAFullWeek_EvictsTheOldestBucket) {
+  InputTimingAccumulator acc;
+  const int64_t week_start = 1'800'000'000 - 1'800'000'000 % 900;
+  for (size_t q = 0; q <= InputTimingAccumulator::kMaxBuckets; ++q)
+    acc.add({week_start + static_cast<int64_t>(q) * 900, 0, 1, 30, 1});
+  telltale::v1::DeviceActivity out;
+  acc.fill(out);
+  ASSERT_EQ(out.buckets_size(), static_cast<int>(InputTimingAccumulator::kMaxBuckets));
+  EXPECT_EQ(out.buckets(0).start_unix(), week_start + 900);
+}
+
+// Timestamps no kernel writes (a corrupt recording) would overflow the
+// microsecond arithmetic; they are not events.
+TEST(EvdevTiming, ImpossibleTimestamps_AreIgnored) {
+  InputTimingAccumulator acc;
+  acc.add({INT64_MAX, 0, 1, 30, 1});
+  acc.add({-1, 0, 1, 30, 1});
+  acc.add({INT64_MIN, 0, 1, 30, 1});
+  acc.add({1'800'000'000, 1'000'000, 1, 30, 1});
+  acc.add({1'800'000'000, -1, 1, 30, 1});
+  telltale::v1::DeviceActivity out;
+  acc.fill(out);
+  EXPECT_EQ(out.key_presses(), 0u);
+  EXPECT_EQ(out.buckets_size(), 0);
+}
 TEST(InputTimingProbe, X11vncLaptop_XtestKeyboardIsVirtualAndRegularWhileTheBuiltInOneIsHuman) {
   InputTimingProbe probe;
   auto s = collect(probe, kFixtures / "x11vnc-laptop");
