@@ -148,7 +148,7 @@ TEST(AgentFaults, WallClockJumpUnderARunningAgent_IsReportedAsAnEventAndLosesNot
   agent.start(fixture("clean-laptop"), {},
               {"LD_PRELOAD=" + libfaketime.string(), "FAKETIME_TIMESTAMP_FILE=" + offset.string(), "FAKETIME_NO_CACHE=1",
                "FAKETIME_DONT_FAKE_MONOTONIC=1",
-               // Under .ci/sanitize the preload sits before ASan's runtime; allowed here on purpose.
+               // Under the sanitized CI build the preload sits before ASan's runtime; allowed here on purpose.
                "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:abort_on_error=1"});
   ASSERT_TRUE(eventually([&] { return stored_seqs(collector.data_dir(), device).size() >= 2; }, 30s))
       << agent.process().log_text();
