@@ -129,9 +129,12 @@ HttpResponse export_case(Context& c, const CaseRecord& k) {
   out["case"] = case_json(k, d ? d->hostname : "", true);
   out["evidence"] = d ? json::value(evidence_bundle(c.db, c.store, *d, meta)) : json::value(nullptr);
   c.audit("case.export", std::to_string(k.id), "format=" + format);
-  if (format == "html")
-    return {200, "text/html; charset=utf-8", bundle_html(out, "Case " + std::to_string(k.id) + ": " + k.title), {}};
-  return reply(200, out);
+  HttpResponse response =
+      format == "html"
+          ? HttpResponse{200, "text/html; charset=utf-8", bundle_html(out, "Case " + std::to_string(k.id) + ": " + k.title), {}}
+          : reply(200, out);
+  name_export(response, "case", std::to_string(k.id), meta.exported_unix_ms);
+  return response;
 }
 
 }  // namespace

@@ -165,10 +165,14 @@ HttpResponse heatmap(Context& c, const DeviceRecord& d) {
 HttpResponse export_device(Context& c, const DeviceRecord& d) {
   const std::string format = c.query.count("format") ? c.query.at("format") : "json";
   if (format != "json" && format != "html") throw BadRequest("format=\"" + format + "\": expected json or html");
-  auto bundle = evidence_bundle(c.db, c.store, d, {c.who.username, now_ms(), catalog(c.options)->version()});
+  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version()};
+  auto bundle = evidence_bundle(c.db, c.store, d, meta);
   c.audit("evidence.export", d.device_id, "format=" + format);
-  if (format == "html") return {200, "text/html; charset=utf-8", bundle_html(bundle, "Evidence: " + d.hostname), {}};
-  return reply(200, bundle);
+  HttpResponse out = format == "html"
+                         ? HttpResponse{200, "text/html; charset=utf-8", bundle_html(bundle, "Evidence: " + d.hostname), {}}
+                         : reply(200, bundle);
+  name_export(out, "evidence", d.hostname.empty() ? d.device_id : d.hostname, meta.exported_unix_ms);
+  return out;
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "server/console/evidence_export.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "server/console/console_internal.h"
 #include "server/ctl/output.h"
 
@@ -9,6 +12,19 @@ using namespace internal;
 
 // The ctl's formatter (same library), without its "-" for unknown times.
 std::string iso_time_ms(int64_t unix_ms) { return unix_ms <= 0 ? "" : ctl::format_time_ms(unix_ms); }
+
+void name_export(HttpResponse& response, std::string_view kind, std::string_view name, int64_t exported_unix_ms) {
+  std::string safe;
+  for (char ch : name.substr(0, 64)) {
+    const auto c = static_cast<unsigned char>(ch);
+    safe += (std::isalnum(c) || ch == '.' || ch == '-' || ch == '_') ? ch : '_';
+  }
+  std::string day = iso_time_ms(exported_unix_ms).substr(0, 10);  // "2026-11-28"
+  day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+  const bool html = response.content_type.rfind("text/html", 0) == 0;
+  const std::string file = "telltale-" + std::string(kind) + "-" + safe + "-" + day + (html ? ".html" : ".json");
+  response.headers.emplace_back("Content-Disposition", std::string(html ? "inline" : "attachment") + "; filename=\"" + file + "\"");
+}
 
 json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& device, const ExportMeta& meta) {
   json::object b;

@@ -28,6 +28,12 @@ boost::json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRec
 // A bundle (or a case export wrapping one under "evidence") as HTML.
 std::string bundle_html(const boost::json::object& bundle, const std::string& heading);
 
+// Names an export for the browser: JSON downloads as
+// "telltale-<kind>-<name>-<YYYYMMDD>.json"; HTML opens in place (it is meant
+// to be read and printed) and keeps the same name when saved. The name is
+// reduced to [A-Za-z0-9._-]: hostnames and device ids come from laptops.
+void name_export(HttpResponse& response, std::string_view kind, std::string_view name, int64_t exported_unix_ms);
+
 using server::html_escape;  // the one the fleet reports use
 std::string iso_time_ms(int64_t unix_ms);  // "2026-11-28T15:04:05Z", "" for 0
 

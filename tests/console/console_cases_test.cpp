@@ -1,6 +1,8 @@
 // Cases from open to confirmed with an append-only note history, every step
 // audited; evidence and case exports (JSON carries the indicator evidence,
 // HTML escapes what laptops and people wrote); console.db migration.
+#include <regex>
+
 #include "platform/common/sqlite.h"
 #include "server/console/console_db.h"
 #include "tests/console/console_fixture.h"
@@ -108,6 +110,10 @@ TEST_F(ExportTest, EvidenceJson_ParsesAndCarriesIndicatorEvidenceAndMetadata) {
   for (auto key : {"assignee", "verdict_history", "snapshot", "timeline", "rtt", "cases"})
     EXPECT_TRUE(b.contains(key)) << key;
   EXPECT_EQ(audit_actions(a_)[0], "evidence.export");
+  // Saved under the hostname, reduced to characters safe in a file name.
+  EXPECT_TRUE(std::regex_match(r.content_disposition,
+                               std::regex(R"(attachment; filename="telltale-evidence-_script_alert_1___script_-20\d{6}\.json")")))
+      << r.content_disposition;
 }
 
 TEST_F(ExportTest, EvidenceHtml_EscapesHostileHostnameAndEvidenceAndHasNoScript) {
@@ -138,6 +144,10 @@ TEST_F(ExportTest, CaseExport_CarriesCaseNotesAndEvidenceAndIsAudited) {
   EXPECT_EQ(h.body.find("<script"), std::string::npos);
   EXPECT_EQ(h.body.find("<b>"), std::string::npos);
   EXPECT_NE(h.body.find("&lt;b&gt;bold&lt;/b&gt; claim"), std::string::npos);
+  // HTML opens in the browser to be printed, and keeps its name when saved.
+  EXPECT_TRUE(std::regex_match(h.content_disposition,
+                               std::regex("inline; filename=\"telltale-case-" + id + R"(-20\d{6}\.html")")))
+      << h.content_disposition;
 }
 
 // A console.db written before cases existed keeps its users and audit log.

@@ -21,6 +21,7 @@ struct Reply {
   std::string body;
   std::string set_cookie;
   std::string content_type;
+  std::string content_disposition;
   json::value json() const { return json::parse(body); }
 };
 
