@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
     cc.listen = listen;
     cc.data_dir = config.data_dir;
     cc.extra_metrics = [&collector] { return collector.metrics_text(); };
+    cc.catalog = config.catalog;
     console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
     try {
       console->start();

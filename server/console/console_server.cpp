@@ -283,7 +283,10 @@ void ConsoleServer::start() {
                     asio::ssl::context::no_tlsv1_1);
   d.ssl.use_certificate_chain(asio::buffer(cert));
   d.ssl.use_private_key(asio::buffer(key), asio::ssl::context::pem);
-  d.api = std::make_unique<ConsoleApi>(*d.db, d.store, d.config.extra_metrics);
+  ApiOptions api_options;
+  api_options.extra_metrics = d.config.extra_metrics;
+  api_options.catalog_path = d.config.catalog;
+  d.api = std::make_unique<ConsoleApi>(*d.db, d.store, std::move(api_options));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("console: " + host + " is not an IP address");

@@ -17,6 +17,9 @@ struct ConsoleConfig {
   std::filesystem::path data_dir;
   // Prometheus text appended to /metrics (the collector's counters).
   std::function<std::string()> extra_metrics;
+  // The catalog the collector evaluates with (its --catalog), so the console
+  // shows and exports the one in force. Empty: the built-in catalog.
+  std::filesystem::path catalog{};
 };
 
 class ConsoleServer {
