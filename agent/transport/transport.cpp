@@ -111,7 +111,48 @@ void Transport::run() {
   }
 }
 
+// The synchronous API only drives a channel's I/O while some thread waits on
+// it. A stream opened on a channel in TRANSIENT_FAILURE fails at once with the
+// last error, so between sessions nobody waited: a reconnect attempt after a
+// collector restart advanced only when gRPC's timers happened to poll
+// (traced: TCP connect done after 3-13 s, TLS handshake 6 s later, every
+// agent stuck until the 15 s channel reset). Waiting here on the channel's
+// state polls it, so a connection attempt runs to its end as fast as the
+// network allows:
+// - IDLE or CONNECTING: until READY or the attempt fails (connect_timeout at most);
+// - TRANSIENT_FAILURE: gRPC 1.51's pick_first stays there through its next
+//   attempts, so attempts cannot be told apart; give it reconnect_wait.
+// Then the stream either works or fails with gRPC's precise error, and our
+// jittered backoff paces the next session: waiting longer here would retry a
+// down collector every 2 s from every laptop. Short slices keep stop() prompt.
+grpc::Status Transport::wait_for_connection() {
+  const auto started = std::chrono::steady_clock::now();
+  auto state = channel_->GetState(/*try_to_connect=*/true);
+  const auto limit = started + (state == GRPC_CHANNEL_TRANSIENT_FAILURE ? options_.reconnect_wait
+                                                                         : options_.connect_timeout);
+  for (;;) {
+    if (state == GRPC_CHANNEL_READY) return grpc::Status::OK;
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE && std::chrono::steady_clock::now() >= limit) return grpc::Status::OK;
+    if (state == GRPC_CHANNEL_SHUTDOWN) return grpc::Status::OK;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return grpc::Status(grpc::StatusCode::CANCELLED, "stopping");
+    }
+    if (std::chrono::steady_clock::now() >= limit)
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "no connection to " + options_.address + " within " +
+                              std::to_string(options_.connect_timeout.count()) + " ms (channel state " +
+                              std::to_string(static_cast<int>(state)) + ")");
+    channel_->WaitForStateChange(state, std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+    const auto next = channel_->GetState(/*try_to_connect=*/true);
+    // A first attempt that failed: let the stream report why.
+    if (next == GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_TRANSIENT_FAILURE) return grpc::Status::OK;
+    state = next;
+  }
+}
+
 grpc::Status Transport::session() {
+  if (auto connected = wait_for_connection(); !connected.ok()) return connected;
   grpc::ClientContext ctx;
   {
     std::lock_guard lock(mu_);

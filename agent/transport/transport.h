@@ -28,6 +28,11 @@ struct TransportOptions {
   std::chrono::milliseconds backoff_cap{300000};
   // Sessions failing as UNAVAILABLE for this long get a fresh channel (see run()).
   std::chrono::milliseconds channel_reset_after{15000};
+  // How long a session waits for the channel to connect before it counts as
+  // failed, and how long it gives a channel in TRANSIENT_FAILURE to come back
+  // (gRPC retries at most 2 s apart); see wait_for_connection().
+  std::chrono::milliseconds connect_timeout{20000};
+  std::chrono::milliseconds reconnect_wait{3000};
   std::string agent_version = TELLTALE_VERSION;
   int64_t started_at_unix_ms = 0;
 };
@@ -59,6 +64,7 @@ class Transport {
 
  private:
   grpc::Status session();
+  grpc::Status wait_for_connection();
   void open_channel();
 
   TransportOptions options_;

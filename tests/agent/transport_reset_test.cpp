@@ -36,6 +36,7 @@ TransportOptions options_for(uint16_t port, std::chrono::milliseconds reset_afte
   o.backoff_base = std::chrono::milliseconds(10);
   o.backoff_cap = std::chrono::milliseconds(40);
   o.channel_reset_after = reset_after;
+  o.reconnect_wait = std::chrono::milliseconds(20);
   return o;
 }
 

@@ -30,6 +30,7 @@ class SimAgent {
   const std::string& device_id() const { return device_id_; }
   agent::Spool& spool() { return *spool_; }
   uint64_t acknowledged() const { return transport_ ? transport_->acknowledged() : 0; }
+  uint64_t channel_resets() const { return transport_ ? transport_->channel_resets() : 0; }
   // Seqs assigned and no longer in the spool: the collector acknowledged them.
   std::set<uint64_t> acked_seqs();
 
