@@ -52,7 +52,7 @@ void IngestQueue::submit(std::string device_id, std::string peer, int64_t receiv
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      item.done(std::nullopt, "collector is shutting down");
+      item.done(std::nullopt, {"collector is shutting down", StoreUnavailable::Cause::kUnreachable});
       return;
     }
     queue_.push_back(std::move(item));
@@ -77,25 +77,31 @@ void IngestQueue::run() {
     incoming.clear();
     for (const auto& item : batch) incoming.push_back(item.in);
     std::vector<IngestResult> results;
-    std::string error;
+    Failure failure;
     const auto started = std::chrono::steady_clock::now();
     try {
       results = store_.ingest(incoming);
+    } catch (const StoreUnavailable& e) {
+      failure = {e.what(), e.cause()};
     } catch (const std::exception& e) {
-      error = e.what();
-      spdlog::error("event=ingest_failed batch={} error={}", batch.size(), log::q(error));
+      failure = {e.what(), StoreUnavailable::Cause::kUnreachable};
     }
-    if (error.empty() && fault_exit_after_commit_ > 0 && ++commits_seen_ >= fault_exit_after_commit_) {
+    const bool failed = !failure.message.empty();
+    if (failed)
+      spdlog::error("event=ingest_failed batch={} cause={} error={}", batch.size(),
+                    failure.cause == StoreUnavailable::Cause::kExhausted ? "exhausted" : "unreachable",
+                    log::q(failure.message));
+    if (!failed && fault_exit_after_commit_ > 0 && ++commits_seen_ >= fault_exit_after_commit_) {
       spdlog::critical("event=fault_injected point=after_commit_before_ack");
       std::_Exit(137);
     }
     Committed done;
     done.committed = std::chrono::steady_clock::now();
     commit_seconds_.observe(std::chrono::duration<double>(done.committed - started).count());
-    if (error.empty()) ++batches_;
+    if (!failed) ++batches_;
     done.items = std::move(batch);
     done.results = std::move(results);
-    done.error = std::move(error);
+    done.failure = std::move(failure);
     {
       std::lock_guard lock(done_mu_);
       committed_.push_back(std::move(done));
@@ -117,11 +123,11 @@ void IngestQueue::complete() {
     }
     auto& batch = done.items;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (done.error.empty()) batch[i].done(done.results[i], "");
-      else batch[i].done(std::nullopt, done.error);
+      if (done.failure.message.empty()) batch[i].done(done.results[i], {});
+      else batch[i].done(std::nullopt, done.failure);
       ack_seconds_.observe(std::chrono::duration<double>(done.committed - batch[i].submitted).count());
     }
-    if (!done.error.empty() || !after_commit_) continue;
+    if (!done.failure.message.empty() || !after_commit_) continue;
     std::set<std::string> ids;
     for (size_t i = 0; i < batch.size(); ++i)
       if (done.results[i].outcome == IngestOutcome::kStored) ids.insert(batch[i].in.device_id);

@@ -28,9 +28,14 @@ namespace telltale::server {
 
 class IngestQueue {
  public:
+  // Why the store could not take a batch; empty message: it did.
+  struct Failure {
+    std::string message;
+    StoreUnavailable::Cause cause = StoreUnavailable::Cause::kUnreachable;
+  };
   // result is nullopt when the store could not take the batch (disk full,
-  // I/O error): nothing was stored and no ack may be sent; `error` says why.
-  using Completion = std::function<void(std::optional<IngestResult> result, const std::string& error)>;
+  // database down): nothing was stored and no ack may be sent; `failure` says why.
+  using Completion = std::function<void(std::optional<IngestResult> result, const Failure& failure)>;
   // Runs on the writer thread after each committed batch (detection hooks in here).
   using AfterCommit = std::function<void(const std::vector<std::string>& device_ids)>;
 
@@ -59,8 +64,8 @@ class IngestQueue {
   };
   struct Committed {
     std::vector<Item> items;
-    std::vector<IngestResult> results;  // empty when error is set
-    std::string error;
+    std::vector<IngestResult> results;  // empty when failure.message is set
+    Failure failure;
     std::chrono::steady_clock::time_point committed;
   };
   void run();

@@ -201,7 +201,8 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     auto* service = &service_;
     std::string device = device_id_;
     service_.queue_.submit(device_id_, peer_, now_ms(), owned,
-                           [weak, owned, service, device](std::optional<IngestResult> result, const std::string& error) {
+                           [weak, owned, service, device](std::optional<IngestResult> result,
+                                                          const IngestQueue::Failure& failure) {
                              auto link = weak.lock();
                              if (!link) return;
                              std::optional<v1::ScanResult> scan;
@@ -209,12 +210,12 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
                                  service->options_.answer_scan)
                                scan = service->options_.answer_scan(device, *owned);
                              std::lock_guard lock(link->mu);
-                             if (link->stream) link->stream->ingested(owned->seq(), result, error, std::move(scan));
+                             if (link->stream) link->stream->ingested(owned->seq(), result, failure, std::move(scan));
                            });
   }
 
   // Called with link_->mu held, from the writer thread.
-  void ingested(uint64_t seq, std::optional<IngestResult> result, const std::string& error,
+  void ingested(uint64_t seq, std::optional<IngestResult> result, const IngestQueue::Failure& failure,
                 std::optional<v1::ScanResult> scan) {
     --in_flight_;
     if (!result) {
@@ -222,8 +223,10 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       // keeps its spool. Acks already queued still go out first.
       if (!fatal_) {
         fatal_ = true;
-        fatal_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                     "collector cannot store reports right now (" + error + "); retry later");
+        fatal_status_ = grpc::Status(failure.cause == StoreUnavailable::Cause::kExhausted
+                                         ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                         : grpc::StatusCode::UNAVAILABLE,
+                                     "collector cannot store reports right now (" + failure.message + "); retry later");
       }
     } else if (!finished_ && !broken_) {
       v1::CollectorMessage out;

@@ -127,6 +127,9 @@ auto PostgresStore::with_connection(Fn&& fn) {
     }
     if (c && c->is_open()) give_back(std::move(c));
     else give_back(nullptr);
+    // Class 53 (insufficient resources: disk full, out of memory, too many
+    // connections): the server is there but cannot take the work.
+    if (state.rfind("53", 0) == 0) throw StoreUnavailable(redacted(url_) + ": " + e.what(), StoreUnavailable::Cause::kExhausted);
     throw;
   } catch (...) {
     // A failed statement leaves the connection usable (its transaction was

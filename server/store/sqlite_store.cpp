@@ -373,7 +373,8 @@ std::vector<IngestResult> SqliteStore::ingest(std::span<const IncomingReport> ba
     tx.commit();
   } catch (const sqlite::SqliteError& e) {
     // Nothing of the batch is stored; the agents keep their spools and re-send.
-    throw StoreUnavailable(e.what());
+    throw StoreUnavailable(e.what(), e.disk_full() ? StoreUnavailable::Cause::kExhausted
+                                                   : StoreUnavailable::Cause::kUnreachable);
   }
   return results;
 }

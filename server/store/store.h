@@ -129,11 +129,19 @@ struct Assignment {
   std::string region;    // expected country/region, e.g. "US-TX"
 };
 
-// Thrown when the store cannot take writes (disk full, I/O error): the caller
-// refuses the work with a clear status and acknowledges nothing.
+// Thrown when the store cannot take writes: the caller refuses the work with
+// a clear status and acknowledges nothing. The cause picks the status agents
+// see: kExhausted (disk full, database out of resources) is RESOURCE_EXHAUSTED,
+// kUnreachable (database down or connection lost, I/O error) is UNAVAILABLE.
 class StoreUnavailable : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class Cause { kExhausted, kUnreachable };
+  explicit StoreUnavailable(const std::string& what, Cause cause = Cause::kUnreachable)
+      : std::runtime_error(what), cause_(cause) {}
+  Cause cause() const { return cause_; }
+
+ private:
+  Cause cause_;
 };
 
 class Store {

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <map>
 
+#include "agent/spool/spool.h"
 #include "faults/sim_agent.h"
+#include "integration/agent_process.h"
 #include "integration/harness.h"
 #include "support/postgres_test_db.h"
 
@@ -293,6 +295,42 @@ TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenti
 
   ASSERT_EQ(pg.control("resume").exit_code, 0);
   EXPECT_TRUE(eventually([&] { return agent.acknowledged() >= 5; }, 60s)) << collector.process().log_text();
+  agent.stop();
+}
+
+// The database going away under established streams is an outage, not a
+// full disk: agents are told UNAVAILABLE (RESOURCE_EXHAUSTED stays for a
+// store out of space), keep their spools, and everything arrives once the
+// database is back.
+TEST(Cluster, DatabaseDownWhileAnAgentStreams_IngestAnswersUnavailable_NothingLostWhenItIsBack) {
+  if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  PrivatePostgres pg;
+  CollectorProcess collector({"--store", pg.url()});
+  auto r = collector.ctl({"--store", pg.url(), "token", "create", "--uses", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(r.out.substr(0, r.out.find('\n'))).exit_code, 0);
+  agent.start(fixture("clean-laptop"));
+  auto spool_stats = [&] { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); };
+  ASSERT_TRUE(eventually([&] { auto s = spool_stats(); return s.last_seq >= 2 && s.depth == 0; }, 30s))
+      << agent.process().log_text();
+
+  ASSERT_EQ(pg.control("pause").exit_code, 0);
+  const std::string refused = "code=14 message=\"collector cannot store reports right now";
+  ASSERT_TRUE(eventually([&] { return agent.process().log_text().find(refused) != std::string::npos; }, 30s))
+      << agent.process().log_text() << "\n--- collector\n" << collector.process().log_text();
+  EXPECT_EQ(agent.process().log_text().find("code=8 "), std::string::npos) << "an outage is not a full disk";
+  EXPECT_GT(spool_stats().depth, 0u) << "reports wait in the spool";
+
+  ASSERT_EQ(pg.control("resume").exit_code, 0);
+  const uint64_t collected_during_outage = spool_stats().last_seq;
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto s = agent::Spool(agent.state_dir() / "spool.db", {}).pending(0, 1);
+        return s.empty() || s.front().seq() > collected_during_outage;
+      },
+      60s))
+      << agent.process().log_text() << "\n--- collector\n" << collector.process().log_text();
   agent.stop();
 }
 
