@@ -28,6 +28,28 @@ std::string redacted(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+// libpq waits forever by default: on a connection attempt to a host that
+// accepts and never answers, and on a connection whose server vanished
+// without a FIN (a partition). Either would park the ingest writer, and every
+// agent's acks with it. These bound both; a parameter the operator already
+// put in the URL wins.
+std::string with_timeouts(const std::string& url) {
+  static const std::pair<const char*, const char*> kDefaults[] = {
+      {"connect_timeout", "10"},  {"keepalives", "1"},        {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"}, {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
+  };
+  std::string out = url;
+  const auto query = url.find('?');
+  for (const auto& [key, value] : kDefaults) {
+    const std::string k = std::string(key) + "=";
+    if (query != std::string::npos &&
+        (url.find("?" + k, query) != std::string::npos || url.find("&" + k, query) != std::string::npos))
+      continue;
+    out += (out.find('?') == std::string::npos ? "?" : "&") + k + value;
+  }
+  return out;
+}
+
 const char* kDeviceColumns =
     "device_id, hostname, platform, agent_version, identity_hash, identity_json, serial, cert_fingerprint, "
     "token_id, enrolled_ms, last_seen_ms, last_seq, reports, revoked, previous_ids, last_peer, conflicts";
@@ -64,8 +86,10 @@ bool is_postgres_url(const std::string& store) {
   return store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;
 }
 
+std::string postgres_connection_url(const std::string& url) { return with_timeouts(url); }
+
 PostgresStore::PostgresStore(const std::string& url, size_t connections)
-    : url_(url), capacity_(std::max<size_t>(1, connections)) {
+    : url_(url), connect_url_(with_timeouts(url)), capacity_(std::max<size_t>(1, connections)) {
   migrate();
 }
 
@@ -82,7 +106,7 @@ std::unique_ptr<PgConnection> PostgresStore::take() {
   ++open_;
   lock.unlock();
   try {
-    return std::make_unique<PgConnection>(url_);
+    return std::make_unique<PgConnection>(connect_url_);
   } catch (const std::exception& e) {
     {
       std::lock_guard relock(mu_);

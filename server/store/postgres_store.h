@@ -68,7 +68,8 @@ class PostgresStore final : public Store {
   void give_back(std::unique_ptr<PgConnection> c);
   void migrate();
 
-  std::string url_;
+  std::string url_;          // as given, for messages (redacted)
+  std::string connect_url_;  // with connection and keepalive timeouts
   size_t capacity_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -78,5 +79,8 @@ class PostgresStore final : public Store {
 
 // True when a --store value names a PostgreSQL database rather than a file.
 bool is_postgres_url(const std::string& store);
+// The URL libpq is given: the operator's, plus connect_timeout, TCP
+// keepalives and tcp_user_timeout unless the URL sets them already.
+std::string postgres_connection_url(const std::string& url);
 
 }  // namespace telltale::server

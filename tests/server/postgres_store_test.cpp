@@ -1,7 +1,12 @@
 // What only a shared database has to get right: two collectors (two Store
 // instances, each with its own connection pool) writing at the same moment.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "server/store/postgres_store.h"
 #include "support/store_backends.h"
@@ -138,6 +143,33 @@ TEST_P(PostgresStoreTest, AnUnreachableDatabaseIsUnavailableWithTheAddressNotThe
     EXPECT_NE(what.find("127.0.0.1:1"), std::string::npos) << what;
     EXPECT_EQ(what.find("hunter2"), std::string::npos) << "password leaked: " << what;
   }
+}
+
+TEST(PostgresConnectionUrl, AddsTimeoutsAndKeepsThoseTheOperatorSet) {
+  const auto plain = postgres_connection_url("postgresql://telltale@db.example/telltale");
+  EXPECT_EQ(plain.rfind("postgresql://telltale@db.example/telltale?connect_timeout=10&keepalives=1", 0), 0u) << plain;
+  EXPECT_NE(plain.find("&tcp_user_timeout=30000"), std::string::npos) << plain;
+  const auto own = postgres_connection_url("postgresql://db.example/telltale?sslmode=require&connect_timeout=3");
+  EXPECT_NE(own.find("?sslmode=require&connect_timeout=3&keepalives=1"), std::string::npos) << own;
+  EXPECT_EQ(own.find("connect_timeout=10"), std::string::npos) << own;
+}
+
+// A host that accepts the TCP connection and never says a word (a wedged
+// server, a black-holing middlebox): without a connect timeout libpq waits
+// forever and the collector never starts or, mid-run, its ingest writer
+// hangs. Runs without a database server.
+TEST(PostgresStoreTimeouts, AServerThatAcceptsAndNeverAnswersIsUnavailableNotAHang) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // the kernel completes handshakes; nobody ever reads
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string url = "postgresql://telltale@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/telltale";
+  EXPECT_THROW(PostgresStore store(url), StoreUnavailable);  // after connect_timeout (10 s), not never
+  ::close(listener);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PostgresStoreTest, ::testing::Values("postgresql"),
