@@ -276,14 +276,24 @@ class PrivatePostgres {
   std::string url_;
 };
 
+// A collector on the private database, and a one-use enrollment token for it.
+struct CollectorOnPrivatePostgres {
+  PrivatePostgres pg;
+  CollectorProcess collector{{"--store", pg.url()}};
+  std::string token() {
+    auto r = collector.ctl({"--store", pg.url(), "token", "create", "--uses", "1"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+};
+
 TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenticated_StreamsOnceItIsBack) {
   if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
-  PrivatePostgres pg;
-  CollectorProcess collector({"--store", pg.url()});
-  auto r = collector.ctl({"--store", pg.url(), "token", "create", "--uses", "1"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CollectorOnPrivatePostgres site;
+  auto& pg = site.pg;
+  auto& collector = site.collector;
   TempDir state;
-  SimAgent agent(r.out.substr(0, r.out.find('\n')), state.path() / "agent", "clean-laptop");
+  SimAgent agent(site.token(), state.path() / "agent", "clean-laptop");
 
   ASSERT_EQ(pg.control("pause").exit_code, 0);
   agent.start(5, 20ms);
@@ -304,12 +314,11 @@ TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenti
 // database is back.
 TEST(Cluster, DatabaseDownWhileAnAgentStreams_IngestAnswersUnavailable_NothingLostWhenItIsBack) {
   if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
-  PrivatePostgres pg;
-  CollectorProcess collector({"--store", pg.url()});
-  auto r = collector.ctl({"--store", pg.url(), "token", "create", "--uses", "1"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CollectorOnPrivatePostgres site;
+  auto& pg = site.pg;
+  auto& collector = site.collector;
   AgentProcess agent;
-  ASSERT_EQ(agent.enroll(r.out.substr(0, r.out.find('\n'))).exit_code, 0);
+  ASSERT_EQ(agent.enroll(site.token()).exit_code, 0);
   agent.start(fixture("clean-laptop"));
   auto spool_stats = [&] { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); };
   ASSERT_TRUE(eventually([&] { auto s = spool_stats(); return s.last_seq >= 2 && s.depth == 0; }, 30s))
