@@ -30,6 +30,13 @@ struct RefusingPort {
   ~RefusingPort() { ::close(fd); }
 };
 
+// A loopback port that accepts TCP connections (the kernel completes them
+// from the backlog) and never says a word: a TLS handshake started there
+// never ends. A wedged collector or a black-holing middlebox looks like this.
+struct SilentPort : RefusingPort {
+  SilentPort() { ::listen(fd, 16); }
+};
+
 TransportOptions options_for(uint16_t port, std::chrono::milliseconds reset_after) {
   TransportOptions o;
   o.address = "127.0.0.1:" + std::to_string(port);
@@ -61,6 +68,43 @@ TEST(TransportChannelReset, SessionsFailingPastTheLimitGetANewChannel) {
 TEST(TransportChannelReset, ShortOutagesKeepTheChannel) {
   RefusingPort port;
   EXPECT_EQ(resets_after_running(options_for(port.port, std::chrono::seconds(30)), std::chrono::milliseconds(800)), 0u);
+}
+
+// A session waits on its channel for the connection attempt, and gives up
+// after connect_timeout when the handshake never ends: a silent peer cannot
+// hold the agent, and such failures count towards the channel reset.
+TEST(TransportConnectWait, SilentPeer_SessionsGiveUpAfterTheConnectTimeoutAndTheChannelIsReplaced) {
+  SilentPort port;
+  auto options = options_for(port.port, std::chrono::milliseconds(500));
+  options.connect_timeout = std::chrono::milliseconds(300);
+  testing::TempDir dir;
+  Spool spool(dir.path() / "spool.db", {});
+  Transport transport(std::move(options), spool, {});
+  std::thread runner([&] { transport.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  transport.stop();
+  runner.join();
+  EXPECT_EQ(transport.sessions(), 0u) << "no stream opens on a channel that never connected";
+  EXPECT_GE(transport.channel_resets(), 1u) << "300 ms timeouts for 2 s must pass the 500 ms reset limit";
+}
+
+// stop() is prompt even while a session waits for a connection that will
+// never come (the agent's SIGTERM path, and systemd's stop timeout).
+TEST(TransportConnectWait, StopDuringAConnectionAttemptReturnsPromptly) {
+  SilentPort port;
+  auto options = options_for(port.port, std::chrono::seconds(30));
+  options.connect_timeout = std::chrono::seconds(60);
+  testing::TempDir dir;
+  Spool spool(dir.path() / "spool.db", {});
+  Transport transport(std::move(options), spool, {});
+  std::thread runner([&] { transport.run(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto asked = std::chrono::steady_clock::now();
+  transport.stop();
+  runner.join();
+  // The wait polls in 100 ms slices; 5 s leaves room for a loaded machine
+  // and is still far from the 60 s the attempt would otherwise take.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
 }
 
 }  // namespace
