@@ -190,6 +190,9 @@ std::string Collector::metrics_text() {
          c.streams_refused);
   metric("telltale_ingest_queue_depth", "gauge", "Reports waiting for the next commit.", queue_->depth());
   metric("telltale_ingest_batches_total", "counter", "Group commits.", queue_->committed_batches());
+  metric("telltale_ingest_commit_running_seconds", "gauge",
+         "How long the group commit in progress has been running (0 when none): growing means the store hangs.",
+         static_cast<uint64_t>(queue_->commit_running_seconds()));
   metric("telltale_listen_backlog", "gauge",
          "Connections the kernel completed that the server has not accepted yet (last watchdog sample).",
          watchdog_ ? watchdog_->backlog() : 0);

@@ -1,5 +1,6 @@
 #include "server/ingest/ingest_queue.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -32,6 +33,13 @@ void IngestQueue::stop() {
   }
   done_cv_.notify_all();
   if (completer_.joinable()) completer_.join();  // every committed batch is acknowledged first
+}
+
+double IngestQueue::commit_running_seconds() const {
+  const int64_t started = commit_started_ns_.load();
+  if (started == 0) return 0;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  return std::max<int64_t>(0, now - started) / 1e9;
 }
 
 size_t IngestQueue::depth() {
@@ -79,6 +87,7 @@ void IngestQueue::run() {
     std::vector<IngestResult> results;
     Failure failure;
     const auto started = std::chrono::steady_clock::now();
+    commit_started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
     try {
       results = store_.ingest(incoming);
     } catch (const StoreUnavailable& e) {
@@ -86,6 +95,7 @@ void IngestQueue::run() {
     } catch (const std::exception& e) {
       failure = {e.what(), StoreUnavailable::Cause::kUnreachable};
     }
+    commit_started_ns_ = 0;
     const bool failed = !failure.message.empty();
     if (failed)
       spdlog::error("event=ingest_failed batch={} cause={} error={}", batch.size(),
@@ -112,11 +122,23 @@ void IngestQueue::run() {
 }
 
 void IngestQueue::complete() {
+  int stall_warnings = 0;  // for the commit running now
   for (;;) {
     Committed done;
     {
       std::unique_lock lock(done_mu_);
-      done_cv_.wait(lock, [&] { return writer_done_ || !committed_.empty(); });
+      // Woken at least every few seconds to watch the writer: a store call
+      // that never returns raises no error anywhere else.
+      while (!done_cv_.wait_for(lock, std::chrono::seconds(2), [&] { return writer_done_ || !committed_.empty(); })) {
+        const double running = commit_running_seconds();
+        if (running >= kStallWarnSeconds * (stall_warnings + 1)) {
+          ++stall_warnings;
+          spdlog::error("event=ingest_stalled running_s={:.0f} queued={} note={}", running, depth(),
+                        log::q("the store has not answered; agents keep their reports until it does"));
+        } else if (running == 0) {
+          stall_warnings = 0;
+        }
+      }
       if (committed_.empty()) return;  // the writer has stopped and everything is acknowledged
       done = std::move(committed_.front());
       committed_.pop_front();

@@ -54,6 +54,12 @@ class IngestQueue {
   const metrics::Histogram& commit_seconds() const { return commit_seconds_; }
   // Per report, from submit() to its completion (the ack): queueing + commit.
   const metrics::Histogram& ack_seconds() const { return ack_seconds_; }
+  // How long the commit in progress has been running; 0 when none is. A
+  // store that hangs (a frozen database server whose kernel still answers
+  // TCP) shows here, and is logged as event=ingest_stalled every
+  // kStallWarnSeconds, because nothing else fails: acks just stop.
+  double commit_running_seconds() const;
+  static constexpr int kStallWarnSeconds = 10;
 
  private:
   struct Item {
@@ -79,6 +85,7 @@ class IngestQueue {
   std::deque<Item> queue_;
   bool stopping_ = false;
   std::atomic<uint64_t> batches_{0};
+  std::atomic<int64_t> commit_started_ns_{0};  // steady clock; 0: no commit running
   metrics::Histogram commit_seconds_;
   metrics::Histogram ack_seconds_;
   int fault_exit_after_commit_ = 0;

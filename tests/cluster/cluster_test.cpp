@@ -343,5 +343,36 @@ TEST(Cluster, DatabaseDownWhileAnAgentStreams_IngestAnswersUnavailable_NothingLo
   agent.stop();
 }
 
+// A database server that hangs without closing anything (frozen: its kernel
+// still answers TCP, so no timeout fires) raises no error: acks just stop.
+// The collector says so in its log and /metrics, the agent keeps its
+// reports, and everything is stored once the server runs again.
+TEST(Cluster, DatabaseHungUnderAStreamingAgent_StallIsLoggedNothingLostWhenItRunsAgain) {
+  if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  CollectorOnPrivatePostgres site;
+  auto& pg = site.pg;
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(site.token()).exit_code, 0);
+  agent.start(fixture("clean-laptop"));
+  auto spool_stats = [&] { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); };
+  ASSERT_TRUE(eventually([&] { auto s = spool_stats(); return s.last_seq >= 2 && s.depth == 0; }, 30s))
+      << agent.process().log_text();
+
+  ASSERT_EQ(pg.control("freeze").exit_code, 0);
+  const bool logged = eventually([&] { return log_has(site.collector, "event=ingest_stalled"); }, 40s);
+  const uint64_t collected_while_hung = spool_stats().last_seq;
+  ASSERT_EQ(pg.control("thaw").exit_code, 0);  // before any assertion can end the test with the server stopped
+  EXPECT_TRUE(logged) << site.collector.process().log_text();
+
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto s = agent::Spool(agent.state_dir() / "spool.db", {}).pending(0, 1);
+        return s.empty() || s.front().seq() > collected_while_hung;
+      },
+      60s))
+      << agent.process().log_text() << "\n--- collector\n" << site.collector.process().log_text();
+  agent.stop();
+}
+
 }  // namespace
 }  // namespace telltale::testing
