@@ -47,16 +47,35 @@ TransportOptions options_for(uint16_t port, std::chrono::milliseconds reset_afte
   return o;
 }
 
+// A transport running on its own thread, as the agent runs it; stop()
+// returns how long the transport took to stop.
+class RunningTransport {
+ public:
+  explicit RunningTransport(TransportOptions options)
+      : spool_(dir_.path() / "spool.db", {}), transport_(std::move(options), spool_, {}),
+        runner_([this] { transport_.run(); }) {}
+  ~RunningTransport() { stop(); }
+  std::chrono::steady_clock::duration stop() {
+    const auto asked = std::chrono::steady_clock::now();
+    transport_.stop();
+    if (runner_.joinable()) runner_.join();
+    return std::chrono::steady_clock::now() - asked;
+  }
+  const Transport& transport() const { return transport_; }
+
+ private:
+  testing::TempDir dir_;
+  Spool spool_;
+  Transport transport_;
+  std::thread runner_;
+};
+
 uint64_t resets_after_running(TransportOptions options, std::chrono::milliseconds run_for) {
-  testing::TempDir dir;
-  Spool spool(dir.path() / "spool.db", {});
-  Transport transport(std::move(options), spool, {});
-  std::thread runner([&] { transport.run(); });
+  RunningTransport running(std::move(options));
   std::this_thread::sleep_for(run_for);
-  transport.stop();
-  runner.join();
-  EXPECT_GT(transport.sessions(), 3u);
-  return transport.channel_resets();
+  running.stop();
+  EXPECT_GT(running.transport().sessions(), 3u);
+  return running.transport().channel_resets();
 }
 
 TEST(TransportChannelReset, SessionsFailingPastTheLimitGetANewChannel) {
@@ -77,15 +96,11 @@ TEST(TransportConnectWait, SilentPeer_SessionsGiveUpAfterTheConnectTimeoutAndThe
   SilentPort port;
   auto options = options_for(port.port, std::chrono::milliseconds(500));
   options.connect_timeout = std::chrono::milliseconds(300);
-  testing::TempDir dir;
-  Spool spool(dir.path() / "spool.db", {});
-  Transport transport(std::move(options), spool, {});
-  std::thread runner([&] { transport.run(); });
+  RunningTransport running(std::move(options));
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  transport.stop();
-  runner.join();
-  EXPECT_EQ(transport.sessions(), 0u) << "no stream opens on a channel that never connected";
-  EXPECT_GE(transport.channel_resets(), 1u) << "300 ms timeouts for 2 s must pass the 500 ms reset limit";
+  running.stop();
+  EXPECT_EQ(running.transport().sessions(), 0u) << "no stream opens on a channel that never connected";
+  EXPECT_GE(running.transport().channel_resets(), 1u) << "300 ms timeouts for 2 s must pass the 500 ms reset limit";
 }
 
 // stop() is prompt even while a session waits for a connection that will
@@ -94,17 +109,11 @@ TEST(TransportConnectWait, StopDuringAConnectionAttemptReturnsPromptly) {
   SilentPort port;
   auto options = options_for(port.port, std::chrono::seconds(30));
   options.connect_timeout = std::chrono::seconds(60);
-  testing::TempDir dir;
-  Spool spool(dir.path() / "spool.db", {});
-  Transport transport(std::move(options), spool, {});
-  std::thread runner([&] { transport.run(); });
+  RunningTransport running(std::move(options));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto asked = std::chrono::steady_clock::now();
-  transport.stop();
-  runner.join();
   // The wait polls in 100 ms slices; 5 s leaves room for a loaded machine
   // and is still far from the 60 s the attempt would otherwise take.
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(5));
+  EXPECT_LT(running.stop(), std::chrono::seconds(5));
 }
 
 }  // namespace

@@ -287,6 +287,27 @@ struct CollectorOnPrivatePostgres {
   }
 };
 
+// A real agent enrolled with the site and streaming; its spool, read
+// directly, tells what the collector has acknowledged.
+struct StreamingAgent {
+  AgentProcess agent;
+  explicit StreamingAgent(CollectorOnPrivatePostgres& site) : site_(site) {
+    EXPECT_EQ(agent.enroll(site.token()).exit_code, 0);
+    agent.start(fixture("clean-laptop"));
+  }
+  agent::SpoolStats spool() { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); }
+  // Every report up to `seq` has left the spool: the collector acknowledged it.
+  bool acknowledged_through(uint64_t seq) {
+    auto oldest = agent::Spool(agent.state_dir() / "spool.db", {}).pending(0, 1);
+    return oldest.empty() || oldest.front().seq() > seq;
+  }
+  bool streaming() { return eventually([&] { auto s = spool(); return s.last_seq >= 2 && s.depth == 0; }, 30s); }
+  std::string logs() { return agent.process().log_text() + "\n--- collector\n" + site_.collector.process().log_text(); }
+
+ private:
+  CollectorOnPrivatePostgres& site_;
+};
+
 TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenticated_StreamsOnceItIsBack) {
   if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
   CollectorOnPrivatePostgres site;
@@ -315,32 +336,20 @@ TEST(Cluster, DatabaseDownWhileAnAgentConnects_RefusedAsUnavailableNotUnauthenti
 TEST(Cluster, DatabaseDownWhileAnAgentStreams_IngestAnswersUnavailable_NothingLostWhenItIsBack) {
   if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
   CollectorOnPrivatePostgres site;
-  auto& pg = site.pg;
-  auto& collector = site.collector;
-  AgentProcess agent;
-  ASSERT_EQ(agent.enroll(site.token()).exit_code, 0);
-  agent.start(fixture("clean-laptop"));
-  auto spool_stats = [&] { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); };
-  ASSERT_TRUE(eventually([&] { auto s = spool_stats(); return s.last_seq >= 2 && s.depth == 0; }, 30s))
-      << agent.process().log_text();
+  StreamingAgent laptop(site);
+  ASSERT_TRUE(laptop.streaming()) << laptop.logs();
 
-  ASSERT_EQ(pg.control("pause").exit_code, 0);
+  ASSERT_EQ(site.pg.control("pause").exit_code, 0);
   const std::string refused = "code=14 message=\"collector cannot store reports right now";
-  ASSERT_TRUE(eventually([&] { return agent.process().log_text().find(refused) != std::string::npos; }, 30s))
-      << agent.process().log_text() << "\n--- collector\n" << collector.process().log_text();
-  EXPECT_EQ(agent.process().log_text().find("code=8 "), std::string::npos) << "an outage is not a full disk";
-  EXPECT_GT(spool_stats().depth, 0u) << "reports wait in the spool";
+  ASSERT_TRUE(eventually([&] { return laptop.agent.process().log_text().find(refused) != std::string::npos; }, 30s))
+      << laptop.logs();
+  EXPECT_EQ(laptop.agent.process().log_text().find("code=8 "), std::string::npos) << "an outage is not a full disk";
+  EXPECT_GT(laptop.spool().depth, 0u) << "reports wait in the spool";
 
-  ASSERT_EQ(pg.control("resume").exit_code, 0);
-  const uint64_t collected_during_outage = spool_stats().last_seq;
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto s = agent::Spool(agent.state_dir() / "spool.db", {}).pending(0, 1);
-        return s.empty() || s.front().seq() > collected_during_outage;
-      },
-      60s))
-      << agent.process().log_text() << "\n--- collector\n" << collector.process().log_text();
-  agent.stop();
+  ASSERT_EQ(site.pg.control("resume").exit_code, 0);
+  const uint64_t collected_during_outage = laptop.spool().last_seq;
+  EXPECT_TRUE(eventually([&] { return laptop.acknowledged_through(collected_during_outage); }, 60s)) << laptop.logs();
+  laptop.agent.stop();
 }
 
 // A database server that hangs without closing anything (frozen: its kernel
@@ -350,28 +359,16 @@ TEST(Cluster, DatabaseDownWhileAnAgentStreams_IngestAnswersUnavailable_NothingLo
 TEST(Cluster, DatabaseHungUnderAStreamingAgent_StallIsLoggedNothingLostWhenItRunsAgain) {
   if (!postgres_server_url()) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
   CollectorOnPrivatePostgres site;
-  auto& pg = site.pg;
-  AgentProcess agent;
-  ASSERT_EQ(agent.enroll(site.token()).exit_code, 0);
-  agent.start(fixture("clean-laptop"));
-  auto spool_stats = [&] { return agent::Spool(agent.state_dir() / "spool.db", {}).stats(); };
-  ASSERT_TRUE(eventually([&] { auto s = spool_stats(); return s.last_seq >= 2 && s.depth == 0; }, 30s))
-      << agent.process().log_text();
+  StreamingAgent laptop(site);
+  ASSERT_TRUE(laptop.streaming()) << laptop.logs();
 
-  ASSERT_EQ(pg.control("freeze").exit_code, 0);
+  ASSERT_EQ(site.pg.control("freeze").exit_code, 0);
   const bool logged = eventually([&] { return log_has(site.collector, "event=ingest_stalled"); }, 40s);
-  const uint64_t collected_while_hung = spool_stats().last_seq;
-  ASSERT_EQ(pg.control("thaw").exit_code, 0);  // before any assertion can end the test with the server stopped
-  EXPECT_TRUE(logged) << site.collector.process().log_text();
-
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto s = agent::Spool(agent.state_dir() / "spool.db", {}).pending(0, 1);
-        return s.empty() || s.front().seq() > collected_while_hung;
-      },
-      60s))
-      << agent.process().log_text() << "\n--- collector\n" << site.collector.process().log_text();
-  agent.stop();
+  const uint64_t collected_while_hung = laptop.spool().last_seq;
+  ASSERT_EQ(site.pg.control("thaw").exit_code, 0);  // before any assertion can end the test with the server stopped
+  EXPECT_TRUE(logged) << laptop.logs();
+  EXPECT_TRUE(eventually([&] { return laptop.acknowledged_through(collected_while_hung); }, 60s)) << laptop.logs();
+  laptop.agent.stop();
 }
 
 }  // namespace
