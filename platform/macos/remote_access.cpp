@@ -34,7 +34,8 @@ struct InstalledApp {
 
 std::vector<InstalledApp> installed_apps(const fs::path& root, telltale::v1::Snapshot& out, std::string_view probe) {
   std::vector<InstalledApp> apps;
-  for (const char* dir : {"Applications", "Applications/Utilities", "Library/Application Support"}) {
+  // PrivilegedHelperTools holds hosts installed as helpers (Chrome Remote Desktop).
+  for (const char* dir : {"Applications", "Applications/Utilities", "Library/PrivilegedHelperTools"}) {
     std::error_code ec;
     for (fs::directory_iterator it(root / dir, ec), end; !ec && it != end && apps.size() < kMaxApps; it.increment(ec)) {
       if (it->path().extension() != ".app") continue;

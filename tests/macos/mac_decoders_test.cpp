@@ -152,3 +152,77 @@ TEST(MacDecoders, PiKvmUsbTree_GivesInterfacesHidSummariesAndTheCdGadget) {
 
 }  // namespace
 }  // namespace telltale::decode::macos
+
+namespace telltale::decode::macos {
+namespace {
+
+std::string xml_plist(const std::string& body) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\">" + body + "</plist>";
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += k[(v >> s) & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = uint8_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint8_t(bytes[i + 1]) << 8 : 0);
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? k[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+TEST(MacDecoders, AppleSiliconFramebuffers_GiveTheBuiltInPanelAndTheExternalMonitor) {
+  const std::string panel = base64(slurp(fixtures() / "captures/macbookpro14-1-panel.edid"));
+  std::ifstream pikvm(std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/fixtures/data/edid/pikvm-v3.bin", std::ios::binary);
+  std::ostringstream pk;
+  pk << pikvm.rdbuf();
+  auto plist = parse_plist(xml_plist(
+      "<array>"
+      "<dict><key>IOObjectClass</key><string>AppleCLCD2</string><key>IORegistryEntryName</key><string>AppleCLCD2</string>"
+      "<key>external</key><false/><key>EDID</key><data>" + panel + "</data></dict>"
+      "<dict><key>IOObjectClass</key><string>AppleCLCD2</string><key>IORegistryEntryName</key><string>dispext0</string>"
+      "<key>external</key><true/><key>DisplayAttributes</key><dict><key>EDID</key><data>" + base64(pk.str()) +
+      "</data></dict></dict>"
+      "<dict><key>IOObjectClass</key><string>IOMobileFramebufferShim</string><key>IORegistryEntryName</key><string>disp1</string></dict>"
+      "</array>"));
+  ASSERT_TRUE(plist.value) << plist.error;
+  IoregDecoded diag;
+  auto displays = displays_from_ioreg(*plist.value, /*lid_closed=*/true, diag);
+  EXPECT_TRUE(diag.errors.empty());
+  ASSERT_EQ(displays.size(), 2u);
+  EXPECT_TRUE(displays[0].internal());
+  EXPECT_FALSE(displays[0].enabled()) << "clamshell mode turns the panel off";
+  EXPECT_EQ(displays[0].edid().pnp_id(), "APP");
+  EXPECT_FALSE(displays[1].internal());
+  EXPECT_TRUE(displays[1].enabled());
+  EXPECT_EQ(displays[1].connector(), "dispext0");
+  EXPECT_EQ(displays[1].edid().monitor_name(), "PiKVM V3");
+}
+
+TEST(MacDecoders, SoftwareCreatedHidDevice_IsMarkedVirtual) {
+  // IOHIDUserDevice: a HID device a program made (remote-control tools, key remappers).
+  auto plist = parse_plist(xml_plist(
+      "<array><dict><key>IOObjectClass</key><string>IOHIDUserDevice</string>"
+      "<key>IORegistryEntryName</key><string>IOHIDUserDevice</string><key>Product</key><string>Virtual Keyboard</string>"
+      "<key>Transport</key><string>Virtual</string><key>PrimaryUsagePage</key><integer>1</integer>"
+      "<key>PrimaryUsage</key><integer>6</integer><key>ReportDescriptor</key><string>oops</string></dict></array>"));
+  ASSERT_TRUE(plist.value) << plist.error;
+  IoregDecoded diag;
+  auto devices = input_devices_from_ioreg(*plist.value, diag);
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_TRUE(devices[0].virtual_device());
+  EXPECT_TRUE(devices[0].keyboard());
+  EXPECT_EQ(devices[0].bus(), 0x06u);
+  ASSERT_EQ(diag.errors.size(), 1u);
+  EXPECT_EQ(diag.errors[0], "IOHIDUserDevice \"IOHIDUserDevice\": ReportDescriptor is not data");
+}
+
+}  // namespace
+}  // namespace telltale::decode::macos
