@@ -130,9 +130,10 @@ TEST(MacDecoders, PiKvmUsbTree_GivesInterfacesHidSummariesAndTheCdGadget) {
   IoregDecoded diag;
   auto devices = usb_devices_from_ioreg(*plist.value, diag);
   EXPECT_TRUE(diag.errors.empty());
-  ASSERT_EQ(devices.size(), 1u);
+  ASSERT_EQ(devices.size(), 2u) << "the PiKVM and the owner's Logitech receiver";
   const auto& d = devices[0];
   EXPECT_EQ(d.port_path(), "20-1");
+  EXPECT_EQ(devices[1].port_path(), "20-3");
   EXPECT_EQ(d.vendor_id(), 0x1D6Bu);
   EXPECT_EQ(d.product_id(), 0x0104u);
   EXPECT_EQ(d.manufacturer(), "PiKVM");

@@ -43,12 +43,25 @@ TEST(MacFixtures, CleanMacBook_IsClean_WithItsSpiKeyboardTrackpadAndPanel) {
   EXPECT_EQ(snap.displays(0).edid().monitor_name(), "Color LCD");
   EXPECT_TRUE(snap.lid().present());
   EXPECT_FALSE(snap.lid().closed());
-  ASSERT_EQ(snap.input_devices_size(), 2);
+  ASSERT_EQ(snap.input_devices_size(), 4);
   EXPECT_TRUE(snap.input_devices(0).keyboard());
   EXPECT_EQ(snap.input_devices(0).bus(), 0x1Cu);
   EXPECT_TRUE(snap.input_devices(1).touchpad());
   EXPECT_FALSE(snap.input_devices(1).has_absolute());
-  EXPECT_TRUE(snap.usb_devices().empty());
+  // The owner's Logitech Unifying receiver, with the descriptors macOS returned for one.
+  ASSERT_EQ(snap.usb_devices_size(), 1);
+  const auto& rx = snap.usb_devices(0);
+  EXPECT_EQ(rx.port_path(), "20-3");
+  EXPECT_EQ(rx.vendor_id(), 0x046Du);
+  EXPECT_EQ(rx.product_id(), 0xC52Bu);
+  EXPECT_EQ(rx.speed_mbps(), "12");
+  ASSERT_EQ(rx.interfaces_size(), 3);
+  ASSERT_EQ(rx.interfaces(0).hid_size(), 1);
+  EXPECT_TRUE(rx.interfaces(0).hid(0).keyboard());
+  ASSERT_EQ(rx.interfaces(1).hid_size(), 1);
+  EXPECT_TRUE(rx.interfaces(1).hid(0).relative_pointer());
+  EXPECT_FALSE(rx.interfaces(1).hid(0).absolute_pointer());
+  EXPECT_EQ(rx.interfaces(2).hid_size(), 0);
   EXPECT_EQ(snap.time().iana_zone(), "America/New_York");
   EXPECT_EQ(snap.time().utc_offset_seconds(), -5 * 3600);
   EXPECT_EQ(snap.time().abbreviation(), "EST");
@@ -81,6 +94,11 @@ TEST(MacFixtures, JetKvmCloningALogitechReceiver_IsPuppeteered_ByStructureAndIts
   for (const char* id : {"edid.jetkvm", "usb.keyboard_with_absolute_pointer", "usb.gadget_hid_interface"})
     EXPECT_TRUE(has(v, id)) << "missing " << id << "\n" << detect::render_text(v);
   EXPECT_FALSE(has(v, "usb.jetkvm")) << "the USB strings are Logitech's now";
+  // The clone (20-2) is named; the owner's real receiver with the same identity (20-3) is not.
+  for (const auto& ind : v.indicators()) {
+    if (ind.id() != "usb.keyboard_with_absolute_pointer") continue;
+    for (const auto& f : ind.evidence()) EXPECT_EQ(f.key(), "usb 20-2") << f.value();
+  }
 }
 
 TEST(MacFixtures, AnyDeskSessionWithScreenSharingOn_IsReview_WhileThePeerDistanceIsUnknown) {
