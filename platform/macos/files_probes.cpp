@@ -1,12 +1,15 @@
 // Facts macOS keeps in files below the root: the time zone (/etc/localtime,
 // a link into /var/db/timezone/zoneinfo) and each user's keyboard input
 // sources (~/Library/Preferences/com.apple.HIToolbox.plist).
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
 #include "platform/decode/macos/hitoolbox.h"
+#include "platform/decode/text_sanitize.h"
 #include "platform/decode/tzfile.h"
 #include "platform/macos/probes.h"
 #include "platform/macos/tool_output.h"
@@ -45,22 +48,30 @@ class TimezoneProbe final : public Probe {
     const std::string t = target.string();
     auto pos = t.rfind("zoneinfo/");
     if (pos == std::string::npos) {
-      record_error(out, name(), "etc/localtime", "link to \"" + t + "\" names no zoneinfo zone");
+      record_error(out, name(), "etc/localtime", "link to \"" + decode::printable(t, 120) + "\" names no zoneinfo zone");
       return;
     }
     const std::string zone = t.substr(pos + 9);
+    const bool plausible = !zone.empty() && zone.size() <= 64 && zone.find("..") == std::string::npos &&
+                           std::all_of(zone.begin(), zone.end(), [](unsigned char c) {
+                             return std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '+';
+                           });
+    if (!plausible) {
+      record_error(out, name(), "etc/localtime", "link to \"" + decode::printable(t, 120) + "\" names no plausible zone");
+      return;
+    }
     time->set_iana_zone(zone);
     time->set_source("etc/localtime symlink");
     // The TZif data the link points at, read inside the root.
     const auto data_path = target.is_absolute() ? under(ctx.root, t) : link.parent_path() / target;
     auto data = read_file(data_path, kMaxTzif);
     if (!data.data) {
-      record_error(out, name(), t, "zone data unreadable: " + data.error);
+      record_error(out, name(), decode::printable(t, 120), "zone data unreadable: " + data.error);
       return;
     }
     auto parsed = decode::parse_tzif(*data.data);
     if (!parsed.tz) {
-      record_error(out, name(), t, "TZif: " + parsed.error);
+      record_error(out, name(), decode::printable(t, 120), "TZif: " + parsed.error);
       return;
     }
     const int64_t now_s = now_ms / 1000 - (now_ms % 1000 < 0 ? 1 : 0);
@@ -91,7 +102,7 @@ class KeyboardProbe final : public Probe {
     if (ec) record_error(out, name(), "Users", "unreadable: " + ec.message());
     std::sort(homes.begin(), homes.end());
     for (const auto& home : homes) {
-      const auto user = home.filename().string();
+      const auto user = decode::sanitize_utf8(home.filename().string());
       const std::string rel = "Users/" + user + "/Library/Preferences/com.apple.HIToolbox.plist";
       auto file = read_file(home / "Library/Preferences/com.apple.HIToolbox.plist", kMaxPreferences);
       if (!file.data) {

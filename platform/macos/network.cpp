@@ -2,6 +2,7 @@
 // The Wi-Fi BSSID is not read: since macOS 14 it needs Location Services
 // permission for the agent, which an MDM cannot grant silently.
 #include "platform/decode/macos/route_arp.h"
+#include "platform/decode/text_sanitize.h"
 #include "platform/macos/probes.h"
 #include "platform/macos/tool_output.h"
 
@@ -21,10 +22,10 @@ class NetworkProbe final : public Probe {
       return;
     }
     auto* net = out.mutable_network();
-    net->set_default_gateway_ip(r->gateway);
-    net->set_default_interface(r->interface);
+    net->set_default_gateway_ip(decode::sanitize_utf8(r->gateway));
+    net->set_default_interface(decode::sanitize_utf8(r->interface));
     if (r->interface.starts_with("utun") || r->interface.starts_with("ipsec") || r->interface.starts_with("ppp"))
-      net->add_vpn_interfaces(r->interface);
+      net->add_vpn_interfaces(decode::sanitize_utf8(r->interface));
     if (r->gateway.empty()) return;
     auto arp = run_tool(*s_.runner, {"arp", "-an"}, name(), out);
     if (arp) net->set_default_gateway_mac(decode::macos::arp_mac_for(arp->output, r->gateway));

@@ -12,6 +12,7 @@
 #include "platform/common/log.h"
 #include "platform/decode/macos/launchctl.h"
 #include "platform/decode/macos/plist_value.h"
+#include "platform/decode/text_sanitize.h"
 #include "platform/macos/probes.h"
 #include "platform/macos/tool_output.h"
 #include "platform/macos/watchlist.h"
@@ -97,7 +98,7 @@ class RemoteAccessProbe final : public Probe {
         const auto& ids = tools[t].bundle_ids;
         if (app.bundle_id.empty() || std::find(ids.begin(), ids.end(), app.bundle_id) == ids.end()) continue;
         found[t].set_installed(true);
-        found[t].add_installed_paths(app.bundle_path);
+        found[t].add_installed_paths(decode::sanitize_utf8(app.bundle_path));
         bundle_paths[t].push_back(app.bundle_path + "/");
       }
     }
@@ -106,7 +107,7 @@ class RemoteAccessProbe final : public Probe {
         for (const auto& id : tools[t].bundle_ids)
           if (job == id || job.starts_with(id + ".")) {
             found[t].set_installed(true);
-            found[t].add_services(job);
+            found[t].add_services(decode::sanitize_utf8(job));
           }
 
     screen_sharing(tools, found, out);
@@ -129,8 +130,8 @@ class RemoteAccessProbe final : public Probe {
         tool.set_running(true);
         auto* rp = tool.add_processes();
         rp->set_pid(p.pid);
-        rp->set_comm(p.name);
-        rp->set_exe(p.path);
+        rp->set_comm(decode::sanitize_utf8(p.name));
+        rp->set_exe(decode::sanitize_utf8(p.path));
         for (const auto& s : p.sockets) {
           if (s.state == ProcessSocket::State::kListen) {
             tool.set_listening(true);

@@ -1,6 +1,7 @@
 #include "platform/macos/tool_output.h"
 
 #include "platform/common/log.h"
+#include "platform/decode/text_sanitize.h"
 
 namespace telltale::platform::macos_probe {
 
@@ -17,7 +18,7 @@ std::optional<CommandResult> run_tool(CommandRunner& runner, const std::vector<s
   try {
     auto r = runner.run(argv);
     if (r.exit_code != 0) {
-      std::string why = r.error_output.substr(0, 200);
+      std::string why = decode::sanitize_utf8(r.error_output.substr(0, 200));
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
       record_error(out, probe, command_line(argv),
                    "exit status " + std::to_string(r.exit_code) + (why.empty() ? "" : ": " + why));

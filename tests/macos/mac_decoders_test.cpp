@@ -227,3 +227,31 @@ TEST(MacDecoders, SoftwareCreatedHidDevice_IsMarkedVirtual) {
 
 }  // namespace
 }  // namespace telltale::decode::macos
+
+namespace telltale::decode::macos {
+namespace {
+
+// libplist 2.2 aborts the process on these (asserts in its string getters);
+// a hostile preference file or tool answer must be an error, not a crash.
+TEST(MacDecoders, BinaryPlistWithANulInAUtf16Key_IsRefusedNotAnAbort) {
+  // {"aé\0b": "cd"} as Python's plistlib writes it (the key becomes UTF-16).
+  const unsigned char bplist[] = {
+      0x62, 0x70, 0x6c, 0x69, 0x73, 0x74, 0x30, 0x30, 0xd1, 0x01, 0x02, 0x64, 0x00, 0x61, 0x00, 0xe9, 0x00, 0x00,
+      0x00, 0x62, 0x52, 0x63, 0x64, 0x08, 0x0b, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x17};
+  auto r = parse_plist(std::string_view(reinterpret_cast<const char*>(bplist), sizeof bplist));
+  EXPECT_FALSE(r.value);
+  EXPECT_NE(r.error.find("holds U+0000"), std::string::npos) << r.error;
+}
+
+TEST(MacDecoders, XmlStringWithARawNul_EndsAtTheNul_NotAnAbort) {
+  const std::string xml = std::string("<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>Product</key><string>Key") +
+                          '\0' + "board</string></dict></plist>";
+  auto r = parse_plist(xml);
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->string_at("Product"), "Key") << "libplist keeps the text before the NUL";
+}
+
+}  // namespace
+}  // namespace telltale::decode::macos

@@ -2,6 +2,8 @@
 // binary-plist reader would duplicate a well-kept library.
 #include "platform/decode/macos/plist_value.h"
 
+#include "platform/decode/text_sanitize.h"
+
 #include <plist/plist.h>
 
 #include <cstdlib>
@@ -34,13 +36,15 @@ bool convert(plist_t node, PlistValue& out, int depth) {
       out.kind = PlistValue::Kind::kReal;
       plist_get_real_val(node, &out.real);
       return true;
-    case PLIST_STRING:
-    case PLIST_KEY: {
-      char* s = nullptr;
-      plist_get_string_val(node, &s);
+    case PLIST_STRING: {
+      // plist_get_string_val asserts (aborts) on a string with an embedded
+      // NUL; the pointer form takes the stored length.
+      uint64_t len = 0;
+      const char* s = plist_get_string_ptr(node, &len);
       out.kind = PlistValue::Kind::kString;
-      if (s) out.text = s;
-      std::free(s);
+      // Device-controlled text (USB strings, product names) ends up in protobuf
+      // string fields, which must be UTF-8: sanitised once, here.
+      if (s) out.text = sanitize_utf8(std::string_view(s, len));
       return true;
     }
     case PLIST_DATA: {
@@ -80,7 +84,7 @@ bool convert(plist_t node, PlistValue& out, int depth) {
           std::free(key);
           break;
         }
-        out.dict.emplace_back(key ? key : "", PlistValue{});
+        out.dict.emplace_back(key ? sanitize_utf8(key) : "", PlistValue{});
         std::free(key);
         if (!convert(value, out.dict.back().second, depth + 1)) {
           std::free(it);
@@ -94,6 +98,47 @@ bool convert(plist_t node, PlistValue& out, int depth) {
       out.kind = PlistValue::Kind::kNone;
       return true;
   }
+}
+
+// libplist 2.2 aborts (assert in plist_get_key_val) on a dictionary key
+// whose UTF-16 form holds U+0000, and every key is read that way. A binary
+// plist with such a string object is refused before libplist sees it.
+// Layout (Apple's CFBinaryPList.c): trailer of 32 bytes at the end with the
+// offset size, object count and offset table position; object markers 0x6N
+// are UTF-16BE strings of N (or a following int's) code units.
+std::string binary_plist_hazard(std::string_view b) {
+  if (b.size() < 8 + 32 || b.substr(0, 6) != "bplist") return "";
+  auto u8 = [&](size_t i) { return static_cast<uint8_t>(b[i]); };
+  auto be = [&](size_t at, size_t width, uint64_t& v) {
+    if (width == 0 || width > 8 || at > b.size() || b.size() - at < width) return false;
+    v = 0;
+    for (size_t i = 0; i < width; ++i) v = v << 8 | u8(at + i);
+    return true;
+  };
+  const size_t t = b.size() - 32;
+  const size_t offset_size = u8(t + 6);
+  uint64_t count = 0, table = 0;
+  if (!be(t + 8, 8, count) || !be(t + 24, 8, table)) return "";
+  if (offset_size == 0 || count > b.size() || table > b.size()) return "";  // libplist refuses these itself
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t off = 0;
+    if (!be(static_cast<size_t>(table + i * offset_size), offset_size, off) || off >= t) continue;
+    const uint8_t marker = u8(static_cast<size_t>(off));
+    if ((marker >> 4) != 0x6) continue;
+    uint64_t units = marker & 0x0F;
+    size_t start = static_cast<size_t>(off) + 1;
+    if (units == 0x0F) {
+      if (start >= t || (u8(start) >> 4) != 0x1) continue;
+      const size_t width = size_t{1} << (u8(start) & 0x0F);
+      if (!be(start + 1, width, units)) continue;
+      start += 1 + width;
+    }
+    if (units > t || start > t || (t - start) / 2 < units) continue;
+    for (uint64_t k = 0; k < units; ++k)
+      if (u8(start + 2 * k) == 0 && u8(start + 2 * k + 1) == 0)
+        return "binary property list: UTF-16 string object " + std::to_string(i) + " holds U+0000";
+  }
+  return "";
 }
 
 }  // namespace
@@ -141,6 +186,10 @@ PlistParseResult parse_plist(std::string_view bytes) {
   PlistParseResult r;
   if (bytes.size() > std::numeric_limits<uint32_t>::max()) {
     r.error = "property list of " + std::to_string(bytes.size()) + " bytes is larger than 4 GiB";
+    return r;
+  }
+  if (auto hazard = binary_plist_hazard(bytes); !hazard.empty()) {
+    r.error = hazard;
     return r;
   }
   plist_t raw = nullptr;
