@@ -11,8 +11,6 @@
 #include <cstring>
 #include <map>
 
-extern char** environ;
-
 namespace telltale::platform::macos_probe {
 namespace {
 
@@ -85,7 +83,10 @@ CommandResult SpawnRunner::run(const std::vector<std::string>& argv) {
   for (auto& a : copies) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, path_text.c_str(), &actions, &attr, args.data(), environ);
+  // A fixed environment: the tools' output must not change with the agent's
+  // locale (system_profiler localises values) or with variables launchd passed in.
+  static const char* kEnvironment[] = {"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LANG=C", "LC_ALL=C", nullptr};
+  int rc = ::posix_spawn(&pid, path_text.c_str(), &actions, &attr, args.data(), const_cast<char**>(kEnvironment));
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw CommandError(what + ": spawn " + path_text + ": " + errno_text(rc));

@@ -2,7 +2,8 @@
 // Runs the macOS system tools the probes read (ioreg, system_profiler,
 // launchctl, route, arp). Without a shell (posix_spawn, argv as given), with a
 // time limit and an output cap: a missing tool, a hang or a flood becomes a
-// CommandError the probe records as a ProbeError, never a stuck agent.
+// CommandError the probe records as a ProbeError, never a stuck agent. The
+// environment is fixed (PATH of the system directories, the C locale).
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>

@@ -92,6 +92,20 @@ TEST(CommandRunner, ArgumentsReachTheToolVerbatim_NoShellExpandsThem) {
   EXPECT_FALSE(std::filesystem::exists(marker));
 }
 
+TEST(CommandRunner, ToolsRunInTheCLocaleWithSystemPath_NothingInheritedFromTheAgent) {
+  TempDir tmp;
+  write_script(tmp.path() / "system_profiler", "env | sort");
+  ::setenv("TELLTALE_MARKER_FOR_RUNNER_TEST", "leaked", 1);
+  ::setenv("LC_ALL", "ko_KR.UTF-8", 1);
+  auto r = runner_in(tmp.path());
+  auto out = r.run({"system_profiler", "-json", "SPHardwareDataType"});
+  ::unsetenv("TELLTALE_MARKER_FOR_RUNNER_TEST");
+  ::unsetenv("LC_ALL");
+  EXPECT_NE(out.output.find("LC_ALL=C\n"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("PATH=/usr/bin:/bin:/usr/sbin:/sbin\n"), std::string::npos) << out.output;
+  EXPECT_EQ(out.output.find("TELLTALE_MARKER_FOR_RUNNER_TEST"), std::string::npos) << out.output;
+}
+
 TEST(CommandRunner, NonZeroExit_IsReturnedWithItsErrorOutput_NotThrown) {
   TempDir tmp;
   write_script(tmp.path() / "launchctl", "echo 'Could not find service' >&2\nexit 113");
