@@ -255,3 +255,35 @@ TEST(MacDecoders, XmlStringWithARawNul_EndsAtTheNul_NotAnAbort) {
 
 }  // namespace
 }  // namespace telltale::decode::macos
+
+namespace telltale::decode::macos {
+namespace {
+
+// `ioreg -r -c IOUSBHostDevice` prints a device behind a hub twice: inside the
+// hub's subtree (below its driver and port objects) and as its own match.
+TEST(MacDecoders, DeviceBehindAHub_IsListedOnceWithTheHubAsParent) {
+  const std::string device =
+      "<dict><key>IOObjectClass</key><string>IOUSBHostDevice</string><key>IORegistryEntryName</key><string>Keyboard</string>"
+      "<key>idVendor</key><integer>1452</integer><key>idProduct</key><integer>591</integer>"
+      "<key>locationID</key><integer>336658432</integer></dict>";  // 0x14110000
+  auto plist = parse_plist(
+      "<?xml version=\"1.0\"?><plist version=\"1.0\"><array>"
+      "<dict><key>IOObjectClass</key><string>IOUSBHostDevice</string><key>IORegistryEntryName</key><string>USB2.0 Hub</string>"
+      "<key>idVendor</key><integer>8457</integer><key>idProduct</key><integer>10263</integer><key>bDeviceClass</key><integer>9</integer>"
+      "<key>locationID</key><integer>336592896</integer><key>IORegistryEntryChildren</key><array>"
+      "<dict><key>IOObjectClass</key><string>AppleUSB20Hub</string><key>IORegistryEntryChildren</key><array>"
+      "<dict><key>IOObjectClass</key><string>AppleUSB20HubPort</string><key>IORegistryEntryChildren</key><array>" +
+      device + "</array></dict></array></dict></array></dict>" + device + "</array></plist>");
+  ASSERT_TRUE(plist.value) << plist.error;
+  IoregDecoded diag;
+  auto devices = usb_devices_from_ioreg(*plist.value, diag);
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].port_path(), "20-1");
+  EXPECT_EQ(devices[0].device_class(), 9u);
+  EXPECT_EQ(devices[1].port_path(), "20-1.1");
+  EXPECT_EQ(devices[1].parent_port_path(), "20-1");
+  EXPECT_EQ(devices[1].product_id(), 591u);
+}
+
+}  // namespace
+}  // namespace telltale::decode::macos
