@@ -84,9 +84,10 @@ bool convert(plist_t node, PlistValue& out, int depth) {
           std::free(key);
           break;
         }
-        out.dict.emplace_back(key ? sanitize_utf8(key) : "", PlistValue{});
+        out.keys.push_back(key ? sanitize_utf8(key) : "");
+        out.values.emplace_back();
         std::free(key);
-        if (!convert(value, out.dict.back().second, depth + 1)) {
+        if (!convert(value, out.values.back(), depth + 1)) {
           std::free(it);
           return false;
         }
@@ -145,8 +146,8 @@ std::string binary_plist_hazard(std::string_view b) {
 
 const PlistValue* PlistValue::get(std::string_view key) const {
   if (kind != Kind::kDict) return nullptr;
-  for (const auto& [k, v] : dict)
-    if (k == key) return &v;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key) return &values[i];
   return nullptr;
 }
 

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace telltale::decode::macos {
@@ -23,7 +22,10 @@ struct PlistValue {
   std::string text;            // kString
   std::vector<uint8_t> bytes;  // kData
   std::vector<PlistValue> array;
-  std::vector<std::pair<std::string, PlistValue>> dict;  // in file order
+  // Dictionary members in file order, as parallel vectors: a vector of an
+  // incomplete type is fine since C++17, a pair holding one is not (clang/libc++).
+  std::vector<std::string> keys;
+  std::vector<PlistValue> values;
 
   // Member of a dict, nullptr when absent or when this is not a dict.
   const PlistValue* get(std::string_view key) const;
