@@ -8,8 +8,10 @@
 #if defined(__APPLE__)
 #include <arpa/inet.h>
 #include <libproc.h>
-#include <netinet/tcp_fsm.h>
+#include <netinet/in.h>
+#include <sys/param.h>
 #include <sys/proc_info.h>
+#include <sys/socket.h>
 #endif
 
 namespace telltale::platform::macos_probe {
@@ -58,7 +60,8 @@ class LibprocTable final : public ProcessTable {
           if (proc_pidfdinfo(pid, fd.proc_fd, PROC_PIDFDSOCKETINFO, &info, sizeof info) != sizeof info) continue;
           if (info.psi.soi_kind != SOCKINFO_TCP) continue;
           const auto& tcp = info.psi.soi_proto.pri_tcp;
-          int family = info.psi.soi_family;
+          // An AF_INET6 socket may carry IPv4 (mapped) traffic: insi_vflag says which.
+          int family = (tcp.tcpsi_ini.insi_vflag & INI_IPV4) ? AF_INET : AF_INET6;
           ProcessSocket s;
           s.state = tcp.tcpsi_state == TSI_S_LISTEN        ? ProcessSocket::State::kListen
                     : tcp.tcpsi_state == TSI_S_ESTABLISHED ? ProcessSocket::State::kEstablished
