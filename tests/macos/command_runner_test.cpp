@@ -39,11 +39,12 @@ TEST(CommandRunner, ToolThatHangs_IsKilledAtTheTimeLimit_LongBeforeItWouldFinish
   const auto pid_file = tmp.path() / "pid";
   // exec: the sleeping process is the runner's own child, so its pid tells whether it was killed.
   write_script(tmp.path() / "ioreg", "echo $$ > '" + pid_file.string() + "'\nexec sleep 60");
-  auto r = runner_in(tmp.path(), std::chrono::milliseconds(300));
+  // 2 s: long enough for a loaded CI machine to start the script and write its pid.
+  auto r = runner_in(tmp.path(), std::chrono::milliseconds(2000));
   const auto start = std::chrono::steady_clock::now();
   const std::string err = error_of(r, {"ioreg", "-a"});
   const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_NE(err.find("ioreg -a: no answer within 300 ms"), std::string::npos) << err;
+  EXPECT_NE(err.find("ioreg -a: no answer within 2000 ms"), std::string::npos) << err;
   EXPECT_LT(took, std::chrono::seconds(60)) << "the runner waited for the tool instead of its limit";
   long pid = 0;
   std::ifstream(pid_file) >> pid;
