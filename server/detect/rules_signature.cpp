@@ -111,6 +111,14 @@ void input_methods(const RuleInput& in, Findings& out) {
         if (std::find(s.engines.begin(), s.engines.end(), im.name()) != s.engines.end() ||
             std::find(s.xkb_layouts.begin(), s.xkb_layouts.end(), im.name()) != s.xkb_layouts.end())
           hits.emplace_back(im.framework() + " " + im.name() + " (user " + u.user() + ")", im.source());
+    // Mac agents report input sources by id; a mode id extends its method's
+    // bundle id ("com.apple.inputmethod.Korean.2SetKorean").
+    for (const auto& u : kb.users())
+      for (const auto& im : u.input_methods())
+        if (im.framework() == "macos" && std::any_of(s.macos.begin(), s.macos.end(), [&](const std::string& id) {
+              return im.name() == id || im.name().starts_with(id + ".");
+            }))
+          hits.emplace_back("macos " + im.name() + " (user " + u.user() + ")", im.source());
     if (hits.empty()) continue;
     auto& ind = out.add(s.id, s.title, s.severity, 1.0, "signature");
     for (auto& [k, v] : hits) Findings::fact(ind, k, v);
