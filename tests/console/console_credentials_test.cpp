@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <thread>
 
+#include <unistd.h>
+
+#include "platform/common/hash.h"
+#include "platform/common/sqlite.h"
 #include "server/console/console_db.h"
 #include "tests/console/console_fixture.h"
 
@@ -147,6 +151,51 @@ TEST_F(CredentialsTest, DemotedUser_LosesSessionsAndTokensIssuedForTheHigherRole
     audited |= e.at("action").as_string() == "user.role" &&
                std::string(e.at("detail").as_string()).find("api_tokens_revoked=1") != std::string::npos;
   EXPECT_TRUE(audited);
+}
+
+// A console.db from before token expiry (schema step 1, the old audit
+// trigger) keeps its users and tokens: tokens get an id and 90 days from their
+// creation, the audit log stays closed to every change but a growing count.
+TEST(ConsoleDbMigration, TokensFromBeforeExpiry_GetAnIdAndNinetyDaysAndKeepWorking) {
+  auto dir = std::filesystem::temp_directory_path() / ("console-migrate2-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const int64_t created = now_ms() - 10LL * 86400000;
+  const std::string secret = "ttc_0123456789abcdef0123456789abcdef0123456789abcdef";
+  {
+    telltale::sqlite::Database old(dir / "console.db");
+    old.exec(R"(
+      CREATE TABLE users(username TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL,
+        must_change INTEGER NOT NULL, created_unix_ms INTEGER NOT NULL);
+      CREATE TABLE sessions(id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+        expires_unix_ms INTEGER NOT NULL);
+      CREATE TABLE api_tokens(secret_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_unix_ms INTEGER NOT NULL);
+      CREATE TABLE audit(id INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, peer TEXT NOT NULL, detail TEXT NOT NULL);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'append-only'); END;
+      INSERT INTO users VALUES('olga','admin','pbkdf2-sha256$1$00$00',0,1);
+      INSERT INTO audit(unix_ms, actor, action, target, peer, detail) VALUES(1,'olga','login','olga','127.0.0.1','');
+      PRAGMA user_version = 1;
+    )");
+    old.prepare("INSERT INTO api_tokens VALUES(?,?,?)")
+        .bind(1, telltale::sha256_hex(secret)).bind(2, "olga").bind(3, created).run();
+  }
+  {
+    telltale::server::console::ConsoleDb db(dir / "console.db");
+    auto tokens = db.api_tokens();
+    ASSERT_EQ(tokens.size(), 1u);
+    EXPECT_EQ(tokens[0].id.size(), 16u);
+    EXPECT_EQ(tokens[0].expires_unix_ms, created + 90LL * 86400000);
+    EXPECT_TRUE(db.api_token(secret, now_ms()));
+    EXPECT_FALSE(db.users()[0].disabled);
+    auto log = db.audit_log(10);
+    ASSERT_EQ(log.size(), 1u);
+    db.audit_repeat(log[0].id);
+    EXPECT_EQ(db.audit_log(10)[0].repeats, 2);
+    EXPECT_THROW(db.raw().exec("UPDATE audit SET actor='mallory'"), telltale::sqlite::SqliteError);
+    EXPECT_TRUE(db.revoke_api_token(tokens[0].id, now_ms(), "test"));
+    EXPECT_FALSE(db.api_token(secret, now_ms()));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
