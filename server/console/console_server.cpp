@@ -257,9 +257,11 @@ struct ConsoleServer::Impl {
     void note_end(beast::error_code ec, const char* phase) {
       if (ec == beast::error::timeout) {
         d.deadline_closes.fetch_add(1, std::memory_order_relaxed);
-        // Between requests a timeout is an ordinary keep-alive expiry.
-        if (in_request || std::string_view(phase) == "handshake")
-          spdlog::info("event=console_deadline phase={} peer={}", phase, peer);
+        // Between requests a timeout is an ordinary keep-alive expiry. A
+        // handshake that never comes is what an idle-socket flood looks like:
+        // counted in /metrics, logged only at debug so it cannot flood the log.
+        if (in_request) spdlog::info("event=console_deadline phase={} peer={}", phase, peer);
+        else if (std::string_view(phase) == "handshake") spdlog::debug("event=console_deadline phase={} peer={}", phase, peer);
       }
       // The tcp_stream closed the socket on timeout; other errors end here too.
       beast::error_code ignored;
@@ -286,7 +288,7 @@ struct ConsoleServer::Impl {
       if (ec) {
         // Out of descriptors and the like: wait a little instead of spinning.
         spdlog::warn("event=console_accept_failed error={}", log::q(ec.message()));
-        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
+        auto t = std::make_shared<asio::steady_timer>(acceptor->get_executor(), std::chrono::milliseconds(100));
         t->async_wait([this, t](beast::error_code) { if (!stopping) accept(); });
         return;
       }
@@ -395,7 +397,8 @@ void ConsoleServer::start() {
   auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("console: " + host + " is not an IP address");
   tcp::endpoint ep(address, static_cast<uint16_t>(port));
-  d.acceptor = std::make_unique<tcp::acceptor>(d.io);
+  // On its own strand: stop() closes it from another thread.
+  d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(d.io));
   d.acceptor->open(ep.protocol());
   d.acceptor->set_option(tcp::acceptor::reuse_address(true));
   d.acceptor->bind(ep, ec);
@@ -428,7 +431,7 @@ void ConsoleServer::stop() {
   d.stopping = true;
   // Stop accepting, and close every connection on its own strand (a socket is
   // not safe to touch from another thread while an operation runs on it).
-  asio::post(d.io, [&d] {
+  asio::post(d.acceptor->get_executor(), [&d] {
     beast::error_code ec;
     d.acceptor->close(ec);
   });
