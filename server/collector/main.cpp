@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
     ("catalog", po::value<std::string>()->default_value(""), "detection catalog file (default: built in)")
     ("detect-config", po::value<std::string>()->default_value(""), "TOML file with a [detect] table of weights/thresholds")
     ("console", po::value<std::string>()->default_value(""), "HOST:PORT for the HTTPS investigator console (empty: off)")
+    ("console-handshake-timeout-ms", po::value<int64_t>()->default_value(10000), "console: TCP accept to finished TLS handshake")
+    ("console-header-timeout-ms", po::value<int64_t>()->default_value(15000), "console: waiting for a request's headers (keep-alive idle too)")
+    ("console-body-timeout-ms", po::value<int64_t>()->default_value(30000), "console: a request body, and writing the answer")
+    ("console-max-connections", po::value<int>()->default_value(512), "console: open connections, all addresses")
+    ("console-max-connections-per-address", po::value<int>()->default_value(32), "console: open connections from one address")
+    ("console-api-token-days", po::value<int>()->default_value(90), "console: API token lifetime when none is asked for")
     ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
     ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
     ("listener-wedged-seconds", po::value<int>()->default_value(10),
@@ -131,6 +137,12 @@ int main(int argc, char** argv) {
     cc.data_dir = config.data_dir;
     cc.extra_metrics = [&collector] { return collector.metrics_text(); };
     cc.catalog = config.catalog;
+    cc.handshake_timeout = std::chrono::milliseconds(vm["console-handshake-timeout-ms"].as<int64_t>());
+    cc.header_timeout = std::chrono::milliseconds(vm["console-header-timeout-ms"].as<int64_t>());
+    cc.body_timeout = std::chrono::milliseconds(vm["console-body-timeout-ms"].as<int64_t>());
+    cc.max_connections = vm["console-max-connections"].as<int>();
+    cc.max_connections_per_address = vm["console-max-connections-per-address"].as<int>();
+    cc.api_token_default_days = vm["console-api-token-days"].as<int>();
     console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
     try {
       console->start();

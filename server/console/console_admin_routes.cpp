@@ -29,7 +29,7 @@ HttpResponse users(Context& c) {
     json::array out;
     for (auto& u : c.db.users())
       out.push_back(json::object{{"username", u.username}, {"role", to_string(u.role)},
-                                 {"must_change_password", u.must_change_password}});
+                                 {"must_change_password", u.must_change_password}, {"disabled", u.disabled}});
     return reply(200, json::object{{"users", std::move(out)}});
   }
   const std::string expected = "{\"username\": string, \"role\": viewer|investigator|admin}";
@@ -37,7 +37,9 @@ HttpResponse users(Context& c) {
   std::string name = required_string(body, "username", expected);
   auto role = parse_role(required_string(body, "role", expected));
   if (!role) throw BadRequest("role must be viewer, investigator or admin");
-  if (name.empty() || name.size() > 64) throw BadRequest("username: 1 to 64 characters");
+  if (name.empty() || name.size() > 64) throw BadRequest("username: 1 to 64 bytes");
+  if (name.find_first_of("/?#% \t\r\n") != std::string::npos)
+    throw BadRequest("username: no spaces, control characters or any of / ? # %");
   std::string password;
   try {
     password = c.db.create_user(name, *role, now_ms());
@@ -48,6 +50,20 @@ HttpResponse users(Context& c) {
   return reply(201, json::object{{"username", name}, {"one_time_password", password}});
 }
 
+// Ends what a user's credentials opened: every session and API token.
+std::string end_credentials(Context& c, const std::string& name, const std::string& reason) {
+  const int sessions = c.db.end_sessions_of(name);
+  const int tokens = c.db.revoke_api_tokens_of(name, now_ms(), reason);
+  return "sessions_ended=" + std::to_string(sessions) + " api_tokens_revoked=" + std::to_string(tokens);
+}
+
+// Enabled admins other than `except`: the console must keep one.
+size_t other_enabled_admins(const std::vector<ConsoleDb::UserRow>& all, const std::string& except) {
+  size_t n = 0;
+  for (auto& u : all) n += u.role == Role::kAdmin && !u.disabled && u.username != except;
+  return n;
+}
+
 HttpResponse set_role(Context& c, const std::string& name) {
   const std::string expected = "{\"role\": viewer|investigator|admin}";
   auto body = c.body_object(expected);
@@ -55,30 +71,84 @@ HttpResponse set_role(Context& c, const std::string& name) {
   if (!role) throw BadRequest("role must be viewer, investigator or admin");
   auto all = c.db.users();
   const ConsoleDb::UserRow* user = nullptr;
-  size_t admins = 0;
-  for (auto& u : all) {
+  for (auto& u : all)
     if (u.username == name) user = &u;
-    admins += u.role == Role::kAdmin;
-  }
   if (!user) return error(404, "no user " + name);
   // Demoting the last admin would lock everyone out of user management.
-  if (user->role == Role::kAdmin && *role != Role::kAdmin && admins == 1)
+  if (user->role == Role::kAdmin && *role != Role::kAdmin && other_enabled_admins(all, name) == 0)
     return error(409, "user " + name + " is the last admin");
   std::string old = to_string(user->role);
+  const bool demoted = static_cast<int>(*role) < static_cast<int>(user->role);
   c.db.set_role(name, *role);
-  c.audit("user.role", name, old + "->" + to_string(*role));
+  // A demotion must not leave sessions or tokens that were handed out for the
+  // higher role: the user logs in again (and gets new tokens) as what they are now.
+  std::string ended = demoted ? " " + end_credentials(c, name, "role lowered to " + std::string(to_string(*role))) : "";
+  c.audit("user.role", name, old + "->" + to_string(*role) + ended);
   return reply(200, json::object{{"username", name}, {"role", to_string(*role)}});
 }
 
-HttpResponse api_token(Context& c) {
-  const std::string expected = "{\"username\": string}";
-  std::string name = required_string(c.body_object(expected), "username", expected);
-  bool known = false;
-  for (auto& u : c.db.users()) known |= u.username == name;
-  if (!known) return error(404, "no user " + name);
-  std::string secret = c.db.create_api_token(name, now_ms());
-  c.audit("api_token.create", name);
-  return reply(201, json::object{{"username", name}, {"token", secret}});
+HttpResponse set_disabled(Context& c, const std::string& name, bool disable) {
+  auto all = c.db.users();
+  const ConsoleDb::UserRow* user = nullptr;
+  for (auto& u : all)
+    if (u.username == name) user = &u;
+  if (!user) return error(404, "no user " + name);
+  if (disable && name == c.who.username) return error(409, "you cannot disable yourself");
+  if (disable && user->role == Role::kAdmin && other_enabled_admins(all, name) == 0)
+    return error(409, "user " + name + " is the last enabled admin");
+  c.db.set_disabled(name, disable);
+  if (disable) {
+    c.audit("user.disable", name, end_credentials(c, name, "user disabled"));
+  } else {
+    c.audit("user.enable", name);
+  }
+  return reply(200, json::object{{"username", name}, {"disabled", disable}});
+}
+
+std::string token_state(const ApiTokenRecord& t, int64_t now) {
+  if (t.revoked_unix_ms) return "revoked";
+  if (t.expires_unix_ms <= now) return "expired";
+  return "valid";
+}
+
+HttpResponse api_tokens(Context& c) {
+  if (c.get()) {
+    const int64_t now = now_ms();
+    json::array out;
+    for (auto& t : c.db.api_tokens())
+      out.push_back(json::object{{"id", t.id}, {"username", t.username}, {"created_by", t.created_by},
+                                 {"created_unix_ms", t.created_unix_ms}, {"expires_unix_ms", t.expires_unix_ms},
+                                 {"revoked_unix_ms", t.revoked_unix_ms}, {"revoked_reason", t.revoked_reason},
+                                 {"state", token_state(t, now)}});
+    c.audit("api_token.list", "");
+    return reply(200, json::object{{"tokens", std::move(out)}});
+  }
+  const std::string expected = "{\"username\": string, \"ttl_days\"?: integer}";
+  auto body = c.body_object(expected);
+  std::string name = required_string(body, "username", expected);
+  int64_t ttl_days = c.options.api_token_default_days;
+  if (body.contains("ttl_days")) ttl_days = required_int(body, "ttl_days", expected);
+  if (ttl_days < 1 || ttl_days > c.options.api_token_max_days)
+    throw BadRequest("ttl_days: 1 to " + std::to_string(c.options.api_token_max_days));
+  const ConsoleDb::UserRow* user = nullptr;
+  auto all = c.db.users();
+  for (auto& u : all)
+    if (u.username == name) user = &u;
+  if (!user) return error(404, "no user " + name);
+  if (user->disabled) return error(409, "user " + name + " is disabled");
+  auto issued = c.db.create_api_token(name, now_ms(), ttl_days * 86400000LL, c.who.username);
+  c.audit("api_token.create", name, "id=" + issued.id + " ttl_days=" + std::to_string(ttl_days));
+  return reply(201, json::object{{"username", name}, {"id", issued.id}, {"token", issued.secret},
+                                 {"expires_unix_ms", issued.expires_unix_ms}});
+}
+
+HttpResponse revoke_api_token(Context& c, const std::string& id) {
+  auto record = c.db.api_token_record(id);
+  if (!record) return error(404, "no API token " + id);
+  if (!c.db.revoke_api_token(id, now_ms(), "revoked by " + c.who.username))
+    return error(409, "API token " + id + " is already revoked");
+  c.audit("api_token.revoke", record->username, "id=" + id);
+  return reply(200, json::object{{"ok", true}, {"id", id}});
 }
 
 HttpResponse audit_log(Context& c) {
@@ -86,7 +156,7 @@ HttpResponse audit_log(Context& c) {
   json::array out;
   for (auto& e : c.db.audit_log(static_cast<size_t>(limit)))
     out.push_back(json::object{{"id", e.id}, {"unix_ms", e.unix_ms}, {"actor", e.actor}, {"action", e.action},
-                               {"target", e.target}, {"peer", e.peer}, {"detail", e.detail}});
+                               {"target", e.target}, {"peer", e.peer}, {"detail", e.detail}, {"count", e.repeats}});
   return reply(200, json::object{{"audit", std::move(out)}});
 }
 
@@ -206,7 +276,7 @@ std::optional<HttpResponse> admin_routes(Context& c) {
   const bool get = c.get(), post = c.post();
   std::optional<std::function<HttpResponse()>> run;
   if (p == "/api/v1/users" && (get || post)) run = [&] { return users(c); };
-  else if (p == "/api/v1/api-tokens" && post) run = [&] { return api_token(c); };
+  else if (p == "/api/v1/api-tokens" && (get || post)) run = [&] { return api_tokens(c); };
   else if (p == "/api/v1/audit" && get) run = [&] { return audit_log(c); };
   else if (p == "/api/v1/enrollment-tokens" && (get || post)) run = [&] { return enrollment_tokens(c); };
   else if (p == "/api/v1/assignments" && (get || post)) run = [&] { return assignments(c); };
@@ -216,6 +286,15 @@ std::optional<HttpResponse> admin_routes(Context& c) {
     std::string name = p.substr(14, p.size() - 14 - 5);
     if (name.empty() || name.find('/') != std::string::npos) return std::nullopt;
     run = [&c, name] { return set_role(c, name); };
+  } else if (post && p.rfind("/api/v1/users/", 0) == 0 && (p.ends_with("/disable") || p.ends_with("/enable"))) {
+    const bool disable = p.ends_with("/disable");
+    std::string name = p.substr(14, p.size() - 14 - (disable ? 8 : 7));
+    if (name.empty() || name.find('/') != std::string::npos) return std::nullopt;
+    run = [&c, name, disable] { return set_disabled(c, name, disable); };
+  } else if (post && p.rfind("/api/v1/api-tokens/", 0) == 0 && p.ends_with("/revoke")) {
+    std::string id = p.substr(19, p.size() - 19 - 7);
+    if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;
+    run = [&c, id] { return revoke_api_token(c, id); };
   } else if (post && p.rfind("/api/v1/enrollment-tokens/", 0) == 0 && p.ends_with("/revoke")) {
     std::string id = p.substr(26, p.size() - 26 - 7);
     if (id.empty() || id.find('/') != std::string::npos) return std::nullopt;

@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "server/console/console_internal.h"
+#include "server/console/login_throttle.h"
+#include "server/console/password_policy.h"
 
 namespace telltale::server::console {
 namespace json = boost::json;
@@ -27,28 +29,6 @@ std::string cookie_value(const std::string& header, const std::string& name) {
   return {};
 }
 
-// Failed logins per key inside a sliding window; a user name and a peer
-// address are separate keys so neither spraying nor one-account guessing passes.
-class RateLimiter {
- public:
-  static constexpr int kMaxFailures = 5;
-  static constexpr int64_t kWindowMs = 15 * 60 * 1000;
-  bool blocked(const std::string& key, int64_t now) {
-    std::lock_guard lock(mu_);
-    auto& q = failures_[key];
-    while (!q.empty() && q.front() < now - kWindowMs) q.pop_front();
-    return q.size() >= kMaxFailures;
-  }
-  void fail(const std::string& key, int64_t now) {
-    std::lock_guard lock(mu_);
-    failures_[key].push_back(now);
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::deque<int64_t>> failures_;
-};
-
 std::string metric_escape(std::string s) {
   std::string out;
   for (char c : s) {
@@ -65,18 +45,40 @@ struct ConsoleApi::Impl {
   ConsoleDb& db;
   Store& store;
   ApiOptions options;
-  RateLimiter limiter;
+  LoginThrottle throttle;
   SnapshotFactsCache facts;
+  std::mutex mu;  // every request but a login
+  std::mutex login_mu;
+  std::map<std::string, int> logins_in_flight;  // by peer address
 
-  Impl(ConsoleDb& d, Store& s, ApiOptions o) : db(d), store(s), options(std::move(o)) {
+  Impl(ConsoleDb& d, Store& s, ApiOptions o)
+      : db(d), store(s), options(std::move(o)),
+        throttle(LoginThrottleOptions{options.login_free_failures, options.login_backoff_base_ms,
+                                      options.login_backoff_max_ms}) {
     if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
   }
 
   std::optional<Principal> authenticate(const HttpRequest& req) {
-    if (req.authorization.rfind("Bearer ", 0) == 0) return db.api_token(req.authorization.substr(7));
+    if (req.authorization.rfind("Bearer ", 0) == 0) return db.api_token(req.authorization.substr(7), now_ms());
     std::string sid = cookie_value(req.cookie, "tt_session");
     if (sid.empty()) return std::nullopt;
     return db.session(sid, now_ms());
+  }
+
+  // A wait imposed by the throttle: 429 with Retry-After, audited as one row
+  // per wait whose repeat count grows with every refused attempt.
+  HttpResponse throttled(const std::string& user, const HttpRequest& req, int64_t now, int64_t wait) {
+    if (int64_t row = throttle.refusal_row(user, req.peer)) {
+      db.audit_repeat(row);
+    } else {
+      row = db.audit(now, user, "login.rate_limited", user, req.peer, "wait_ms=" + std::to_string(wait));
+      throttle.set_refusal_row(user, req.peer, row);
+    }
+    auto r = reply(429, json::object{{"error", "too many failed logins for this user from this address; wait " +
+                                                   std::to_string((wait + 999) / 1000) + " s"},
+                                     {"retry_after_ms", wait}});
+    r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+    return r;
   }
 
   HttpResponse login(const HttpRequest& req) {
@@ -84,18 +86,47 @@ struct ConsoleApi::Impl {
     if (!body.is_object() || !body.as_object().contains("username") || !body.as_object().contains("password") ||
         !body.at("username").is_string() || !body.at("password").is_string())
       return error(400, "body must be {\"username\": string, \"password\": string}");
-    std::string user(body.at("username").as_string()), password(body.at("password").as_string());
+    const auto& name = body.at("username").as_string();
+    const auto& secret = body.at("password").as_string();
+    // Refused before anything is stored or hashed: no user can have such a name.
+    if (name.empty() || name.size() > 64) return error(400, "username: 1 to 64 bytes");
+    if (secret.size() > kMaxPasswordBytes)
+      return error(400, "password: at most " + std::to_string(kMaxPasswordBytes) + " bytes");
+    std::string user(name), password(secret);
     int64_t now = now_ms();
-    if (limiter.blocked("user:" + user, now) || limiter.blocked("peer:" + req.peer, now)) {
-      db.audit(now, user, "login.rate_limited", user, req.peer);
-      return error(429, "too many failed logins; wait 15 minutes");
+    if (int64_t wait = throttle.wait_ms(user, req.peer, now)) return throttled(user, req, now, wait);
+    {
+      // Each check is a PBKDF2: one address cannot occupy every API thread.
+      std::lock_guard lock(login_mu);
+      if (logins_in_flight[req.peer] >= options.logins_in_flight_per_address) {
+        auto r = error(429, "another login from this address is being checked; try again in a moment");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
+      ++logins_in_flight[req.peer];
     }
+    struct Release {
+      Impl& d;
+      const std::string& peer;
+      ~Release() {
+        std::lock_guard lock(d.login_mu);
+        if (--d.logins_in_flight[peer] <= 0) d.logins_in_flight.erase(peer);
+      }
+    } release{*this, req.peer};
     auto p = db.check_password(user, password);
     if (!p) {
-      limiter.fail("user:" + user, now);
-      limiter.fail("peer:" + req.peer, now);
-      db.audit(now, user, "login.failed", user, req.peer);
-      return error(401, "wrong username or password");
+      // The wait counts from now, after the hash, not from when the attempt came in.
+      now = now_ms();
+      const int64_t wait = throttle.failed(user, req.peer, now);
+      db.audit(now, user, "login.failed", user, req.peer, wait ? "next_attempt_after_ms=" + std::to_string(wait) : "");
+      auto r = error(401, "wrong username or password");
+      if (wait) r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+      return r;
+    }
+    throttle.succeeded(user, req.peer);
+    if (p->disabled) {
+      db.audit(now, user, "login.disabled", user, req.peer);
+      return error(403, "user " + user + " is disabled; an admin can enable it");
     }
     auto [sid, csrf] = db.create_session(*p, now);
     db.audit(now, user, "login", user, req.peer);
@@ -125,13 +156,19 @@ struct ConsoleApi::Impl {
       if (!body.is_object() || !body.as_object().contains("old_password") || !body.as_object().contains("new_password") ||
           !body.at("old_password").is_string() || !body.at("new_password").is_string())
         return error(400, "body must be {\"old_password\": string, \"new_password\": string}");
-      std::string np(body.at("new_password").as_string());
-      if (np.size() < 12) return error(400, "new password: at least 12 characters");
-      if (!db.check_password(who.username, std::string(body.at("old_password").as_string())))
-        return error(403, "old password is wrong");
+      std::string np(body.at("new_password").as_string()), op(body.at("old_password").as_string());
+      if (auto problem = password_problem(np, op, who.username)) return error(400, *problem);
+      if (!db.check_password(who.username, op)) return error(403, "old password is wrong");
       db.set_password(who.username, np);
-      db.audit(now_ms(), who.username, "password.change", who.username, req.peer);
-      return reply(200, json::object{{"ok", true}});
+      // Whoever knew the old password loses what it opened: every other
+      // session and every API token of the user. The session that made the
+      // change stays (the user just proved the new password's owner is here).
+      const int64_t now = now_ms();
+      const int sessions = db.end_sessions_of(who.username, who.session_id);
+      const int tokens = db.revoke_api_tokens_of(who.username, now, "password changed");
+      db.audit(now, who.username, "password.change", who.username, req.peer,
+               "sessions_ended=" + std::to_string(sessions) + " api_tokens_revoked=" + std::to_string(tokens));
+      return reply(200, json::object{{"ok", true}, {"sessions_ended", sessions}, {"api_tokens_revoked", tokens}});
     }
     // Everything else lives in one file per area (console_*_routes.cpp).
     Context c{db, store, options, facts, req, who, path, {}};
@@ -174,8 +211,12 @@ struct ConsoleApi::Impl {
     // The web UI's embedded files (server/console/static_assets.h) need no
     // session: the login page is one of them, and they hold no data.
     if (auto asset = static_asset_response(req.method, path)) return *asset;
-    if (path == "/metrics" && req.method == "GET") return metrics();
+    if (path == "/metrics" && req.method == "GET") {
+      std::lock_guard lock(mu);
+      return metrics();
+    }
     if (path == "/api/v1/login" && req.method == "POST") return login(req);
+    std::lock_guard lock(mu);
     if (path.rfind("/api/v1/", 0) != 0) return error(404, "no such path: " + path);
     auto who = authenticate(req);
     if (!who) return error(401, "log in first (session cookie or Authorization: Bearer <token>)");

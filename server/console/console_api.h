@@ -49,8 +49,21 @@ struct ApiOptions {
   int64_t silent_after_ms = 24LL * 3600 * 1000;
   // Root of the IANA tz database the heatmap reads TZif files from.
   std::filesystem::path zoneinfo_dir = "/usr/share/zoneinfo";
+  // Login throttling per (user, address): free failures, then a wait that
+  // doubles with every further failure up to the cap (docs/CONSOLE.md "Login").
+  int login_free_failures = 5;
+  int64_t login_backoff_base_ms = 1000;
+  int64_t login_backoff_max_ms = 15LL * 60 * 1000;
+  // Concurrent password checks one address may have running (each is a PBKDF2).
+  int logins_in_flight_per_address = 2;
+  // API token lifetime when the request names none, and the longest allowed.
+  int api_token_default_days = 90;
+  int api_token_max_days = 366;
 };
 
+// Thread-safe: requests run one at a time, except logins, which only touch
+// the (internally locked) console database and throttle, so a slow password
+// hash never holds up other users' requests.
 class ConsoleApi {
  public:
   ConsoleApi(ConsoleDb& db, Store& store, std::function<std::string()> extra_metrics);

@@ -23,6 +23,7 @@ struct Principal {
   std::string csrf;             // empty for API-token callers (no cookie, no CSRF exposure)
   bool must_change_password = false;
   std::string session_id;
+  bool disabled = false;  // set by check_password only: the password matched a disabled user
 };
 
 struct AuditEntry {
@@ -33,6 +34,23 @@ struct AuditEntry {
   std::string target;
   std::string peer;
   std::string detail;
+  int64_t repeats = 1;  // identical events folded into this row (rate-limited logins)
+};
+
+// An API token as lists show it: never the secret or its hash.
+struct ApiTokenRecord {
+  std::string id;  // public handle for list and revoke
+  std::string username;
+  std::string created_by;
+  int64_t created_unix_ms = 0;
+  int64_t expires_unix_ms = 0;
+  int64_t revoked_unix_ms = 0;  // 0: not revoked
+  std::string revoked_reason;
+};
+
+struct ApiTokenIssued {
+  std::string id, secret;
+  int64_t expires_unix_ms = 0;
 };
 
 // An investigation of one device. Notes are append-only (sqlite triggers
@@ -60,6 +78,9 @@ bool valid_case_status(std::string_view s);
 // PBKDF2-HMAC-SHA256 with a per-user 16-byte salt, encoded "pbkdf2-sha256$iter$salt$hash".
 std::string hash_password(std::string_view password, int iterations = 210000);
 bool verify_password(std::string_view password, const std::string& encoded);
+// PBKDF2 computations since the process started: lets a test prove a login
+// for a missing user does exactly the work of one for a real user.
+uint64_t password_hash_count();
 std::string random_hex(size_t bytes);
 
 class ConsoleDb {
@@ -70,7 +91,9 @@ class ConsoleDb {
   // returns that password once (the caller writes it 0600).
   std::optional<std::string> bootstrap_admin(int64_t now_ms);
 
-  // Returns the principal when the password matches.
+  // Returns the principal when the password matches (Principal::disabled
+  // tells a disabled account). Exactly one PBKDF2 computation whether or not
+  // the user exists, so login timing does not tell user names apart.
   std::optional<Principal> check_password(const std::string& user, const std::string& password);
   std::string create_user(const std::string& user, Role role, int64_t now_ms);  // returns one-time password
   bool set_password(const std::string& user, const std::string& password);
@@ -78,20 +101,37 @@ class ConsoleDb {
     std::string username;
     Role role;
     bool must_change_password;
+    bool disabled = false;
   };
   std::vector<UserRow> users();
   // false when there is no such user.
   bool set_role(const std::string& user, Role role);
+  bool set_disabled(const std::string& user, bool disabled);
 
   std::pair<std::string, std::string> create_session(const Principal& p, int64_t now_ms);  // id, csrf
+  // Only sessions of enabled users count.
   std::optional<Principal> session(const std::string& id, int64_t now_ms);
   void end_session(const std::string& id);
+  // Ends every session of the user but keep_session_id (empty: all); returns how many ended.
+  int end_sessions_of(const std::string& user, const std::string& keep_session_id = {});
 
-  std::string create_api_token(const std::string& user, int64_t now_ms);  // returns the secret once
-  std::optional<Principal> api_token(const std::string& secret);
+  ApiTokenIssued create_api_token(const std::string& user, int64_t now_ms, int64_t ttl_ms,
+                                  const std::string& created_by = {});
+  // The caller when the token is known, not revoked, not expired and its user enabled.
+  std::optional<Principal> api_token(const std::string& secret, int64_t now_ms);
+  std::vector<ApiTokenRecord> api_tokens();
+  std::optional<ApiTokenRecord> api_token_record(const std::string& id);
+  // false when there is no such token or it was revoked already.
+  bool revoke_api_token(const std::string& id, int64_t now_ms, const std::string& reason);
+  // Revokes every live token of the user; returns how many.
+  int revoke_api_tokens_of(const std::string& user, int64_t now_ms, const std::string& reason);
 
-  void audit(int64_t now_ms, const std::string& actor, const std::string& action, const std::string& target,
-             const std::string& peer, const std::string& detail = {});
+  // Returns the row id (for audit_repeat).
+  int64_t audit(int64_t now_ms, const std::string& actor, const std::string& action, const std::string& target,
+                const std::string& peer, const std::string& detail = {});
+  // Counts one more identical event in an existing row (the only change the
+  // audit table's trigger allows: repeats may grow, nothing else may change).
+  void audit_repeat(int64_t id);
   std::vector<AuditEntry> audit_log(size_t limit);
 
   CaseRecord create_case(const std::string& device_id, const std::string& title, const std::string& created_by,
@@ -111,6 +151,7 @@ class ConsoleDb {
   void migrate();
   std::mutex mu_;
   sqlite::Database db_;
+  std::string dummy_hash_;  // what a login for a missing user is checked against
 };
 
 }  // namespace telltale::server::console

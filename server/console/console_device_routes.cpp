@@ -171,6 +171,7 @@ HttpResponse export_device(Context& c, const DeviceRecord& d) {
   HttpResponse out = format == "html"
                          ? HttpResponse{200, "text/html; charset=utf-8", bundle_html(bundle, "Evidence: " + d.hostname), {}}
                          : reply(200, bundle);
+  if (format == "html") neutralize_bidi(out.body);
   name_export(out, "evidence", d.hostname.empty() ? d.device_id : d.hostname, meta.exported_unix_ms);
   return out;
 }

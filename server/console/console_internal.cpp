@@ -13,7 +13,40 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-HttpResponse reply(int status, const json::value& v) { return {status, "application/json", json::serialize(v), {}}; }
+size_t neutralize_bidi(std::string& s) {
+  size_t replaced = 0;
+  std::string out;
+  size_t copied = 0;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
+    size_t len = 0;
+    if (b0 == 0xd8 && b1 == 0x9c) len = 2;  // U+061C ARABIC LETTER MARK
+    else if (b0 == 0xe2 && i + 2 < s.size()) {
+      const auto b2 = static_cast<unsigned char>(s[i + 2]);
+      if (b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f || (b2 >= 0xaa && b2 <= 0xae))) len = 3;  // U+200E/F, U+202A-E
+      if (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9) len = 3;                                  // U+2066-9
+    }
+    if (!len) continue;
+    out.append(s, copied, i - copied);
+    out += "\xEF\xBF\xBD";
+    copied = i + len;
+    i += len - 1;
+    ++replaced;
+  }
+  if (replaced) {
+    out.append(s, copied, std::string::npos);
+    s = std::move(out);
+  }
+  return replaced;
+}
+
+HttpResponse reply(int status, const json::value& v) {
+  // boost::json writes non-ASCII as raw UTF-8, so the controls are found as
+  // bytes in the serialized text, keys and values alike.
+  std::string body = json::serialize(v);
+  neutralize_bidi(body);
+  return {status, "application/json", std::move(body), {}};
+}
 HttpResponse error(int status, const std::string& message) { return reply(status, json::object{{"error", message}}); }
 
 HttpResponse forbidden(Role needed) { return error(403, std::string(to_string(needed)) + " role required"); }

@@ -22,6 +22,11 @@ namespace telltale::server::console::internal {
 namespace json = boost::json;
 
 int64_t now_ms();
+// Bidirectional-text controls (U+061C, U+200E/F, U+202A-E, U+2066-9) in
+// device-reported strings would reorder what the console shows after them;
+// they are replaced with U+FFFD in every answer. Returns how many were replaced.
+size_t neutralize_bidi(std::string& utf8);
+// JSON with bidi controls neutralised.
 HttpResponse reply(int status, const json::value& v);
 // Errors carry what was wrong and what was expected: {"error": "..."}.
 HttpResponse error(int status, const std::string& message);

@@ -6,7 +6,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <openssl/x509.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -14,7 +13,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -125,77 +125,113 @@ int64_t now_ms() {
 
 }  // namespace
 
+// Peer addresses as the cap counts them: an IPv4 client reaching a dual-stack
+// listener appears as ::ffff:a.b.c.d and must count as a.b.c.d.
+static std::string address_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
 struct ConsoleServer::Impl {
+  struct Connection;
   ConsoleConfig config;
   Store& store;
   std::unique_ptr<ConsoleDb> db;
   std::unique_ptr<ConsoleApi> api;
-  asio::io_context io;
+  // Declared before the io_context: a connection still queued in it when it
+  // is destroyed unregisters itself here and uses the TLS context.
+  // Open connections, counted per peer address (the TCP peer of the accepted
+  // socket: the console does not trust X-Forwarded-For, so behind a proxy all
+  // browsers share the proxy's address and the per-address cap must be raised).
+  std::mutex conn_mu;
+  std::map<std::string, int> per_address;
+  int open = 0;
+  std::set<std::weak_ptr<Connection>, std::owner_less<std::weak_ptr<Connection>>> connections;
+  std::atomic<uint64_t> refused_per_address{0}, refused_total{0}, deadline_closes{0};
   asio::ssl::context ssl{asio::ssl::context::tls_server};
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<asio::thread_pool> workers;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::atomic<bool> stopping{false};
-  std::thread thread;
+  std::vector<std::thread> threads;
   uint16_t port = 0;
-  // A browser opens several connections at once and keeps each alive; served
-  // one at a time, the second waited for the first's idle timeout (10 s). So
-  // each connection gets a thread (at most kMaxConnections), while requests
-  // still go through ConsoleApi one at a time (api_mu): it is not promised to
-  // be thread-safe, and a request takes milliseconds where a connection
-  // lives for seconds.
-  static constexpr int kMaxConnections = 16;
-  std::mutex api_mu;
-  std::mutex conn_mu;
-  std::condition_variable conn_cv;
-  std::set<int> open_sockets;  // native handles, shut down by stop()
-  int active = 0;              // connection threads still running
+  // TLS, reading and writing run on the io threads; ConsoleApi::handle (which
+  // blocks on sqlite and password hashes) on the worker pool, so slow or idle
+  // peers never hold up a request and requests never stall the io threads.
+
 
   Impl(ConsoleConfig c, Store& s) : config(std::move(c)), store(s) {}
 
-  void serve_one(tcp::socket socket) {
-    // Bounded waits so one stalled browser cannot hold the console forever.
-    timeval tv{10, 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  // One TLS connection: handshake, then requests until the peer closes,
+  // a deadline passes or the console stops. All of it runs on the socket's
+  // strand; only ConsoleApi::handle runs on the worker pool.
+  struct Connection : std::enable_shared_from_this<Connection> {
+    Impl& d;
     std::string peer;
-    boost::system::error_code ec;
-    auto ep = socket.remote_endpoint(ec);
-    if (!ec) peer = ep.address().to_string();
-    const int fd = socket.native_handle();
-    beast::ssl_stream<tcp::socket> stream(std::move(socket), ssl);
-    // Tracked only while the stream (and so the descriptor) lives: Untrack is
-    // declared after the stream so it runs first, and stop() never shuts
-    // down a number the process has since reused for another socket.
-    {
-      std::lock_guard lock(conn_mu);
-      if (stopping) return;
-      open_sockets.insert(fd);
-    }
-    struct Untrack {
-      Impl& d;
-      int fd;
-      ~Untrack() {
-        std::lock_guard lock(d.conn_mu);
-        d.open_sockets.erase(fd);
-      }
-    } untrack{*this, fd};
-    stream.handshake(asio::ssl::stream_base::server, ec);
-    if (ec) return;
+    beast::ssl_stream<beast::tcp_stream> stream;
     beast::flat_buffer buffer;
-    for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(1 << 20);
-      http::read(stream, buffer, parser, ec);
-      if (ec) break;
-      auto& req = parser.get();
-      HttpRequest in{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::cookie]),
-                     std::string(req[http::field::authorization]), std::string(req["X-CSRF-Token"]),
-                     std::string(req[http::field::content_type]), req.body(), peer};
-      HttpResponse out;
-      {
-        std::lock_guard lock(api_mu);
-        out = api->handle(in);
-      }
-      http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+    std::optional<http::request_parser<http::string_body>> parser;
+    http::response<http::string_body> res;
+    bool in_request = false;  // a deadline inside a request (not between requests) is worth a log line
+
+    Connection(Impl& impl, tcp::socket socket, std::string p)
+        : d(impl), peer(std::move(p)), stream(std::move(socket), impl.ssl) {}
+    ~Connection() { d.release(peer); }
+
+    void start() {
+      if (d.stopping) return note_end({}, "start");
+      beast::get_lowest_layer(stream).expires_after(d.config.handshake_timeout);
+      stream.async_handshake(asio::ssl::stream_base::server,
+                             [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    }
+    void on_handshake(beast::error_code ec) {
+      if (ec) return note_end(ec, "handshake");
+      read_request();
+    }
+    void read_request() {
+      if (d.stopping) return close();
+      parser.emplace();
+      parser->header_limit(16 * 1024);
+      parser->body_limit(1 << 20);
+      in_request = false;
+      // One deadline for the whole header: a peer trickling a byte at a time
+      // does not extend it.
+      beast::get_lowest_layer(stream).expires_after(d.config.header_timeout);
+      http::async_read_header(stream, buffer, *parser,
+                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+    }
+    void on_header(beast::error_code ec) {
+      if (ec) return note_end(ec, "header");
+      in_request = true;
+      beast::get_lowest_layer(stream).expires_after(d.config.body_timeout);
+      http::async_read(stream, buffer, *parser,
+                       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+    }
+    void on_body(beast::error_code ec) {
+      if (ec) return note_end(ec, "body");
+      beast::get_lowest_layer(stream).expires_never();
+      auto& req = parser->get();
+      auto in = std::make_shared<HttpRequest>(HttpRequest{
+          std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::cookie]),
+          std::string(req[http::field::authorization]), std::string(req["X-CSRF-Token"]),
+          std::string(req[http::field::content_type]), std::move(req.body()), peer});
+      const unsigned version = req.version();
+      const bool keep_alive = req.keep_alive();
+      asio::post(*d.workers, [self = shared_from_this(), in, version, keep_alive] {
+        auto out = std::make_shared<HttpResponse>();
+        try {
+          *out = self->d.api->handle(*in);
+        } catch (const std::exception& e) {
+          *out = HttpResponse{500, "application/json", R"({"error":"internal error"})", {}};
+          spdlog::warn("event=console_request_failed error={}", log::q(e.what()));
+        }
+        asio::post(self->stream.get_executor(),
+                   [self, in, out, version, keep_alive] { self->write(*in, *out, version, keep_alive); });
+      });
+    }
+    void write(const HttpRequest& in, HttpResponse& out, unsigned version, bool keep_alive) {
+      res = http::response<http::string_body>{static_cast<http::status>(out.status), version};
       res.set(http::field::content_type, out.content_type);
       set_security_headers(res, in.target.substr(0, in.target.find('?')), out.content_type);
       if (!out.set_cookie.empty()) res.set(http::field::set_cookie, out.set_cookie);
@@ -209,50 +245,107 @@ struct ConsoleServer::Impl {
         res.set(name, value);
       }
       res.body() = std::move(out.body);
-      res.keep_alive(req.keep_alive());
+      res.keep_alive(keep_alive && !d.stopping);
       res.prepare_payload();
-      http::write(stream, res, ec);
-      if (ec || !res.keep_alive() || stopping) break;
+      beast::get_lowest_layer(stream).expires_after(d.config.body_timeout);
+      http::async_write(stream, res, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->note_end(ec, "write");
+        if (!self->res.keep_alive()) return self->close();
+        self->read_request();
+      });
     }
-    stream.shutdown(ec);
+    void note_end(beast::error_code ec, const char* phase) {
+      if (ec == beast::error::timeout) {
+        d.deadline_closes.fetch_add(1, std::memory_order_relaxed);
+        // Between requests a timeout is an ordinary keep-alive expiry. A
+        // handshake that never comes is what an idle-socket flood looks like:
+        // counted in /metrics, logged only at debug so it cannot flood the log.
+        if (in_request) spdlog::info("event=console_deadline phase={} peer={}", phase, peer);
+        else if (std::string_view(phase) == "handshake") spdlog::debug("event=console_deadline phase={} peer={}", phase, peer);
+      }
+      // The tcp_stream closed the socket on timeout; other errors end here too.
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream).socket().close(ignored);
+    }
+    void close() {
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+      stream.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream).socket().close(ignored);
+      });
+    }
+  };
+
+  void release(const std::string& peer) {
+    std::lock_guard lock(conn_mu);
+    --open;
+    if (auto it = per_address.find(peer); it != per_address.end() && --it->second <= 0) per_address.erase(it);
   }
 
-  void run() {
-    while (!stopping) {
-      boost::system::error_code ec;
-      tcp::socket socket(io);
-      acceptor->accept(socket, ec);
-      if (stopping) break;
-      if (ec) continue;
-      {
-        std::unique_lock lock(conn_mu);
-        conn_cv.wait(lock, [&] { return active < kMaxConnections || stopping; });
-        if (stopping) break;
-        ++active;
+  void accept() {
+    acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (stopping || !acceptor->is_open()) return;
+      if (ec) {
+        // Out of descriptors and the like: wait a little instead of spinning.
+        spdlog::warn("event=console_accept_failed error={}", log::q(ec.message()));
+        auto t = std::make_shared<asio::steady_timer>(acceptor->get_executor(), std::chrono::milliseconds(100));
+        t->async_wait([this, t](beast::error_code) { if (!stopping) accept(); });
+        return;
       }
-      try {
-        std::thread([this, s = std::move(socket)]() mutable {
-          try {
-            serve_one(std::move(s));
-          } catch (const std::exception& e) {
-            spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
-          }
-          // The socket is closed by now; only this counter is left to touch.
-          std::lock_guard lock(conn_mu);
-          --active;
-          conn_cv.notify_all();
-        }).detach();
-      } catch (const std::system_error& e) {
-        // No thread (resource limit): the connection is dropped, the console goes on.
-        spdlog::warn("event=console_connection_failed error={}", log::q(e.what()));
-        std::lock_guard lock(conn_mu);
-        --active;
+      admit(std::move(socket));
+      accept();
+    });
+  }
+
+  // Refuses at once (a reset, no TLS) when the peer or the console is at its
+  // cap, so an excess socket costs a descriptor for microseconds only.
+  void admit(tcp::socket socket) {
+    beast::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (ec) return;
+    std::string peer = address_text(ep.address());
+    std::shared_ptr<Connection> c;
+    {
+      std::lock_guard lock(conn_mu);
+      const bool over_total = open >= config.max_connections;
+      const bool over_peer = per_address[peer] >= config.max_connections_per_address;
+      if (over_total || over_peer) {
+        auto& counter = over_peer ? refused_per_address : refused_total;
+        // The first refusal and then every 1000th: a flood must not flood the log.
+        if (counter.fetch_add(1, std::memory_order_relaxed) % 1000 == 0)
+          spdlog::warn("event=console_connection_refused peer={} reason={} open={} open_from_peer={}", peer,
+                       over_peer ? "per_address_cap" : "total_cap", open, per_address[peer]);
+        if (per_address[peer] == 0) per_address.erase(peer);
+        socket.set_option(asio::socket_base::linger(true, 0), ec);
+        socket.close(ec);
+        return;
       }
+      ++open;
+      ++per_address[peer];
+      c = std::make_shared<Connection>(*this, std::move(socket), peer);
+      connections.insert(c);
+      // Forget the dead ones now and then so the set stays the size of the live ones.
+      if (connections.size() > 2 * static_cast<size_t>(open) + 64)
+        std::erase_if(connections, [](const auto& w) { return w.expired(); });
     }
-    // stop() has shut down the connections idling in a keep-alive read; wait
-    // for their threads: stop() returns only when no thread touches this object.
-    std::unique_lock lock(conn_mu);
-    conn_cv.wait(lock, [&] { return active == 0; });
+    asio::dispatch(c->stream.get_executor(), [c] { c->start(); });
+  }
+
+  std::string connection_metrics() {
+    int now_open = 0;
+    {
+      std::lock_guard lock(conn_mu);
+      now_open = open;
+    }
+    return "# HELP telltale_console_connections Open console connections.\n# TYPE telltale_console_connections gauge\n"
+           "telltale_console_connections " + std::to_string(now_open) + "\n"
+           "# HELP telltale_console_connections_refused_total Connections refused at a cap.\n"
+           "# TYPE telltale_console_connections_refused_total counter\n"
+           "telltale_console_connections_refused_total{cap=\"per_address\"} " + std::to_string(refused_per_address.load()) + "\n"
+           "telltale_console_connections_refused_total{cap=\"total\"} " + std::to_string(refused_total.load()) + "\n"
+           "# HELP telltale_console_deadline_closes_total Connections closed by a handshake, header, body or write deadline.\n"
+           "# TYPE telltale_console_deadline_closes_total counter\n"
+           "telltale_console_deadline_closes_total " + std::to_string(deadline_closes.load()) + "\n";
   }
 };
 
@@ -272,6 +365,9 @@ void ConsoleServer::start() {
     port = -1;
   }
   if (port < 0 || port > 65535) throw std::runtime_error("console: bad port in " + d.config.listen);
+  if (d.config.max_connections < 1 || d.config.max_connections_per_address < 1 || d.config.io_threads < 1 ||
+      d.config.api_threads < 1)
+    throw std::runtime_error("console: connection caps and thread counts must be at least 1");
   std::filesystem::create_directories(d.config.data_dir);
   d.db = std::make_unique<ConsoleDb>(d.config.data_dir / "console.db");
   if (auto password = d.db->bootstrap_admin(now_ms())) {
@@ -279,50 +375,84 @@ void ConsoleServer::start() {
     spdlog::info("event=console_admin_created password_file={}", (d.config.data_dir / "console-admin-password").string());
   }
   auto [cert, key] = ensure_certificate(d.config.data_dir);
+  // TLS 1.3 only (DESIGN.md): its suites are all AEAD with forward secrecy,
+  // so no CBC or SHA-1 suite of TLS 1.2 can be negotiated.
+  if (SSL_CTX_set_min_proto_version(d.ssl.native_handle(), TLS1_3_VERSION) != 1)
+    throw std::runtime_error("console: this OpenSSL cannot restrict the console to TLS 1.3");
   d.ssl.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
+                    asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_tlsv1_2);
   d.ssl.use_certificate_chain(asio::buffer(cert));
   d.ssl.use_private_key(asio::buffer(key), asio::ssl::context::pem);
   ApiOptions api_options;
-  api_options.extra_metrics = d.config.extra_metrics;
+  api_options.extra_metrics = [&d] {
+    return d.connection_metrics() + (d.config.extra_metrics ? d.config.extra_metrics() : std::string());
+  };
   api_options.catalog_path = d.config.catalog;
+  api_options.login_free_failures = d.config.login_free_failures;
+  api_options.login_backoff_base_ms = d.config.login_backoff_base_ms;
+  api_options.login_backoff_max_ms = d.config.login_backoff_max_ms;
+  api_options.api_token_default_days = d.config.api_token_default_days;
   d.api = std::make_unique<ConsoleApi>(*d.db, d.store, std::move(api_options));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("console: " + host + " is not an IP address");
   tcp::endpoint ep(address, static_cast<uint16_t>(port));
-  d.acceptor = std::make_unique<tcp::acceptor>(d.io);
+  // On its own strand: stop() closes it from another thread.
+  d.acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(d.io));
   d.acceptor->open(ep.protocol());
   d.acceptor->set_option(tcp::acceptor::reuse_address(true));
   d.acceptor->bind(ep, ec);
   if (ec) throw std::runtime_error("console: cannot listen on " + d.config.listen + ": " + ec.message());
-  d.acceptor->listen();
+  d.acceptor->listen(asio::socket_base::max_listen_connections);
   d.port = d.acceptor->local_endpoint().port();
-  d.thread = std::thread([&d] { d.run(); });
-  spdlog::info("event=console_listening address={}:{}", host, d.port);
+  d.work.emplace(d.io.get_executor());
+  d.workers = std::make_unique<asio::thread_pool>(static_cast<size_t>(d.config.api_threads));
+  d.accept();
+  for (int i = 0; i < d.config.io_threads; ++i)
+    d.threads.emplace_back([&d] {
+      for (;;) {
+        try {
+          d.io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::warn("event=console_handler_failed error={}", log::q(e.what()));
+        }
+      }
+    });
+  spdlog::info("event=console_listening address={}:{} max_connections={} max_per_address={} handshake_timeout_ms={} "
+               "header_timeout_ms={} body_timeout_ms={}",
+               host, d.port, d.config.max_connections, d.config.max_connections_per_address,
+               d.config.handshake_timeout.count(), d.config.header_timeout.count(), d.config.body_timeout.count());
 }
 
 void ConsoleServer::stop() {
   auto& d = *impl_;
-  if (!d.thread.joinable()) return;
+  if (d.threads.empty()) return;
+  d.stopping = true;
+  // Stop accepting, and close every connection on its own strand (a socket is
+  // not safe to touch from another thread while an operation runs on it).
+  asio::post(d.acceptor->get_executor(), [&d] {
+    beast::error_code ec;
+    d.acceptor->close(ec);
+  });
+  std::vector<std::shared_ptr<Impl::Connection>> live;
   {
-    // Wake connections idling in a keep-alive read, and the accept loop if it
-    // waits for a free connection slot.
     std::lock_guard lock(d.conn_mu);
-    d.stopping = true;
-    for (int fd : d.open_sockets) ::shutdown(fd, SHUT_RDWR);
+    for (auto& w : d.connections)
+      if (auto c = w.lock()) live.push_back(std::move(c));
   }
-  d.conn_cv.notify_all();
-  // Wake the blocking accept with a connection of our own.
-  boost::system::error_code ec;
-  tcp::socket wake(d.io);
-  wake.connect(tcp::endpoint(d.acceptor->local_endpoint().address().is_unspecified()
-                                 ? asio::ip::make_address("127.0.0.1")
-                                 : d.acceptor->local_endpoint().address(),
-                             d.port),
-               ec);
-  d.thread.join();
-  d.acceptor->close(ec);
+  for (auto& c : live)
+    asio::post(c->stream.get_executor(), [c] {
+      beast::error_code ec;
+      beast::get_lowest_layer(c->stream).socket().close(ec);
+    });
+  live.clear();
+  // Requests being answered finish (and post their answers, which fail on the
+  // closed sockets); then nothing keeps the io threads running.
+  d.workers->join();
+  d.work.reset();
+  for (auto& t : d.threads) t.join();
+  d.threads.clear();
 }
 
 uint16_t ConsoleServer::port() const { return impl_->port; }

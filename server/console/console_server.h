@@ -2,6 +2,7 @@
 // The investigator console: HTTPS (its own self-signed P-256 certificate in
 // data_dir/console.crt) serving the JSON API under /api/v1 and /metrics.
 // Embedded in the collector; see docs/CONSOLE.md.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -20,6 +21,24 @@ struct ConsoleConfig {
   // The catalog the collector evaluates with (its --catalog), so the console
   // shows and exports the one in force. Empty: the built-in catalog.
   std::filesystem::path catalog{};
+
+  // Connection limits (docs/CONSOLE.md "Connections"). Every phase of a
+  // connection has a deadline that closes it and frees its slot, so idle or
+  // trickling sockets cannot hold the console; the caps bound what one
+  // address (and everyone together) may hold open at once.
+  std::chrono::milliseconds handshake_timeout{10000};  // TCP accept to finished TLS handshake
+  std::chrono::milliseconds header_timeout{15000};     // waiting for a request's headers (keep-alive idle included)
+  std::chrono::milliseconds body_timeout{30000};       // the request body, and writing the answer
+  int max_connections = 512;                           // open at once, all addresses
+  int max_connections_per_address = 32;                // open at once from one peer address
+  int io_threads = 2;                                  // threads running TLS and HTTP
+  int api_threads = 2;                                 // threads answering requests (the API is blocking)
+
+  // Login throttling and API token lifetime (see ApiOptions).
+  int login_free_failures = 5;
+  int64_t login_backoff_base_ms = 1000;
+  int64_t login_backoff_max_ms = 15LL * 60 * 1000;
+  int api_token_default_days = 90;
 };
 
 class ConsoleServer {

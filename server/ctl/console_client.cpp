@@ -69,6 +69,11 @@ X509Ptr load_pinned(const std::filesystem::path& file) {
 }  // namespace
 
 ConsoleResponse console_get(const ConsoleTarget& target, const std::string& path) {
+  return console_request(target, "GET", path);
+}
+
+ConsoleResponse console_request(const ConsoleTarget& target, const std::string& method, const std::string& path,
+                                const std::string& body) {
   const Url url = parse_url(target.url);
   asio::io_context io;
   asio::ssl::context ctx(asio::ssl::context::tls_client);
@@ -115,17 +120,20 @@ ConsoleResponse console_get(const ConsoleTarget& target, const std::string& path
                                target.certificate.string() + " (another server, or the console made a new one)");
     throw std::runtime_error("TLS handshake with " + where + ": " + ec.message());
   }
-  http::request<http::empty_body> req{http::verb::get, url.prefix + path, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), url.prefix + path, 11};
   req.set(http::field::host, url.host);
   req.set(http::field::user_agent, "telltale-ctl");
   if (!target.token.empty()) req.set(http::field::authorization, "Bearer " + target.token);
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
   http::write(stream, req, ec);
-  if (ec) throw std::runtime_error("sending GET " + path + " to " + where + ": " + ec.message());
+  if (ec) throw std::runtime_error("sending " + method + " " + path + " to " + where + ": " + ec.message());
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256u << 20);  // evidence exports of busy devices are large
   http::read(stream, buffer, parser, ec);
-  if (ec) throw std::runtime_error("reading the answer to GET " + path + " from " + where + ": " + ec.message());
+  if (ec) throw std::runtime_error("reading the answer to " + method + " " + path + " from " + where + ": " + ec.message());
   stream.shutdown(ec);  // the console may close first; nothing to learn from the error
   auto& res = parser.get();
   return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]), std::move(res.body())};

@@ -27,5 +27,8 @@ struct ConsoleResponse {
 // GET path (with query) relative to the URL. Throws std::runtime_error naming
 // the URL and what failed (resolve, connect, pin mismatch, read).
 ConsoleResponse console_get(const ConsoleTarget& target, const std::string& path);
+// Any method; body is sent as application/json when not empty.
+ConsoleResponse console_request(const ConsoleTarget& target, const std::string& method, const std::string& path,
+                                const std::string& body = {});
 
 }  // namespace telltale::ctl

@@ -45,6 +45,11 @@ the console's certificate is pinned: --console-cert, default DATA_DIR/console.cr
   audit                   the console's audit log (admin)
   agent-health            agent versions, memory, CPU, spool depth (admin)
   export ID --format json|html   evidence bundle of a device (default json)
+  api-tokens              console API tokens: id, user, state, expiry (admin; never secrets)
+  api-token create USER [--ttl-days N]   a new API token, printed once (default: the console's, 90 days)
+  api-token revoke ID     an API token stops working at once (admin)
+  user disable NAME       a console user can no longer log in; its sessions and tokens end (admin)
+  user enable NAME
 )";
 
 int usage_error(const std::string& why) {
@@ -65,14 +70,14 @@ int run_remote(const po::variables_map& vm, const std::vector<std::string>& word
   if (insecure && !vm["console-cert"].as<std::string>().empty())
     return usage_error("--insecure and --console-cert contradict each other");
   if (!telltale::ctl::is_remote_command(words[0]))
-    return usage_error("\"" + words[0] + "\" is not available with --url (only the console's reads are)");
+    return usage_error("\"" + words[0] + "\" is not available with --url");
   const std::string format = vm["format"].as<std::string>();
   telltale::ctl::RemoteContext ctx{{vm["url"].as<std::string>(), token, cert, insecure}, telltale::ctl::Format::kTable,
                                    std::cout, std::cerr};
   try {
     // export's --format names the document (json|html), not the table style.
     if (words[0] != "export") ctx.format = telltale::ctl::parse_format(format);
-    return telltale::ctl::remote_command(ctx, words, format == "table" ? "json" : format);
+    return telltale::ctl::remote_command(ctx, words, format == "table" ? "json" : format, vm["ttl-days"].as<int64_t>());
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   } catch (const std::exception& e) {
@@ -105,6 +110,7 @@ int main(int argc, char** argv) {
     ("console-cert", po::value<std::string>()->default_value(""),
      "remote mode: the console's certificate to pin (default DATA_DIR/console.crt)")
     ("insecure", po::bool_switch(), "remote mode: do not check the console's certificate")
+    ("ttl-days", po::value<int64_t>()->default_value(0), "remote api-token create: lifetime in days (0: the console's default)")
     ("words", po::value<std::vector<std::string>>()->default_value({}, ""), "command words");
   po::positional_options_description positional;
   positional.add("words", -1);

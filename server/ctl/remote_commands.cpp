@@ -58,12 +58,13 @@ struct Fetched {
   std::string content_type;
 };
 
-Fetched fetch(RemoteContext& ctx, const std::string& path, bool parse = true) {
-  auto r = console_get(ctx.target, path);
+Fetched fetch(RemoteContext& ctx, const std::string& path, bool parse = true, const std::string& method = "GET",
+              const std::string& body = {}) {
+  auto r = method == "GET" ? console_get(ctx.target, path) : console_request(ctx.target, method, path, body);
   Fetched f;
   f.body = std::move(r.body);
   f.content_type = r.content_type;
-  if (r.status != 200) {
+  if (r.status != 200 && r.status != 201) {
     boost::system::error_code ec;
     auto err = json::parse(f.body, ec);
     std::string why = !ec && err.is_object() && err.as_object().contains("error") ? cell(err.at("error")) : f.body;
@@ -73,7 +74,7 @@ Fetched fetch(RemoteContext& ctx, const std::string& path, bool parse = true) {
   if (parse) {
     boost::system::error_code ec;
     f.json = json::parse(f.body, ec);
-    if (ec) throw std::runtime_error("GET " + path + ": the console answered with something that is not JSON");
+    if (ec) throw std::runtime_error(method + " " + path + ": the console answered with something that is not JSON");
   }
   f.ok = true;
   return f;
@@ -251,15 +252,53 @@ int export_device(RemoteContext& ctx, const std::string& id, const std::string& 
   return 0;
 }
 
+// API tokens (admin): list without secrets, create (the secret is printed
+// once), revoke by id.
+int api_tokens(RemoteContext& ctx) {
+  return list(ctx, "/api/v1/api-tokens", "tokens", {"id", "user", "state", "created", "expires", "created_by", "revoked"},
+              [](const json::value& t) -> std::vector<std::string> {
+                return {text(t, "id"), text(t, "username"), text(t, "state"), time_of(t, "created_unix_ms"),
+                        time_of(t, "expires_unix_ms"), text(t, "created_by"), text(t, "revoked_reason")};
+              });
+}
+int api_token_create(RemoteContext& ctx, const std::string& user, int64_t ttl_days) {
+  check_id(user);
+  json::object body{{"username", user}};
+  if (ttl_days > 0) body["ttl_days"] = ttl_days;
+  auto f = fetch(ctx, "/api/v1/api-tokens", true, "POST", json::serialize(body));
+  if (!f.ok) return 1;
+  if (ctx.format == Format::kJson) return ctx.out << f.body << "\n", 0;
+  Table t{{"id", "user", "expires", "token (shown once)"},
+          {{text(f.json, "id"), text(f.json, "username"), time_of(f.json, "expires_unix_ms"), text(f.json, "token")}}};
+  render(t, ctx.format, ctx.out);
+  return 0;
+}
+int api_token_revoke(RemoteContext& ctx, const std::string& id) {
+  check_id(id);
+  auto f = fetch(ctx, "/api/v1/api-tokens/" + id + "/revoke", true, "POST");
+  if (!f.ok) return 1;
+  ctx.out << "API token " << id << " revoked\n";
+  return 0;
+}
+int user_enable(RemoteContext& ctx, const std::string& name, bool disable) {
+  check_id(name);
+  auto f = fetch(ctx, "/api/v1/users/" + name + (disable ? "/disable" : "/enable"), true, "POST");
+  if (!f.ok) return 1;
+  ctx.out << "user " << name << (disable ? " disabled" : " enabled") << "\n";
+  return 0;
+}
+
 }  // namespace
 
 bool is_remote_command(const std::string& word) {
-  for (auto w : {"overview", "devices", "device", "clusters", "cases", "case", "audit", "agent-health", "export"})
+  for (auto w : {"overview", "devices", "device", "clusters", "cases", "case", "audit", "agent-health", "export",
+                 "api-tokens", "api-token", "user"})
     if (word == w) return true;
   return false;
 }
 
-int remote_command(RemoteContext& ctx, const std::vector<std::string>& words, const std::string& export_format) {
+int remote_command(RemoteContext& ctx, const std::vector<std::string>& words, const std::string& export_format,
+                   int64_t ttl_days) {
   if (words.empty()) throw std::invalid_argument("no command given");
   const std::string& cmd = words[0];
   auto want = [&](size_t n) {
@@ -276,8 +315,16 @@ int remote_command(RemoteContext& ctx, const std::vector<std::string>& words, co
   if (cmd == "audit") return want(1), audit(ctx);
   if (cmd == "agent-health") return want(1), agent_health(ctx);
   if (cmd == "export") return want(2), export_device(ctx, words[1], export_format);
+  if (cmd == "api-tokens") return want(1), api_tokens(ctx);
+  if (cmd == "api-token" && words.size() == 3 && words[1] == "create") return api_token_create(ctx, words[2], ttl_days);
+  if (cmd == "api-token" && words.size() == 3 && words[1] == "revoke") return api_token_revoke(ctx, words[2]);
+  if (cmd == "api-token") throw std::invalid_argument("api-token needs \"create USER\" or \"revoke ID\"");
+  if (cmd == "user" && words.size() == 3 && (words[1] == "disable" || words[1] == "enable"))
+    return user_enable(ctx, words[2], words[1] == "disable");
+  if (cmd == "user") throw std::invalid_argument("user needs \"disable NAME\" or \"enable NAME\"");
   throw std::invalid_argument("\"" + cmd + "\" is not a remote command (overview, devices, device ID, clusters, cases, "
-                              "case ID, audit, agent-health, export ID)");
+                              "case ID, audit, agent-health, export ID, api-tokens, api-token create USER, "
+                              "api-token revoke ID, user disable|enable NAME)");
 }
 
 }  // namespace telltale::ctl

@@ -40,7 +40,11 @@ const std::vector<Endpoint>& endpoints() {
       {"GET", "/api/v1/users", Need::kAdmin, Body::kNone},
       {"POST", "/api/v1/users", Need::kAdmin, Body::kJson},
       {"POST", "/api/v1/users/vera/role", Need::kAdmin, Body::kJson},
+      {"POST", "/api/v1/users/vera/disable", Need::kAdmin, Body::kNone},
+      {"POST", "/api/v1/users/vera/enable", Need::kAdmin, Body::kNone},
+      {"GET", "/api/v1/api-tokens", Need::kAdmin, Body::kNone},
       {"POST", "/api/v1/api-tokens", Need::kAdmin, Body::kJson},
+      {"POST", "/api/v1/api-tokens/0123456789abcdef/revoke", Need::kAdmin, Body::kNone},
       {"GET", "/api/v1/audit", Need::kAdmin, Body::kNone},
       {"GET", "/api/v1/enrollment-tokens", Need::kAdmin, Body::kNone},
       {"POST", "/api/v1/enrollment-tokens", Need::kAdmin, Body::kJson},
@@ -144,7 +148,10 @@ TEST_F(EndpointTable, UnknownIds_Are404AndNameTheId) {
            {"POST", "/api/v1/cases/999/notes"},
            {"GET", "/api/v1/cases/999/export"},
            {"POST", "/api/v1/enrollment-tokens/nope/revoke"},
-           {"POST", "/api/v1/users/nobody/role"}}) {
+           {"POST", "/api/v1/users/nobody/role"},
+           {"POST", "/api/v1/users/nobody/disable"},
+           {"POST", "/api/v1/users/nobody/enable"},
+           {"POST", "/api/v1/api-tokens/nope/revoke"}}) {
     auto r = call(method, target, R"({"status":"open","text":"x","role":"viewer"})", admin_.cookie, admin_.csrf);
     EXPECT_EQ(r.status, 404) << method << " " << target << ": " << r.body;
     // The route exists: the 404 is about the id, not "no such endpoint".

@@ -35,9 +35,10 @@ void ConsoleTest::SetUp() {
   enroll("dev-farm-1", "laptop-17", "SN17", 1000);
   store_->save_verdict({"dev-farm-1", 2000, "puppeteered", 0.97,
                         R"({"verdict":"VERDICT_LEVEL_PUPPETEERED","score":0.97,"indicators":[{"id":"kvm.pikvm","evidence":[{"fact":"usb 1d6b:0104"}]}]})"});
-  server_ = std::make_unique<telltale::server::console::ConsoleServer>(
-      telltale::server::console::ConsoleConfig{"127.0.0.1:0", dir_, [] { return std::string("telltale_ingest_reports_total 7\n"); }},
-      *store_);
+  telltale::server::console::ConsoleConfig config{"127.0.0.1:0", dir_,
+                                                  [] { return std::string("telltale_ingest_reports_total 7\n"); }};
+  configure(config);
+  server_ = std::make_unique<telltale::server::console::ConsoleServer>(config, *store_);
   server_->start();
   std::ifstream in(dir_ / "console-admin-password");
   std::getline(in, admin_password_);
@@ -73,6 +74,11 @@ Reply ConsoleTest::call(const std::string& method, const std::string& target, co
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_verify_mode(asio::ssl::verify_none);  // the console's self-signed certificate
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  if (!source_address_.empty()) {
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    socket.open(asio::ip::tcp::v4());
+    socket.bind(asio::ip::tcp::endpoint(asio::ip::make_address(source_address_), 0));
+  }
   beast::get_lowest_layer(stream).connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server_->port()));
   stream.handshake(asio::ssl::stream_base::client);
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};

@@ -33,6 +33,8 @@ class ConsoleTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Lets a suite change the server's settings (deadlines, caps) before it starts.
+  virtual void configure(telltale::server::console::ConsoleConfig&) {}
 
   // method: "GET", "POST", …
   Reply call(const std::string& method, const std::string& target, const std::string& body = {},
@@ -60,6 +62,10 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<telltale::server::console::ConsoleServer> server_;
   std::string admin_password_;
   std::string token_hash_;
+  // When set, call() binds its socket to this local address (127.0.0.2 and
+  // the rest of 127/8 are loopback too): a second client address for the
+  // per-address limits.
+  std::string source_address_;
 };
 
 int64_t now_ms();

@@ -44,7 +44,7 @@ TEST(ConsoleApiOptions, SilenceThresholdCatalogAndZoneinfoComeFromOptions) {
 
     ConsoleDb db(dir / "console.db");
     db.create_user("root", Role::kAdmin, 1);
-    const std::string bearer = "Bearer " + db.create_api_token("root", 1);
+    const std::string bearer = "Bearer " + db.create_api_token("root", now_ms(), 3600 * 1000).secret;
     ApiOptions options;
     options.silent_after_ms = 3600 * 1000;  // one hour: the device above is silent
     options.catalog_path = std::string(TELLTALE_SOURCE_DIR) + "/server/detect/catalog/catalog.toml";

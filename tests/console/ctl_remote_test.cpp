@@ -137,3 +137,38 @@ TEST_F(CtlRemoteTest, Binary_OverviewCaseAndExport) {
 }
 
 }  // namespace
+
+namespace {
+using namespace telltale::console_test;
+
+TEST_F(CtlRemoteTest, ApiTokens_ListCreateAndRevokeFromTheTerminal_TheRevokedOneStops) {
+  auto created = run({"api-token", "create", "admin"}, telltale::ctl::Format::kJson, {}, "json");
+  ASSERT_EQ(created.code, 0) << created.err;
+  auto j = json::parse(created.out);
+  const std::string id(j.at("id").as_string()), secret(j.at("token").as_string());
+  EXPECT_EQ(call("GET", "/api/v1/devices", {}, {}, {}, secret).status, 200);
+
+  auto listed = binary("api-tokens");
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(secret), std::string::npos);
+  EXPECT_NE(listed.out.find("valid"), std::string::npos);
+
+  auto revoked = binary("api-token revoke " + id);
+  ASSERT_EQ(revoked.code, 0) << revoked.err;
+  EXPECT_EQ(call("GET", "/api/v1/devices", {}, {}, {}, secret).status, 401);
+  auto again = binary("api-token revoke " + id);
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("already revoked"), std::string::npos) << again.err;
+  EXPECT_NE(binary("api-tokens").out.find("revoked"), std::string::npos);
+
+  // A user disabled from the terminal; the ctl's own token keeps working (admin's).
+  user_with_role(a_, "zed", "viewer");
+  auto disabled = binary("user disable zed");
+  ASSERT_EQ(disabled.code, 0) << disabled.err;
+  EXPECT_EQ(call("POST", "/api/v1/login", R"({"username":"zed","password":"zed-password-long"})").status, 403);
+  EXPECT_EQ(binary("user enable zed").code, 0);
+  EXPECT_EQ(binary("api-token frobnicate x").code, 2);
+}
+
+}  // namespace

@@ -1,6 +1,12 @@
 // DOM helpers. Every piece of data reaches the page as a text node or an
 // attribute value set through the DOM, never as HTML, so a hostname or USB
-// string like "<img onerror=…>" is shown, not run.
+// string like "<img onerror=…>" is shown, not run. Every string also passes
+// through safeText: bidirectional controls in a device string (U+202E…)
+// would reorder the text after them on screen, so they become U+FFFD (the
+// server already does this for its answers; this covers anything else).
+
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+export function safeText(v) { return String(v).replace(BIDI_CONTROLS, '\uFFFD'); }
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -21,17 +27,17 @@ function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
-    else if (k === 'text') el.textContent = String(v);
+    else if (k === 'text') el.textContent = safeText(v);
     else if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
-    else if (k === 'value' && 'value' in el) el.value = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else if (k === 'value' && 'value' in el) el.value = typeof v === 'string' ? safeText(v) : v;
+    else el.setAttribute(k, v === true ? '' : safeText(v));
   }
 }
 
 export function append(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    el.append(c instanceof Node ? c : document.createTextNode(safeText(c)));
   }
   return el;
 }

@@ -81,14 +81,38 @@ export default async function admin(view, ctx) {
         return sel;
       } },
       { label: 'Password', value: (u) => (u.must_change_password ? 'one-time (not yet changed)' : 'set') },
-      { label: '', value: () => '', render: (u) => h('button', { type: 'button', class: 'small', text: 'New API token', onclick: async () => {
-        try {
-          const t = await post('/api-tokens', { username: u.username });
-          document.getElementById('admin-users').prepend(secret(`API token for ${t.username} (telltale-ctl --token)`, t.token));
-        } catch (ex) { fail(ex); }
-      } }) },
-    ], users, { initialSort: { index: 0, dir: 1 } });
+      { label: 'State', value: (u) => (u.disabled ? 'disabled' : 'enabled') },
+      { label: '', value: () => '', render: (u) => h('span', { class: 'actions' },
+        u.disabled ? null : h('button', { type: 'button', class: 'small', text: 'New API token', onclick: async () => {
+          try {
+            const t = await post('/api-tokens', { username: u.username });
+            document.getElementById('admin-users').prepend(secret(`API token ${t.id} for ${t.username}, valid until ${fmtTime(t.expires_unix_ms)} (telltale-ctl --token)`, t.token));
+          } catch (ex) { fail(ex); }
+        } }),
+        u.username === ctx.me.username ? null : h('button', {
+          type: 'button', class: u.disabled ? 'small' : 'small danger', text: u.disabled ? 'Enable' : 'Disable',
+          'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.username}`,
+          onclick: async () => {
+            try { await post(`/users/${encodeURIComponent(u.username)}/${u.disabled ? 'enable' : 'disable'}`); await reload(); }
+            catch (ex) { fail(ex); }
+          } })) },
+    ], users, { initialSort: { index: 0, dir: 1 }, id: 'users-table' });
     return h('div', {}, form, out, table);
+  });
+
+  panel(view, 'API tokens', 'admin-api-tokens', async (reload) => {
+    const { tokens } = await get('/api-tokens');
+    return dataTable([
+      { label: 'Id', value: (t) => t.id },
+      { label: 'User', value: (t) => t.username },
+      { label: 'Created', value: (t) => num(t.created_unix_ms), render: (t) => fmtTime(t.created_unix_ms) },
+      { label: 'Expires', value: (t) => num(t.expires_unix_ms), render: (t) => fmtTime(t.expires_unix_ms) },
+      { label: 'State', value: (t) => (t.state === 'revoked' && t.revoked_reason ? `revoked (${t.revoked_reason})` : t.state) },
+      { label: '', value: () => '', render: (t) => (t.state !== 'valid' ? '' : h('button', { type: 'button', class: 'small', text: 'Revoke',
+        'aria-label': `Revoke API token ${t.id}`, onclick: async () => {
+          try { await post(`/api-tokens/${encodeURIComponent(t.id)}/revoke`); await reload(); } catch (ex) { ctx.showError(ex.message); }
+        } })) },
+    ], tokens, { initialSort: { index: 2, dir: -1 }, id: 'api-tokens-table', filterPlaceholder: 'Filter API tokens…' });
   });
 
   panel(view, 'Assignments', 'admin-assignments', async (reload) => {
@@ -147,6 +171,7 @@ export default async function admin(view, ctx) {
       { label: 'Target', value: (e) => e.target },
       { label: 'Peer', value: (e) => e.peer },
       { label: 'Detail', value: (e) => e.detail },
+      { label: 'Count', value: (e) => num(e.count || 1), num: true },
     ], audit.slice(0, 500), { filterPlaceholder: 'Filter the audit log…', initialSort: { index: 0, dir: -1 }, id: 'audit-table' });
   });
 }
