@@ -84,6 +84,8 @@ size_t max_chars_of(const pb::FieldDescriptor& field) {
   return kMaxFieldChars;
 }
 
+std::span<const std::string_view> long_field_names() { return kLongFields; }
+
 SanitizeResult sanitize_strings(pb::Message& message) {
   Walker w;
   w.walk(message, "", 0);

@@ -8,6 +8,8 @@
 // `bytes` fields (raw EDID…) are left alone: they are data, not text.
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,8 @@ struct SanitizeResult {
 // paths or sentences (listed by full name in the .cpp), kMaxFieldChars for
 // every other one, including fields not yet written.
 size_t max_chars_of(const google::protobuf::FieldDescriptor& field);
+// The full names given the long cap (a test checks each still exists).
+std::span<const std::string_view> long_field_names();
 
 SanitizeResult sanitize_strings(google::protobuf::Message& message);
 

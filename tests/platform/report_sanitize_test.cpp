@@ -160,6 +160,15 @@ TEST(ReportSanitiser, PathsAndMessagesGetTheLongCapAndEverythingElseTheNameCap) 
   EXPECT_EQ(max_chars_of(*telltale::v1::InputMethod::descriptor()->FindFieldByName("source")), kMaxLongFieldChars);
 }
 
+TEST(ReportSanitiser, EveryLongCapFieldName_StillNamesAStringFieldOfTheSchema) {
+  // A renamed field would silently fall back to the 256 cap; this says so.
+  for (auto name : telltale::decode::long_field_names()) {
+    const auto* f = pb::DescriptorPool::generated_pool()->FindFieldByName(std::string(name));
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_EQ(f->type(), pb::FieldDescriptor::TYPE_STRING) << name;
+  }
+}
+
 TEST(ReportSanitiser, CleanSnapshot_IsLeftExactlyAsItWas) {
   telltale::v1::Snapshot s;
   s.mutable_hardware()->set_product_name("ThinkPad X1 Carbon Gen 11");
