@@ -7,6 +7,7 @@
 
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/decode/text_sanitize_message.h"
 #include "platform/linux/input_timing.h"
 #include "platform/linux/timezone.h"
 
@@ -39,6 +40,15 @@ telltale::v1::Snapshot SnapshotCollector::collect(const platform::ProbeContext& 
   auto* health = snap.mutable_health();
   health->set_version(TELLTALE_VERSION);
   health->set_rss_bytes(self_rss_bytes());
+  // Last, over everything the probes wrote: from here on no field content
+  // can make the report unserialisable or unreadable (decode/text_sanitize_message.h).
+  auto repaired = decode::sanitize_strings(snap);
+  health->set_strings_repaired(repaired.fields_repaired);
+  if (repaired.fields_repaired > 0) {
+    std::string fields;
+    for (const auto& f : repaired.examples) fields += (fields.empty() ? "" : ",") + f;
+    spdlog::warn("event=strings_repaired count={} fields={}", repaired.fields_repaired, log::q(fields));
+  }
   health->set_collect_cpu_ms((self_cpu_seconds() - cpu_before) * 1000.0);
   return snap;
 }

@@ -2,6 +2,9 @@
 // Runs every probe over the root and assembles one Snapshot, plus the
 // agent's own health. Probes never throw for bad data; a probe that throws
 // anyway (a bug) is recorded as a ProbeError and the others still run.
+// Every string of the result has passed decode::sanitize_strings() (valid
+// UTF-8, one line, no format characters, capped); the count of repaired
+// fields is in health.strings_repaired.
 #include <filesystem>
 #include <mutex>
 

@@ -11,6 +11,7 @@
 #include "agent/transport/transport.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/decode/text_sanitize_message.h"
 #include "platform/linux/default_watchlist.h"
 #include "platform/linux/hotplug_monitor.h"
 #include "platform/linux/probes.h"
@@ -106,6 +107,7 @@ class Agent {
     snap->mutable_health()->set_spool_depth(stats.depth);
     snap->mutable_health()->set_spool_bytes(stats.bytes);
     snap->mutable_health()->set_gaps_recorded(stats.gaps_recorded);
+    snap->mutable_health()->set_reports_quarantined(stats.quarantined);
     const double cpu = cpu_percent();
     snap->mutable_health()->set_cpu_percent(cpu);
     // Shedding takes effect for the next collection; this one reports what it cost.
@@ -113,15 +115,23 @@ class Agent {
     for (const auto& w : watchdog_.shed_work()) snap->mutable_health()->add_shed_work(w);
     for (auto& e : collector_.take_events()) *report.add_events() = std::move(e);
     if (auto jump = clock_jump()) *report.add_events() = *jump;
+    sanitize_events(report);
     // Read before the append: the report moves into the spool, and snap with it.
     const int usb = snap->usb_devices_size(), displays = snap->displays_size(), errors = snap->errors_size();
+    const uint64_t repaired = snap->health().strings_repaired();
     try {
-      uint64_t seq = spool_.append(std::move(report));
-      spdlog::info("event=collected seq={} usb={} displays={} errors={}", seq, usb, displays, errors);
+      auto stored = spool_.store(std::move(report));
+      // Says what happened to this snapshot: stored for sending, or set aside.
+      if (stored.quarantined)
+        spdlog::error("event=collected seq={} stored=false quarantined=true usb={} displays={} errors={}", stored.seq,
+                      usb, displays, errors);
+      else
+        spdlog::info("event=collected seq={} stored=true usb={} displays={} errors={} strings_repaired={}", stored.seq,
+                     usb, displays, errors, repaired);
       transport_->notify();
     } catch (const std::exception& e) {
       // A full disk must not kill the agent: skip this snapshot, keep running.
-      spdlog::error("event=spool_append_failed error={}", log::q(e.what()));
+      spdlog::error("event=spool_append_failed stored=false error={}", log::q(e.what()));
     }
     schedule_collection();
     schedule_trim();
@@ -140,11 +150,21 @@ class Agent {
     });
   }
 
+  // Events carry device strings too (a hotplugged USB product name): the
+  // same pass as the snapshot's, before they reach the spool.
+  static void sanitize_events(v1::Report& report) {
+    uint64_t repaired = 0;
+    for (auto& e : *report.mutable_events()) repaired += decode::sanitize_strings(e).fields_repaired;
+    if (repaired > 0) spdlog::warn("event=strings_repaired where=events count={}", repaired);
+  }
+
   void spool_events(std::vector<v1::Event> events) {
     v1::Report report;
     for (auto& e : events) *report.add_events() = std::move(e);
+    sanitize_events(report);
     try {
-      spool_.append(std::move(report));
+      auto stored = spool_.store(std::move(report));
+      if (stored.quarantined) spdlog::error("event=events_not_stored seq={} quarantined=true", stored.seq);
       transport_->notify();
     } catch (const std::exception& e) {
       spdlog::error("event=spool_append_failed error={}", log::q(e.what()));

@@ -19,6 +19,11 @@ ReadResult read_file(const std::filesystem::path& path, size_t max_bytes) {
     r.error = std::strerror(errno);
     return r;
   }
+  return read_fd(fd, max_bytes);
+}
+
+ReadResult read_fd(int fd, size_t max_bytes) {
+  ReadResult r;
   std::string buf;
   buf.resize(std::min<size_t>(max_bytes + 1, 8192));
   size_t used = 0;

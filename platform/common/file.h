@@ -17,6 +17,9 @@ struct ReadResult {
 // Reads at most max_bytes; a larger file is an error (never silently truncated).
 ReadResult read_file(const std::filesystem::path& path, size_t max_bytes = 64 * 1024);
 
+// The same read from an open descriptor, which it closes.
+ReadResult read_fd(int fd, size_t max_bytes);
+
 // Convenience for sysfs attributes: the value with trailing newlines/spaces removed,
 // or nullopt when the file is missing or unreadable.
 std::optional<std::string> read_attribute(const std::filesystem::path& path, size_t max_bytes = 4096);

@@ -1,5 +1,8 @@
 #include "platform/decode/text_sanitize.h"
 
+#include <unicode/uchar.h>
+
+#include <algorithm>
 #include <cstdint>
 
 namespace telltale::decode {
@@ -29,7 +32,63 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
   return len;
 }
 
+uint32_t decode_code_point(std::string_view text, size_t i, size_t len) {
+  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(text[i + k])); };
+  switch (len) {
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1f) << 6) | (b(1) & 0x3f);
+    case 3: return ((b(0) & 0x0f) << 12) | ((b(1) & 0x3f) << 6) | (b(2) & 0x3f);
+    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3f) << 12) | ((b(2) & 0x3f) << 6) | (b(3) & 0x3f);
+  }
+}
+
+bool breaks_line(uint32_t cp) {
+  return cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x0b || cp == 0x0c || cp == 0x85 || cp == 0x2028 ||
+         cp == 0x2029;
+}
+
+// Removed outright: C0/C1 controls and DEL, and format characters. The
+// format category comes from ICU's character database rather than a table
+// of our own, so a Unicode update that adds one is picked up with libicu.
+bool removed(uint32_t cp) {
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
+  return cp >= 0xa0 && u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
+}
+
 }  // namespace
+
+std::string clean_field_text(std::string_view text, size_t max_code_points) {
+  static constexpr std::string_view kReplacement = "\xef\xbf\xbd";
+  // Pieces (each one code point's UTF-8) of the cleaned text; cutting then
+  // happens on a piece boundary, never inside a sequence.
+  std::string out;
+  out.reserve(std::min(text.size(), max_code_points * 4));
+  size_t code_points = 0;
+  size_t keep_bytes = 0;  // length of out after max_code_points - 1 code points
+  auto push = [&](std::string_view piece) {
+    if (code_points + 1 == max_code_points) keep_bytes = out.size();
+    ++code_points;
+    if (code_points <= max_code_points) out.append(piece);
+  };
+  for (size_t i = 0; i < text.size() && code_points <= max_code_points;) {
+    size_t len = utf8_sequence_length(text, i);
+    if (len == 0) {
+      push(kReplacement);
+      ++i;
+      continue;
+    }
+    const uint32_t cp = decode_code_point(text, i, len);
+    if (breaks_line(cp)) push(" ");
+    else if (!removed(cp)) push(text.substr(i, len));
+    i += len;
+  }
+  if (code_points > max_code_points) {
+    if (max_code_points == 0) return {};
+    out.resize(keep_bytes);
+    out.append(kCutMarker);
+  }
+  return out;
+}
 
 std::string sanitize_utf8(std::string_view text) {
   std::string out;

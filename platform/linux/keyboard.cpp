@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "platform/common/file.h"
+#include "platform/common/user_file.h"
 #include "platform/decode/keyboard_config.h"
 #include "platform/linux/root_path.h"
 
@@ -73,7 +74,8 @@ void KeyboardProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
   if (auto text = read_config(vconsole))
     add_layouts(decode::xkb_from_assignments(decode::parse_shell_assignments(*text)), display_path(ctx.root, vconsole), *kb);
 
-  // Per user.
+  // Per user. Everything below a home belongs to its user, who could plant a
+  // symlink or hard link there: read only through common/user_file.h.
   std::vector<fs::path> homes;
   for (fs::directory_iterator it(under(ctx.root, "home"), ec), end; !ec && it != end && homes.size() < kMaxHomes;
        it.increment(ec))
@@ -81,32 +83,39 @@ void KeyboardProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out
   std::sort(homes.begin(), homes.end());
   for (const auto& home : homes) {
     std::error_code hec;
-    if (!fs::is_directory(home, hec)) continue;
+    if (!fs::is_directory(fs::symlink_status(home, hec))) {
+      if (fs::is_symlink(fs::symlink_status(home, hec)))
+        record_error(out, name(), ctx.root, home, "not read: home directory is a symbolic link (not followed)");
+      continue;
+    }
     telltale::v1::UserInputMethods user;
     user.set_user(home.filename().string());
+    auto read_user_config = [&](std::string_view relative) -> std::optional<std::string> {
+      auto r = read_user_file(home, relative, kMaxConfig);
+      if (!r.data && !r.missing) record_error(out, name(), ctx.root, home / relative, "not read: " + r.error);
+      return r.data;
+    };
 
-    const auto profile = home / ".config/fcitx5/profile";
-    if (auto text = read_config(profile))
+    const std::string_view profile = ".config/fcitx5/profile";
+    if (auto text = read_user_config(profile))
       for (const auto& im : decode::fcitx5_input_methods(decode::parse_ini(*text)))
-        add_method(user, "fcitx5", im, display_path(ctx.root, profile));
+        add_method(user, "fcitx5", im, display_path(ctx.root, home / profile));
 
-    const auto profile4 = home / ".config/fcitx/profile";
-    if (auto text = read_config(profile4))
+    const std::string_view profile4 = ".config/fcitx/profile";
+    if (auto text = read_user_config(profile4))
       for (const auto& im : decode::fcitx4_enabled_input_methods(decode::parse_ini(*text)))
-        add_method(user, "fcitx", im, display_path(ctx.root, profile4));
+        add_method(user, "fcitx", im, display_path(ctx.root, home / profile4));
 
-    std::vector<fs::path> keyfiles;
-    std::error_code kec;
-    for (fs::directory_iterator it(home / ".config/dconf/user.d", kec), end;
-         !kec && it != end && keyfiles.size() < kMaxKeyfiles; it.increment(kec))
-      keyfiles.push_back(it->path());
-    if (kec && kec != std::errc::no_such_file_or_directory)
-      record_error(out, name(), ctx.root, home / ".config/dconf/user.d", "unreadable: " + kec.message());
-    std::sort(keyfiles.begin(), keyfiles.end());
-    for (const auto& keyfile : keyfiles) {
-      auto text = read_config(keyfile);
+    const std::string keyfile_dir = ".config/dconf/user.d";
+    auto listing = list_user_dir(home, keyfile_dir, kMaxKeyfiles);
+    if (!listing.error.empty() && !listing.missing)
+      record_error(out, name(), ctx.root, home / keyfile_dir, "not read: " + listing.error);
+    std::sort(listing.names.begin(), listing.names.end());
+    for (const auto& keyfile : listing.names) {
+      const std::string relative = keyfile_dir + "/" + keyfile;
+      auto text = read_user_config(relative);
       if (!text) continue;
-      const auto source = display_path(ctx.root, keyfile);
+      const auto source = display_path(ctx.root, home / relative);
       for (const auto& e : decode::parse_ini(*text)) {
         if (e.section == "desktop/ibus/general" && e.key == "preload-engines")
           for (const auto& engine : decode::gvariant_strings(e.value)) add_method(user, "ibus", engine, source);

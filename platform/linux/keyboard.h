@@ -9,6 +9,9 @@ namespace telltale::platform::linux_probe {
 // enabled entries of EnabledIMList) and dconf keyfiles in .config/dconf/user.d/
 // (IBus preload-engines, GNOME input-sources). The binary dconf database
 // (.config/dconf/user) is GVariant and not read: only text keyfiles are.
+// Files under a home are read through common/user_file.h: a symlink anywhere
+// below the home, a non-regular file or a file not owned by the home's owner
+// is refused with a ProbeError, never followed.
 class KeyboardProbe final : public Probe {
  public:
   std::string_view name() const override { return "keyboard"; }

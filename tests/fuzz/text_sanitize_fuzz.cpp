@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "platform/decode/text_sanitize.h"
+#include "platform/decode/text_sanitize_message.h"
+#include "telltale/v1/telemetry.pb.h"
 
 namespace {
 
@@ -56,5 +58,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (unsigned char c : shown)
     if (c < 0x20 || c > 0x7E) __builtin_trap();
   if (shown.size() > 40 * 4) __builtin_trap();  // each input byte is at most "\xNN"
+
+  // clean_field_text(): valid UTF-8, no control byte, within the cap, idempotent.
+  for (size_t cap : {size_t{0}, size_t{1}, size_t{16}, size_t{256}}) {
+    const auto field = telltale::decode::clean_field_text(in, cap);
+    if (!valid_utf8(field)) __builtin_trap();
+    size_t cps = 0;
+    for (unsigned char c : field) {
+      if (c < 0x20 || c == 0x7F) __builtin_trap();
+      cps += (c & 0xC0) != 0x80;
+    }
+    if (cps > cap) __builtin_trap();
+    if (field.find("\xE2\x80\xAE") != std::string::npos) __builtin_trap();  // U+202E
+    if (telltale::decode::clean_field_text(field, cap) != field) __builtin_trap();
+  }
+
+  // The report pass: the input in a nested, a repeated and an event string;
+  // afterwards the report must serialise and parse back.
+  telltale::v1::Report report;
+  auto* snap = report.mutable_snapshot();
+  snap->add_usb_devices()->set_product(std::string(in));
+  snap->mutable_keyboard()->add_users()->add_input_methods()->set_name(std::string(in));
+  snap->add_displays()->add_modes(std::string(in));
+  report.add_events()->mutable_usb()->set_product(std::string(in));
+  telltale::decode::sanitize_strings(report);
+  std::string wire;
+  telltale::v1::Report parsed;
+  if (!report.SerializeToString(&wire) || !parsed.ParseFromString(wire)) __builtin_trap();
   return 0;
 }
