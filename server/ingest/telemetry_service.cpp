@@ -318,6 +318,9 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
   void start(bool do_write, bool do_read, bool do_finish, const grpc::Status& status) {
     if (do_write) {
+      // The previous write is done (writing_ was false): its buffer may go.
+      // gRPC's writer asserts an empty buffer for messages beyond the inline size.
+      out_.Clear();
       bool own = false;
       grpc::SerializationTraits<v1::CollectorMessage>::Serialize(out_msg_, &out_, &own);
       StartWrite(&out_);
