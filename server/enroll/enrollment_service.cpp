@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "platform/common/enrollment_token.h"
 #include "platform/common/hash.h"
@@ -148,6 +149,15 @@ grpc::Status EnrollmentService::Enroll(grpc::ServerContext* context, const tellt
   if (verdict.throttled_in_row == 1 || verdict.throttled_in_row % 1000 == 0)
     spdlog::warn("event=enroll_throttled address={} refused_in_row={} retry_after_ms={} last_reason={}",
                  log::q(address), verdict.throttled_in_row, verdict.retry_after_ms, log::q(status.error_message()));
+  // Tarpit: the refusal waits a moment, so a flooding client that waits for
+  // answers (every gRPC client does) sends a few requests a second per call
+  // in flight instead of thousands — measured, that is what keeps a real
+  // enrollment fast during a flood (docs/PERFORMANCE.md). Sync handlers hold
+  // a thread while they wait, so at most kMaxTarpitted wait at once; beyond
+  // that the refusal is immediate.
+  if (tarpitted_.fetch_add(1) < kMaxTarpitted)
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(kTarpit, std::chrono::milliseconds(verdict.retry_after_ms)));
+  tarpitted_.fetch_sub(1);
   return {grpc::StatusCode::RESOURCE_EXHAUSTED,
           "too many failed enrollments from " + address + "; retry in " + std::to_string(verdict.retry_after_ms) +
               " ms (" + status.error_message() + ")"};

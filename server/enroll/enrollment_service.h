@@ -43,6 +43,9 @@ class EnrollmentService final : public telltale::v1::Enrollment::Service {
   TokenCache tokens_;
   FailureLimiter limiter_;
   EnrollmentCounters counters_;
+  static constexpr std::chrono::milliseconds kTarpit{250};
+  static constexpr int kMaxTarpitted = 64;
+  std::atomic<int> tarpitted_{0};
 };
 
 // Normalised hash of the hardware identity: the same laptop re-enrolling
