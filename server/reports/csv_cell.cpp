@@ -29,7 +29,9 @@ bool plain_number(std::string_view s) {
 }
 
 bool starts_formula(std::string_view s) {
-  if (s.empty()) return false;
+  // A lone "-" is the "none" our writers print for a missing time; no
+  // spreadsheet reads it as a formula.
+  if (s.empty() || s == "-") return false;
   switch (s.front()) {
     case '=': case '+': case '-': case '@': case '\t': case '\r': return !plain_number(s);
     default: return false;

@@ -7,10 +7,11 @@
 //
 // Rule: a cell starting with = + - @, a tab or a carriage return gets a
 // leading apostrophe (the spreadsheet then shows it as text), unless the
-// whole cell is a plain decimal number ("-1", "+2.5", "1e-3"): a number
-// cannot be a formula, and negative scores or offsets must stay numbers in
-// numeric columns. The rule is applied to every column, text or numeric, so
-// no writer has to know which of its columns an attacker can reach.
+// whole cell is a plain decimal number ("-1", "+2.5", "1e-3") or a lone "-"
+// (the placeholder for "none"): neither can be a formula, and negative
+// scores or offsets must stay numbers in numeric columns. The rule applies
+// to every column, text or numeric, so no writer has to know which of its
+// columns an attacker can reach.
 #include <string>
 #include <string_view>
 #include <vector>

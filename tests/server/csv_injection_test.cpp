@@ -40,7 +40,8 @@ TEST(CsvCell, FormulaLeadersAreNeutralised_PlainNumbersStayNumbers) {
   EXPECT_EQ(csv_cell(""), "");
   EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_cell("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
-  EXPECT_EQ(csv_cell("-"), "'-");  // a lone sign is not a number
+  EXPECT_EQ(csv_cell("-"), "-");  // the "none" placeholder is no formula
+  EXPECT_EQ(csv_cell("--"), "'--");
 }
 
 TEST(CsvCell, CtlCsvOutputWithHostileHostnames_IsNeutralised) {
