@@ -156,7 +156,8 @@ grpc::Status EnrollmentService::Enroll(grpc::ServerContext* context, const tellt
   // a thread while they wait, so at most kMaxTarpitted wait at once; beyond
   // that the refusal is immediate.
   if (tarpitted_.fetch_add(1) < kMaxTarpitted)
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(kTarpit, std::chrono::milliseconds(verdict.retry_after_ms)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(kTarpit, std::chrono::milliseconds(verdict.retry_after_ms)));
   tarpitted_.fetch_sub(1);
   return {grpc::StatusCode::RESOURCE_EXHAUSTED,
           "too many failed enrollments from " + address + "; retry in " + std::to_string(verdict.retry_after_ms) +
