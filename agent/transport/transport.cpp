@@ -73,7 +73,15 @@ void Transport::run() {
     connected_ = false;
     // A session that made progress or lasted a while was healthy: start the
     // backoff from the bottom again.
-    if (acked_ > acked_before || std::chrono::steady_clock::now() - started > std::chrono::seconds(60)) backoff.reset();
+    // A session the collector ended as INVALID_ARGUMENT (a frame it could not
+    // parse) is not healthy even if it acknowledged the reports before that
+    // frame: the same spool row would be sent again at once, so the backoff
+    // keeps growing until the row changes (nothing was acknowledged for it, so
+    // it stays in the spool and nothing is lost).
+    const bool invalid = status.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+    if (invalid) ++streams_refused_invalid_;
+    if (!invalid && (acked_ > acked_before || std::chrono::steady_clock::now() - started > std::chrono::seconds(60)))
+      backoff.reset();
     // gRPC's pick_first stays in TRANSIENT_FAILURE until a connection is READY
     // and fails our sessions fast with the last error meanwhile; a connection
     // attempt that stalls (seen after a collector restart, the TCP connection
@@ -103,6 +111,9 @@ void Transport::run() {
       if (refused)
         spdlog::error("event=collector_refused_device code={} message={} retry_in_ms={}",
                       static_cast<int>(status.error_code()), log::q(status.error_message()), delay.count());
+      else if (invalid)
+        spdlog::error("event=stream_refused code=INVALID_ARGUMENT detail={} refusals={} action=keep_spool retry_in_ms={}",
+                      log::q(status.error_message()), streams_refused_invalid_.load(), delay.count());
       else
         spdlog::warn("event=session_ended code={} message={} retry_in_ms={}", static_cast<int>(status.error_code()),
                      log::q(status.error_message()), delay.count());

@@ -61,6 +61,8 @@ class Transport {
   uint64_t acknowledged() const { return acked_; }
   uint64_t sessions() const { return sessions_; }
   uint64_t channel_resets() const { return channel_resets_; }
+  // Sessions the collector ended with INVALID_ARGUMENT (a frame it could not parse).
+  uint64_t streams_refused_invalid() const { return streams_refused_invalid_; }
 
  private:
   grpc::Status session();
@@ -85,6 +87,7 @@ class Transport {
   std::atomic<uint64_t> acked_{0};
   std::atomic<uint64_t> channel_resets_{0};
   std::atomic<uint64_t> sessions_{0};
+  std::atomic<uint64_t> streams_refused_invalid_{0};
 };
 
 }  // namespace telltale::agent

@@ -186,8 +186,17 @@ std::string Collector::metrics_text() {
          c.reports_duplicate);
   metric("telltale_reports_rejected_total", "counter", "Reports refused as over a limit or malformed.",
          c.reports_rejected);
-  metric("telltale_streams_refused_total", "counter", "Telemetry streams refused (no, foreign or revoked certificate).",
-         c.streams_refused);
+  metric("telltale_streams_refused_total", "counter",
+         "Telemetry streams refused (no, foreign or revoked certificate, or a malformed frame).", c.streams_refused);
+  metric("telltale_frames_malformed_total", "counter",
+         "Telemetry frames that did not parse as an AgentMessage or had nothing set (stream ended INVALID_ARGUMENT).",
+         c.frames_malformed);
+  auto& e = enrollment_->counters();
+  metric("telltale_enrollments_total", "counter", "Devices enrolled.", e.enrolled);
+  metric("telltale_enrollments_refused_total", "counter",
+         "Enrollments refused (bad, unknown, spent or foreign token; bad CSR).", e.refused);
+  metric("telltale_enrollments_throttled_total", "counter",
+         "Failed enrollments beyond the per-address limit, answered RESOURCE_EXHAUSTED.", e.throttled);
   metric("telltale_ingest_queue_depth", "gauge", "Reports waiting for the next commit.", queue_->depth());
   metric("telltale_ingest_batches_total", "counter", "Group commits.", queue_->committed_batches());
   metric("telltale_ingest_commit_running_seconds", "gauge",

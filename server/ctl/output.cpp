@@ -6,6 +6,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "server/reports/csv_cell.h"
+
 namespace telltale::ctl {
 
 Format parse_format(const std::string& name) {
@@ -14,18 +16,6 @@ Format parse_format(const std::string& name) {
   if (name == "csv") return Format::kCsv;
   throw std::invalid_argument("unknown format \"" + name + "\" (expected table, json or csv)");
 }
-
-namespace {
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
 
 void render(const Table& t, Format format, std::ostream& out) {
   switch (format) {
@@ -40,12 +30,9 @@ void render(const Table& t, Format format, std::ostream& out) {
       return;
     }
     case Format::kCsv: {
-      for (size_t i = 0; i < t.columns.size(); ++i) out << (i ? "," : "") << csv_field(t.columns[i]);
-      out << "\n";
-      for (const auto& row : t.rows) {
-        for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << csv_field(row[i]);
-        out << "\n";
-      }
+      // Cells come from laptops and HR files: csv_line neutralises formulas.
+      out << server::csv_line(t.columns);
+      for (const auto& row : t.rows) out << server::csv_line(row);
       return;
     }
     case Format::kTable: {

@@ -1,5 +1,6 @@
 #pragma once
-// Rows rendered as an aligned table, CSV (RFC 4180 quoting) or a JSON array
+// Rows rendered as an aligned table, CSV (RFC 4180 quoting, formulas
+// neutralised: server/reports/csv_cell.h) or a JSON array
 // of objects, so telltale-ctl output pipes into scripts and spreadsheets.
 #include <ostream>
 #include <string>

@@ -45,6 +45,15 @@ struct DetectConfig {
   double shared_network_min_assignees = 3;
   double shared_network_min_span_hours = 72;  // shorter sharing is a hotel or an offsite
   double shared_serial_min_devices = 2;
+  // A device's claim of a monitor or KVM serial is corroborated once it
+  // showed the same hardware (same fingerprint) in this many snapshots over
+  // this many hours; only corroborated claims form a shared-serial cluster.
+  double shared_serial_min_reports = 3;
+  double shared_serial_min_span_hours = 6;
+  // A serial seen with this many different fingerprints is a model-wide
+  // placeholder ("0000000001"), not an identity: it neither clusters nor
+  // convicts anyone of borrowing it.
+  double shared_serial_placeholder_fingerprints = 3;
   double silence_gap_minutes = 120;   // longer than any report or heartbeat interval
   double silence_slot_minutes = 15;     // gaps starting and ending in the same slots coincide
   double silence_min_devices = 3;

@@ -15,6 +15,18 @@ struct NetworkSighting {
   std::string gateway_mac, egress_ip, bssid;
 };
 
+// One hardware value a device has shown over time (a monitor's serial, a
+// KVM's serial) together with the fingerprint of the hardware that carried
+// it. A serial string is easy to forge; the raw EDID (or the USB device's
+// descriptors) and a history of reports are not, so a shared serial counts
+// only with both behind it (rules_fleet.cpp, docs/ARCHITECTURE.md).
+struct HardwareSighting {
+  std::string key;          // "DEL:a0b1:CN0XYZ" (monitor) or "1d6b:0104:CAFEBABE" (KVM)
+  std::string fingerprint;  // sha256 of the raw EDID, or of the USB device's identity and interfaces
+  int64_t first_unix_ms = 0, last_unix_ms = 0;
+  uint32_t reports = 0;  // distinct snapshots that showed it
+};
+
 struct FleetDevice {
   std::string device_id;
   std::string assignee;         // employee or email; empty when unassigned
@@ -23,6 +35,12 @@ struct FleetDevice {
   std::string gateway_mac, egress_ip, bssid;
   std::vector<std::string> monitor_serials;  // "PNP:product:serial" of external displays
   std::vector<std::string> kvm_serials;      // "vid:pid:serial" of USB devices with KVM traces
+  // Fingerprints of the hardware behind each serial above, index for index.
+  std::vector<std::string> monitor_fingerprints, kvm_fingerprints;
+  // Every (serial, fingerprint) this device has shown, with how long and how
+  // often (HardwareHistory). A shared serial without a sighting here is
+  // uncorroborated and raises nobody.
+  std::vector<HardwareSighting> sightings;
   // Earlier network keys, oldest first. When empty the current keys are taken
   // to have held over the whole of seen_unix_ms.
   std::vector<NetworkSighting> network_history;

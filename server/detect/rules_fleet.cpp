@@ -5,11 +5,14 @@
 // silence groups.
 #include <algorithm>
 #include <array>
+#include <ctime>
+#include <map>
 #include <numeric>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "platform/common/hash.h"
 #include "server/detect/rules.h"
 
 namespace telltale::detect {
@@ -90,38 +93,138 @@ void shared_network(const std::vector<FleetDevice>& fleet, const DetectConfig& c
   }
 }
 
+std::string iso_time(int64_t ms) {
+  if (ms <= 0) return "-";
+  time_t t = static_cast<time_t>(ms / 1000);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%MZ", &tm);
+  return buf;
+}
+
+std::string short_fp(const std::string& fp) { return fp.empty() ? "unknown" : fp.substr(0, 12); }
+
+// One device showing one serial now, with the hardware fingerprint behind it
+// and the device's own history of that pair.
+struct Claim {
+  uint32_t device = 0;
+  std::string fingerprint;
+  const HardwareSighting* sighting = nullptr;  // nullptr: never seen before this snapshot
+  bool firm = false;                           // seen often and long enough
+};
+
+// Shared monitor or KVM serials. One device must not be able to raise
+// another's verdict by typing its serial into a forged EDID or USB
+// descriptor, so a serial clusters devices only when
+//   - they show the identical hardware behind it (same raw-EDID or USB
+//     descriptor fingerprint, not only the same string), and
+//   - each of them has shown it for a while (shared_serial_min_reports
+//     snapshots over shared_serial_min_span_hours): one report proves nothing.
+// The reverse case is itself a finding: a device whose hardware claims a
+// serial that another assignee's device has shown first, with different
+// hardware behind it, copied the serial (kind "borrowed_*", the claimant its
+// only member). Serials seen with many fingerprints are manufacturer
+// placeholders and are skipped for both.
 void shared_serial(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg, const char* kind,
-                   const std::vector<std::string> FleetDevice::*serials, std::vector<Cluster>& out) {
-  std::unordered_map<std::string, std::vector<uint32_t>> by_key;
-  for (uint32_t i = 0; i < fleet.size(); ++i)
-    for (const auto& s : fleet[i].*serials)
-      if (!s.empty()) by_key[s].push_back(i);
-  for (auto& [key, members] : by_key) {
-    if (members.size() < cfg.shared_serial_min_devices) continue;
-    std::set<std::string> assignees;
-    std::vector<std::string> ids;
-    int64_t first = INT64_MAX, last = INT64_MIN;
-    for (uint32_t i : members) {
-      assignees.insert(who(fleet[i]));
-      ids.push_back(fleet[i].device_id);
-      if (!fleet[i].seen_unix_ms.empty()) {
-        first = std::min(first, fleet[i].seen_unix_ms.front());
-        last = std::max(last, fleet[i].seen_unix_ms.back());
-      }
+                   const char* borrowed_kind, const char* hardware,
+                   const std::vector<std::string> FleetDevice::*serials,
+                   const std::vector<std::string> FleetDevice::*fingerprints, std::vector<Cluster>& out) {
+  const int64_t min_span_ms = static_cast<int64_t>(cfg.shared_serial_min_span_hours * 3600e3);
+  std::unordered_map<std::string, std::vector<Claim>> by_key;
+  for (uint32_t i = 0; i < fleet.size(); ++i) {
+    const auto& keys = fleet[i].*serials;
+    const auto& fps = fleet[i].*fingerprints;
+    for (size_t j = 0; j < keys.size(); ++j) {
+      if (keys[j].empty()) continue;
+      Claim c;
+      c.device = i;
+      c.fingerprint = j < fps.size() ? fps[j] : std::string();
+      for (const auto& s : fleet[i].sightings)
+        if (s.key == keys[j] && s.fingerprint == c.fingerprint) c.sighting = &s;
+      c.firm = c.sighting && !c.fingerprint.empty() && c.sighting->reports >= cfg.shared_serial_min_reports &&
+               c.sighting->last_unix_ms - c.sighting->first_unix_ms >= min_span_ms;
+      by_key[keys[j]].push_back(std::move(c));
     }
-    if (assignees.size() < 2) continue;  // one person's two laptops on their own monitor
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    Cluster c;
-    c.set_id(std::string(kind) + ":" + key);
-    c.set_kind(kind);
-    c.set_key(key);
-    for (auto& id : ids) c.add_members(id);
-    add_fact(c, "devices", std::to_string(ids.size()) + " laptops of " + std::to_string(assignees.size()) +
-                               " assignees show serial " + key);
-    c.set_first_seen_unix_ms(first == INT64_MAX ? 0 : first);
-    c.set_last_seen_unix_ms(last == INT64_MIN ? 0 : last);
-    out.push_back(std::move(c));
+  }
+  for (auto& [key, claims] : by_key) {
+    if (claims.size() < 2) continue;
+    std::set<std::string> fps;
+    for (const auto& c : claims)
+      if (!c.fingerprint.empty()) fps.insert(c.fingerprint);
+    if (fps.size() >= cfg.shared_serial_placeholder_fingerprints) continue;
+
+    // Clusters: corroborated members that show the identical hardware.
+    std::map<std::string, std::vector<const Claim*>> same_hardware;
+    for (const auto& c : claims)
+      if (c.firm) same_hardware[c.fingerprint].push_back(&c);
+    std::vector<std::pair<std::string, std::vector<const Claim*>>> qualifying;
+    for (auto& [fp, members] : same_hardware) {
+      std::set<std::string> assignees;
+      for (const auto* c : members) assignees.insert(who(fleet[c->device]));
+      if (members.size() >= cfg.shared_serial_min_devices && assignees.size() >= 2)
+        qualifying.emplace_back(fp, members);  // one person's two laptops on their own monitor do not count
+    }
+    for (const auto& [fp, members] : qualifying) {
+      std::set<std::string> assignees;
+      std::vector<std::string> ids;
+      int64_t first = INT64_MAX, last = INT64_MIN;
+      uint32_t fewest_reports = UINT32_MAX;
+      for (const auto* c : members) {
+        assignees.insert(who(fleet[c->device]));
+        ids.push_back(fleet[c->device].device_id);
+        first = std::min(first, c->sighting->first_unix_ms);
+        last = std::max(last, c->sighting->last_unix_ms);
+        fewest_reports = std::min(fewest_reports, c->sighting->reports);
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      Cluster c;
+      c.set_id(std::string(kind) + ":" + key + (qualifying.size() > 1 ? "#" + short_fp(fp) : std::string()));
+      c.set_kind(kind);
+      c.set_key(key);
+      for (auto& id : ids) c.add_members(id);
+      add_fact(c, "devices", std::to_string(ids.size()) + " laptops of " + std::to_string(assignees.size()) +
+                                 " assignees show serial " + key);
+      add_fact(c, "same hardware", std::string("identical ") + hardware + " on every member (sha256 " + short_fp(fp) + ")");
+      add_fact(c, "corroborated", "each member showed it in at least " + std::to_string(fewest_reports) +
+                                      " snapshots since " + iso_time(first));
+      c.set_first_seen_unix_ms(first);
+      c.set_last_seen_unix_ms(last);
+      out.push_back(std::move(c));
+    }
+
+    // Borrowed serials: the first corroborated holder owns the serial; a
+    // later claimant with other hardware behind it copied the string.
+    const Claim* holder = nullptr;
+    for (const auto& c : claims)
+      if (c.firm && (!holder || c.sighting->first_unix_ms < holder->sighting->first_unix_ms)) holder = &c;
+    if (!holder) continue;
+    for (const auto& c : claims) {
+      if (&c == holder || c.fingerprint == holder->fingerprint || c.fingerprint.empty()) continue;
+      if (who(fleet[c.device]) == who(fleet[holder->device])) continue;
+      const int64_t since = c.sighting ? c.sighting->first_unix_ms : 0;
+      if (c.sighting && since <= holder->sighting->first_unix_ms) continue;
+      const auto& claimant = fleet[c.device];
+      Cluster b;
+      b.set_id(std::string(borrowed_kind) + ":" + key + ":" + claimant.device_id);
+      b.set_kind(borrowed_kind);
+      b.set_key(key);
+      b.add_members(claimant.device_id);
+      add_fact(b, "claims", "serial " + key + " with " + hardware + " sha256 " + short_fp(c.fingerprint) +
+                                (c.sighting ? ", first seen " + iso_time(since) + " in " +
+                                                  std::to_string(c.sighting->reports) + " snapshots"
+                                            : ", first seen in its latest snapshot"));
+      add_fact(b, "held by", fleet[holder->device].device_id + " showed " + key + " with " + hardware + " sha256 " +
+                                 short_fp(holder->fingerprint) + " since " +
+                                 iso_time(holder->sighting->first_unix_ms) + " in " +
+                                 std::to_string(holder->sighting->reports) + " snapshots");
+      add_fact(b, "reading", std::string("the serial string was copied onto other hardware (a forged ") + hardware +
+                                 "); the holder's verdict is not raised by it");
+      b.set_first_seen_unix_ms(c.sighting ? since : holder->sighting->last_unix_ms);
+      b.set_last_seen_unix_ms(c.sighting ? c.sighting->last_unix_ms : holder->sighting->last_unix_ms);
+      out.push_back(std::move(b));
+    }
   }
 }
 
@@ -269,8 +372,10 @@ std::vector<Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, cons
   shared_network(fleet, cfg, "shared_egress_ip", &FleetDevice::egress_ip, &NetworkSighting::egress_ip, out);
   shared_network(fleet, cfg, "shared_bssid", &FleetDevice::bssid, &NetworkSighting::bssid, out);
   merge_same_members(out);
-  shared_serial(fleet, cfg, "shared_monitor_serial", &FleetDevice::monitor_serials, out);
-  shared_serial(fleet, cfg, "shared_kvm_serial", &FleetDevice::kvm_serials, out);
+  shared_serial(fleet, cfg, "shared_monitor_serial", "borrowed_monitor_serial", "EDID", &FleetDevice::monitor_serials,
+                &FleetDevice::monitor_fingerprints, out);
+  shared_serial(fleet, cfg, "shared_kvm_serial", "borrowed_kvm_serial", "USB descriptors", &FleetDevice::kvm_serials,
+                &FleetDevice::kvm_fingerprints, out);
   silent_together(fleet, cfg, out);
   std::sort(out.begin(), out.end(), [](const Cluster& a, const Cluster& b) { return a.id() < b.id(); });
   return out;
@@ -283,9 +388,16 @@ void fleet_rules(const RuleInput& in, Findings& out) {
     // Many assignees behind one home network is the farm itself; the larger
     // the group the surer (three colleagues sharing a flat are possible).
     bool network = c.kind() == "shared_gateway_mac" || c.kind() == "shared_egress_ip" || c.kind() == "shared_bssid";
+    const bool borrowed = c.kind() == "borrowed_monitor_serial" || c.kind() == "borrowed_kvm_serial";
     std::string severity = network ? "critical" : c.kind() == "silent_together" ? "medium" : "high";
-    double confidence = std::min(0.95, 0.5 + 0.05 * c.members_size());
-    std::string title = c.kind() == "shared_gateway_mac"     ? "Shares a home gateway with laptops of other assignees"
+    // A copied serial is a deliberate lie about the hardware: as sure as a
+    // shared network, whatever the cluster's size (it has one member).
+    double confidence = borrowed ? 0.8 : std::min(0.95, 0.5 + 0.05 * c.members_size());
+    std::string title = c.kind() == "borrowed_monitor_serial"
+                            ? "Its monitor claims another laptop's monitor serial with a different EDID"
+                        : c.kind() == "borrowed_kvm_serial"
+                            ? "Its USB device claims another laptop's KVM serial with different descriptors"
+                        : c.kind() == "shared_gateway_mac"     ? "Shares a home gateway with laptops of other assignees"
                         : c.kind() == "shared_egress_ip"     ? "Shares a public IP address with laptops of other assignees"
                         : c.kind() == "shared_bssid"         ? "Shares a Wi-Fi access point with laptops of other assignees"
                         : c.kind() == "shared_monitor_serial" ? "Its monitor's serial appears on other assignees' laptops"
@@ -312,6 +424,22 @@ bool has_kvm_traces(const telltale::v1::UsbDevice& d, const Catalog& catalog) {
   return false;
 }
 
+namespace {
+// What a forger would have to copy besides the serial: the device's
+// identity strings, release and the shape of every interface.
+std::string usb_fingerprint(const telltale::v1::UsbDevice& d) {
+  std::string k = hex4(d.vendor_id()) + ":" + hex4(d.product_id()) + ":" + hex4(d.bcd_device()) + "\n" +
+                  d.manufacturer() + "\n" + d.product() + "\n" + std::to_string(d.device_class()) + "\n";
+  for (const auto& itf : d.interfaces()) {
+    k += std::to_string(itf.number()) + "/" + std::to_string(itf.interface_class()) + "/" +
+         std::to_string(itf.interface_subclass()) + "/" + std::to_string(itf.interface_protocol()) + "/" +
+         itf.interface_string() + "\n";
+    for (const auto& h : itf.hid()) k += "hid " + std::to_string(h.descriptor_length()) + "\n";
+  }
+  return sha256_hex(k);
+}
+}  // namespace
+
 FleetDevice fleet_device_from_snapshot(const std::string& device_id, const telltale::v1::Snapshot& snap,
                                        const Catalog& catalog) {
   FleetDevice f;
@@ -325,11 +453,15 @@ FleetDevice fleet_device_from_snapshot(const std::string& device_id, const tellt
     std::string serial = !e.serial_string().empty() ? e.serial_string()
                          : e.serial_number() != 0   ? std::to_string(e.serial_number())
                                                     : "";
-    if (!serial.empty()) f.monitor_serials.push_back(e.pnp_id() + ":" + hex4(e.product_code()) + ":" + serial);
+    if (serial.empty()) continue;
+    f.monitor_serials.push_back(e.pnp_id() + ":" + hex4(e.product_code()) + ":" + serial);
+    f.monitor_fingerprints.push_back(disp.edid_raw().empty() ? std::string() : sha256_hex(disp.edid_raw()));
   }
   for (const auto& d : snap.usb_devices())
-    if (d.has_serial() && !d.serial().empty() && has_kvm_traces(d, catalog))
+    if (d.has_serial() && !d.serial().empty() && has_kvm_traces(d, catalog)) {
       f.kvm_serials.push_back(hex4(d.vendor_id()) + ":" + hex4(d.product_id()) + ":" + d.serial());
+      f.kvm_fingerprints.push_back(usb_fingerprint(d));
+    }
   if (snap.collected_at_unix_ms() != 0) f.seen_unix_ms.push_back(snap.collected_at_unix_ms());
   return f;
 }

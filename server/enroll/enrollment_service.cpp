@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "platform/common/enrollment_token.h"
 #include "platform/common/hash.h"
@@ -63,15 +64,25 @@ std::string identity_hash(const telltale::v1::HardwareIdentity& id) {
   return sha256_hex(key);
 }
 
-grpc::Status enroll_device(Store& store, const CertificateAuthority& ca, int device_cert_days,
+grpc::Status enroll_device(Store& store, TokenCache& tokens, const CertificateAuthority& ca, int device_cert_days,
                            const telltale::v1::EnrollRequest& request, const std::string& peer,
-                           telltale::v1::EnrollResponse* response) {
+                           telltale::v1::EnrollResponse* response, bool may_read_store) {
   if (auto st = check_request_bounds(request); !st.ok()) return st;
   std::string token_error;
   auto token = parse_enrollment_token(request.token(), &token_error);
   if (!token) return {grpc::StatusCode::UNAUTHENTICATED, token_error};
   if (token->ca_pin != ca.pin())
     return {grpc::StatusCode::UNAUTHENTICATED, "enrollment token was made for another collector (CA pin differs)"};
+  // Before the CSR is even parsed: a forged secret must cost a hash and a
+  // table walk, not a signature check and a signing.
+  try {
+    if (!tokens.known(token->secret_hash(), may_read_store))
+      return {grpc::StatusCode::PERMISSION_DENIED,
+              std::string("enrollment refused: ") + to_string(EnrollStatus::kUnknownToken)};
+  } catch (const std::exception& e) {
+    spdlog::error("event=enroll_store_failed peer={} error={}", log::q(peer), log::q(e.what()));
+    return {grpc::StatusCode::UNAVAILABLE, "collector store unavailable; retry later"};
+  }
 
   const std::string device_id = "dev-" + random_hex(8);
   IssuedCertificate cert;
@@ -101,11 +112,8 @@ grpc::Status enroll_device(Store& store, const CertificateAuthority& ca, int dev
     spdlog::error("event=enroll_store_failed peer={} error={}", log::q(peer), log::q(e.what()));
     return {grpc::StatusCode::UNAVAILABLE, "collector store unavailable; retry later"};
   }
-  if (result.status != EnrollStatus::kOk) {
-    spdlog::warn("event=enroll_refused peer={} token={} reason={}", log::q(peer), token->id(),
-                 log::q(to_string(result.status)));
+  if (result.status != EnrollStatus::kOk)
     return {grpc::StatusCode::PERMISSION_DENIED, std::string("enrollment refused: ") + to_string(result.status)};
-  }
   response->set_device_id(device_id);
   response->set_certificate_pem(cert.certificate_pem);
   response->set_ca_chain_pem(ca.ca_pem());
@@ -117,7 +125,43 @@ grpc::Status enroll_device(Store& store, const CertificateAuthority& ca, int dev
 
 grpc::Status EnrollmentService::Enroll(grpc::ServerContext* context, const telltale::v1::EnrollRequest* request,
                                        telltale::v1::EnrollResponse* response) {
-  return enroll_device(store_, ca_, device_cert_days_, *request, context->peer(), response);
+  const std::string peer = context->peer();
+  const std::string address = FailureLimiter::address_of(peer);
+  const bool throttled = limiter_.exhausted(address, std::chrono::steady_clock::now());
+  grpc::Status status = enroll_device(store_, tokens_, ca_, device_cert_days_, *request, peer, response, !throttled);
+  if (status.ok()) {
+    ++counters_.enrolled;
+    return status;
+  }
+  // An unavailable store is our failure, not the sender's.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) return status;
+  auto verdict = limiter_.fail(address, std::chrono::steady_clock::now());
+  if (!verdict.throttled) {
+    ++counters_.refused;
+    spdlog::warn("event=enroll_refused peer={} code={} reason={}", log::q(peer), static_cast<int>(status.error_code()),
+                 log::q(status.error_message()));
+    return status;
+  }
+  ++counters_.throttled;
+  // One line when an address starts being throttled and one per 1000
+  // refusals after (so about one a second per flooding address, as each
+  // refill lets one failure through): a flood must not become a log flood.
+  if (verdict.throttled_in_row == 1 || verdict.throttled_in_row % 1000 == 0)
+    spdlog::warn("event=enroll_throttled address={} refused_in_row={} retry_after_ms={} last_reason={}",
+                 log::q(address), verdict.throttled_in_row, verdict.retry_after_ms, log::q(status.error_message()));
+  // Tarpit: the refusal waits a moment, so a flooding client that waits for
+  // answers (every gRPC client does) sends a few requests a second per call
+  // in flight instead of thousands — measured, that is what keeps a real
+  // enrollment fast during a flood (docs/PERFORMANCE.md). Sync handlers hold
+  // a thread while they wait, so at most kMaxTarpitted wait at once; beyond
+  // that the refusal is immediate.
+  if (tarpitted_.fetch_add(1) < kMaxTarpitted)
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(kTarpit, std::chrono::milliseconds(verdict.retry_after_ms)));
+  tarpitted_.fetch_sub(1);
+  return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+          "too many failed enrollments from " + address + "; retry in " + std::to_string(verdict.retry_after_ms) +
+              " ms (" + status.error_message() + ")"};
 }
 
 }  // namespace telltale::server

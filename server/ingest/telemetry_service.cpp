@@ -3,6 +3,9 @@
 #include <chrono>
 #include <deque>
 
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/proto_buffer_writer.h>
+
 #include "platform/common/log.h"
 #include "platform/common/x509.h"
 
@@ -26,7 +29,7 @@ int64_t now_ms() {
 // recursive because gRPC may run a reaction inline on the thread that
 // started an operation; decide() leaves the state consistent before any
 // operation starts, and starts exactly one operation per call.
-class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
+class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   AgentStream(grpc::CallbackServerContext* ctx, TelemetryService& service)
       : ctx_(ctx), service_(service), link_(std::make_shared<Link>()) {
@@ -64,10 +67,23 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       pump();
       return;
     }
-    handle(in_);
+    const size_t bytes = in_.Length();
+    v1::AgentMessage msg;
+    // Deserialize clears in_, ready for the next read.
+    grpc::Status parsed = grpc::SerializationTraits<v1::AgentMessage>::Deserialize(&in_, &msg);
+    if (!parsed.ok()) {
+      refuse_frame(bytes, "frame of " + std::to_string(bytes) + " bytes does not parse as telltale.v1.AgentMessage");
+    } else if (msg.body_case() == v1::AgentMessage::BODY_NOT_SET && msg.GetReflection()->GetUnknownFields(msg).empty()) {
+      // A newer agent's message kind arrives as unknown fields and is skipped
+      // below; a message with nothing at all is a broken sender.
+      refuse_frame(bytes, "empty AgentMessage (" + std::to_string(bytes) + " bytes): none of hello, report, heartbeat set");
+    } else {
+      handle(msg, bytes);
+    }
     {
       std::lock_guard lock(link_->mu);
-      if (in_flight_ >= service_.options_.max_in_flight_per_stream || finished_ || fatal_) read_paused_ = true;
+      if (in_flight_ >= service_.options_.max_in_flight_per_stream || finished_ || fatal_ || closing_)
+        read_paused_ = true;
       else StartRead(&in_);
     }
     pump();
@@ -133,6 +149,21 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     return grpc::Status::OK;
   }
 
+  // Ends the stream with INVALID_ARGUMENT once the acks of reports received
+  // before the bad frame are out: those reports are stored and acknowledged,
+  // the agent keeps the rest in its spool and learns why from the status.
+  void refuse_frame(size_t bytes, const std::string& detail) {
+    ++service_.counters_.frames_malformed;
+    ++service_.counters_.streams_refused;
+    spdlog::warn("event=stream_refused device={} peer={} code=INVALID_ARGUMENT bytes={} reason={}", device_id_,
+                 log::q(peer_), bytes, log::q(detail));
+    std::lock_guard lock(link_->mu);
+    if (closing_ || fatal_) return;
+    closing_ = true;
+    closing_status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   detail + "; stream closed, reports before this frame are acknowledged");
+  }
+
   void send(v1::CollectorMessage msg) {
     {
       std::lock_guard lock(link_->mu);
@@ -142,7 +173,7 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
     pump();
   }
 
-  void handle(v1::AgentMessage& msg) {
+  void handle(v1::AgentMessage& msg, size_t bytes) {
     switch (msg.body_case()) {
       case v1::AgentMessage::kHello: {
         spdlog::info("event=hello device={} version={} last_seq={}", device_id_, log::q(msg.hello().agent_version()),
@@ -166,8 +197,9 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
         handle_report(*msg.mutable_report());
         break;
       case v1::AgentMessage::BODY_NOT_SET:
-        // A message kind from a newer agent: ignoring it keeps old collectors compatible.
-        spdlog::debug("event=unknown_message device={}", device_id_);
+        // A message kind from a newer agent (only unknown fields): ignoring
+        // it keeps old collectors compatible, but not in silence.
+        spdlog::info("event=unknown_message device={} bytes={} action=ignored", device_id_, bytes);
         break;
     }
   }
@@ -267,24 +299,32 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
       return;
     }
     if (!writing_ && !outbox_.empty()) {
-      out_ = std::move(outbox_.front());
+      out_msg_ = std::move(outbox_.front());
       outbox_.pop_front();
       writing_ = do_write = true;
       return;
     }
-    if (!writing_ && outbox_.empty() && (fatal_ || (read_closed_ && in_flight_ == 0))) {
+    if (!writing_ && outbox_.empty() && (fatal_ || ((read_closed_ || closing_) && in_flight_ == 0))) {
       finished_ = do_finish = true;
-      status = fatal_ ? fatal_status_ : grpc::Status::OK;
+      status = fatal_ ? fatal_status_ : closing_ ? closing_status_ : grpc::Status::OK;
       return;
     }
-    if (read_paused_ && !read_closed_ && !fatal_ && in_flight_ < service_.options_.max_in_flight_per_stream) {
+    if (read_paused_ && !read_closed_ && !fatal_ && !closing_ &&
+        in_flight_ < service_.options_.max_in_flight_per_stream) {
       read_paused_ = false;
       do_read = true;
     }
   }
 
   void start(bool do_write, bool do_read, bool do_finish, const grpc::Status& status) {
-    if (do_write) StartWrite(&out_);
+    if (do_write) {
+      // The previous write is done (writing_ was false): its buffer may go.
+      // gRPC's writer asserts an empty buffer for messages beyond the inline size.
+      out_.Clear();
+      bool own = false;
+      grpc::SerializationTraits<v1::CollectorMessage>::Serialize(out_msg_, &out_, &own);
+      StartWrite(&out_);
+    }
     if (do_read) StartRead(&in_);
     if (do_finish) Finish(status);
   }
@@ -296,8 +336,9 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
   std::string peer_;
   bool registered_ = false;
 
-  v1::AgentMessage in_;
-  v1::CollectorMessage out_;
+  grpc::ByteBuffer in_;
+  grpc::ByteBuffer out_;
+  v1::CollectorMessage out_msg_;
   // State below is guarded by link_->mu.
   std::deque<v1::CollectorMessage> outbox_;
   bool writing_ = false;
@@ -308,9 +349,11 @@ class AgentStream final : public grpc::ServerBidiReactor<v1::AgentMessage, v1::C
   bool broken_ = false;
   bool fatal_ = false;
   grpc::Status fatal_status_;
+  bool closing_ = false;  // a malformed frame: finish once in-flight reports are acknowledged
+  grpc::Status closing_status_;
 };
 
-grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* TelemetryService::Connect(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* TelemetryService::Connect(
     grpc::CallbackServerContext* context) {
   return new AgentStream(context, *this);
 }

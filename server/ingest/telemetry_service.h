@@ -29,18 +29,28 @@ struct TelemetryCounters {
   std::atomic<uint64_t> reports_rejected{0};
   std::atomic<uint64_t> streams_refused{0};
   std::atomic<uint64_t> streams_opened{0};
+  // Frames that did not parse as an AgentMessage, or parsed with nothing set;
+  // each ends its stream with INVALID_ARGUMENT (and counts in streams_refused).
+  std::atomic<uint64_t> frames_malformed{0};
 };
 
 // Telemetry.Connect on gRPC's callback API: one reactor per agent stream,
 // no thread per connection, so one collector holds many thousand agents.
 // Wire handling only; storage is IngestQueue's, authentication DeviceDirectory's.
-class TelemetryService final : public telltale::v1::Telemetry::CallbackService {
+//
+// The method is registered raw (frames as grpc::ByteBuffer) and parsed here:
+// with the typed API gRPC 1.51 answers a frame that does not parse by failing
+// the Read, which looks exactly like a clean half-close, so the agent got
+// status OK and never learnt why its reports went unanswered. Parsing
+// ourselves lets a bad frame end the stream with INVALID_ARGUMENT, a log
+// line and a counter. gRPC's message size limit still applies to raw frames.
+class TelemetryService final
+    : public telltale::v1::Telemetry::WithRawCallbackMethod_Connect<telltale::v1::Telemetry::Service> {
  public:
   TelemetryService(IngestQueue& queue, DeviceDirectory& directory, TelemetryOptions options)
       : queue_(queue), directory_(directory), options_(std::move(options)) {}
 
-  grpc::ServerBidiReactor<telltale::v1::AgentMessage, telltale::v1::CollectorMessage>* Connect(
-      grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(grpc::CallbackServerContext* context) override;
 
   TelemetryCounters& counters() { return counters_; }
 

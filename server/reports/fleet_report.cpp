@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "platform/common/file.h"
+#include "server/reports/csv_cell.h"
 #include "server/reports/html_escape.h"
 
 namespace telltale::server {
@@ -20,13 +21,6 @@ std::string iso(int64_t ms) {
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 boost::json::object row_json(const FleetReportRow& r) {
@@ -99,10 +93,14 @@ std::string report_json(const FleetReport& r) {
 std::string report_csv(const FleetReport& r) {
   std::ostringstream out;
   out << "device_id,hostname,serial,assignee,verdict,score,compliant,silent,last_seen,verdict_since\n";
-  for (const auto& d : r.devices)
-    out << csv_field(d.device_id) << "," << csv_field(d.hostname) << "," << csv_field(d.serial) << ","
-        << csv_field(d.assignee) << "," << d.verdict << "," << d.score << "," << (d.compliant ? "yes" : "no") << ","
-        << (d.silent ? "yes" : "no") << "," << iso(d.last_seen_unix_ms) << "," << iso(d.verdict_since_unix_ms) << "\n";
+  for (const auto& d : r.devices) {
+    std::ostringstream score;
+    score << d.score;
+    // Every cell through csv_line: hostname, serial and assignee come from
+    // laptops and HR files, and one writer for all keeps the rule in one place.
+    out << csv_line({d.device_id, d.hostname, d.serial, d.assignee, d.verdict, score.str(), d.compliant ? "yes" : "no",
+                     d.silent ? "yes" : "no", iso(d.last_seen_unix_ms), iso(d.verdict_since_unix_ms)});
+  }
   return out.str();
 }
 

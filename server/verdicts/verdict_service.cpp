@@ -165,7 +165,21 @@ size_t VerdictService::correlate_fleet() {
     }
     for (const auto& r : store_.reports(device.device_id, 500)) fd.seen_unix_ms.push_back(r.received_unix_ms);
     std::sort(fd.seen_unix_ms.begin(), fd.seen_unix_ms.end());
+    // The snapshot's own time identifies it (the same snapshot seen by two
+    // correlation runs counts once); the history's times are ours.
+    const int64_t collected = snapshot->collected_at_unix_ms() != 0 ? snapshot->collected_at_unix_ms()
+                              : fd.seen_unix_ms.empty()              ? 0
+                                                                     : fd.seen_unix_ms.back();
+    fd.sightings = hardware_history_.observe(
+        fd, collected,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     fleet.push_back(std::move(fd));
+  }
+  {
+    std::vector<std::string> ids;
+    for (const auto& fd : fleet) ids.push_back(fd.device_id);
+    hardware_history_.retain_only(ids);
   }
   auto clusters = engine_.correlate(fleet);
   std::vector<StoredCluster> stored;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "server/detect/engine.h"
+#include "server/detect/hardware_history.h"
 #include "server/store/store.h"
 #include "telltale/v1/telemetry.pb.h"
 
@@ -69,6 +70,9 @@ class VerdictService {
 
   Store& store_;
   detect::Engine engine_;
+  // Which monitors and KVMs each device has shown, and for how long: what
+  // makes a shared serial count (detect/hardware_history.h).
+  detect::HardwareHistory hardware_history_;
   FleetView fleet_view_;
   VerdictServiceOptions options_;
   std::mutex mu_;

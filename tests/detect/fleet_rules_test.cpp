@@ -104,21 +104,26 @@ TEST(FleetRules, OneKvmSerialOnSeveralLaptops_ClustersButOnePersonsTwoLaptopsDoN
   EXPECT_EQ(d.monitor_serials[0], "LNX:7771:CAFEBABE");
   EXPECT_EQ(d.gateway_mac, "a4:2b:b0:c1:22:3e");
 
-  std::vector<FleetDevice> fleet;
-  for (int i = 0; i < 3; ++i) {
-    auto f = laptop(i, "gw" + std::to_string(i), "", "");
+  // The same KVM and its EDID on three laptops, each for days (a serial
+  // alone, or seen once, corroborates nothing: fleet_poisoning_test.cpp).
+  auto on_the_kvm = [](FleetDevice f) {
     f.kvm_serials = {"1d6b:0104:CAFEBABE"};
+    f.kvm_fingerprints = {"usb-fp-pikvm"};
     f.monitor_serials = {"LNX:7771:CAFEBABE"};
-    fleet.push_back(f);
-  }
+    f.monitor_fingerprints = {"edid-fp-pikvm"};
+    f.sightings = {{"1d6b:0104:CAFEBABE", "usb-fp-pikvm", kStart, kStart + 10 * kDay, 240},
+                   {"LNX:7771:CAFEBABE", "edid-fp-pikvm", kStart, kStart + 10 * kDay, 240}};
+    return f;
+  };
+  std::vector<FleetDevice> fleet;
+  for (int i = 0; i < 3; ++i) fleet.push_back(on_the_kvm(laptop(i, "gw" + std::to_string(i), "", "")));
   auto clusters = Engine().correlate(fleet);
   ASSERT_EQ(clusters.size(), 2u);
   EXPECT_EQ(clusters[0].kind(), "shared_kvm_serial");
   EXPECT_EQ(clusters[1].kind(), "shared_monitor_serial");
 
-  auto a = laptop(0, "gw", "", ""), b = laptop(1, "gw2", "", "");
+  auto a = on_the_kvm(laptop(0, "gw", "", "")), b = on_the_kvm(laptop(1, "gw2", "", ""));
   b.assignee = a.assignee;
-  a.monitor_serials = b.monitor_serials = {"DEL:a0c4:H2KTR93"};
   EXPECT_TRUE(Engine().correlate({a, b}).empty());
 }
 
