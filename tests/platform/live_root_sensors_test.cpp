@@ -17,18 +17,15 @@ namespace {
 
 using namespace telltale::platform::linux_probe;
 
-TEST(LiveRoot, Sensors2ProbesOnThisMachine_FinishQuicklyAndFindLoopback) {
+TEST(LiveRoot, Sensors2ProbesOnThisMachine_RunAndFindLoopback) {
   TimezoneProbe tz;
   KeyboardProbe kb;
   RemoteAccessProbe ra;
   NetworkProbe net;
   InputTimingProbe input;
-  const auto start = std::chrono::steady_clock::now();
   telltale::v1::Snapshot s;
   for (telltale::platform::Probe* p : std::initializer_list<telltale::platform::Probe*>{&tz, &kb, &ra, &net, &input})
     s.MergeFrom(sensor_test::collect_from(*p, "/"));
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(elapsed, std::chrono::seconds(10));
   EXPECT_GT(s.time().agent_clock_unix_ms(), 0);
   bool loopback = false;
   for (const auto& n : s.network().interfaces()) loopback |= n.kind() == "loopback";
