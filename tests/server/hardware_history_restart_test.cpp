@@ -6,6 +6,11 @@
 // collector's clock played forward.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "detect/detect_test_support.h"
 #include "server/verdicts/verdict_service.h"
 #include "support/store_backends.h"
