@@ -119,6 +119,20 @@ CREATE TABLE shared_ca (
   cert_pem TEXT NOT NULL
 );
 )sql",
+      // Fleet correlation's hardware history, shared by every collector (sqlite migration 6).
+      R"sql(
+CREATE TABLE hardware_sightings (
+  device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  first_seen_ms BIGINT NOT NULL,
+  last_seen_ms BIGINT NOT NULL,
+  snapshots BIGINT NOT NULL,
+  last_snapshot_id BIGINT NOT NULL,
+  PRIMARY KEY (device_id, kind, serial, fingerprint)
+);
+)sql",
   };
   return migrations;
 }

@@ -285,6 +285,10 @@ bool PostgresStore::revoke_device(const std::string& id) {
   return with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
     auto r = tx.exec_params("UPDATE devices SET revoked=1 WHERE device_id=$1", id);
+    // The UPDATE holds the device row, so a correlation run recording this
+    // device's sightings (record_hardware_sightings locks the row too) has
+    // either committed before this DELETE or will find the device revoked.
+    tx.exec_params("DELETE FROM hardware_sightings WHERE device_id=$1", id);
     tx.commit();
     return r.affected_rows() > 0;
   });
@@ -463,6 +467,51 @@ std::vector<StoredCluster> PostgresStore::clusters() {
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      split_ids(row[3].as<std::string>()), pg_int(row[4]), pg_int(row[5]), row[6].as<std::string>()});
     return out;
+  });
+}
+
+std::vector<HardwareSightingRecord> PostgresStore::hardware_sightings(const std::string& device_id) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<HardwareSightingRecord> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT kind, serial, fingerprint, first_seen_ms, last_seen_ms, snapshots, last_snapshot_id "
+             "FROM hardware_sightings WHERE device_id=$1 "
+             "ORDER BY last_seen_ms DESC, kind COLLATE \"C\", serial COLLATE \"C\", fingerprint COLLATE \"C\"",
+             device_id))
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(), pg_int(row[3]),
+                     pg_int(row[4]), pg_int(row[5]), pg_int(row[6])});
+    return out;
+  });
+}
+
+void PostgresStore::record_hardware_sightings(const std::string& device_id,
+                                              const std::vector<HardwareSightingRecord>& sightings) {
+  with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // The device row lock orders this against revoke_device and against a
+    // second collector recording the same device (a lease that expired
+    // mid-run); NO KEY UPDATE leaves ingest's foreign-key checks unblocked.
+    if (tx.exec_params("SELECT 1 FROM devices WHERE device_id=$1 AND revoked=0 FOR NO KEY UPDATE", device_id).empty())
+      return;  // unknown or revoked: nothing written
+    tx.exec_params("DELETE FROM hardware_sightings WHERE device_id=$1", device_id);
+    for (const auto& s : sightings)
+      tx.exec_params(
+          "INSERT INTO hardware_sightings(device_id, kind, serial, fingerprint, first_seen_ms, last_seen_ms, "
+          "snapshots, last_snapshot_id) VALUES($1,$2,$3,$4,$5,$6,$7,$8) "
+          "ON CONFLICT (device_id, kind, serial, fingerprint) DO UPDATE SET "
+          "first_seen_ms=LEAST(hardware_sightings.first_seen_ms, excluded.first_seen_ms), "
+          "last_seen_ms=GREATEST(hardware_sightings.last_seen_ms, excluded.last_seen_ms), "
+          "snapshots=GREATEST(hardware_sightings.snapshots, excluded.snapshots), "
+          "last_snapshot_id=excluded.last_snapshot_id",
+          device_id, s.kind, s.serial, s.fingerprint, s.first_seen_unix_ms, s.last_seen_unix_ms, s.snapshots,
+          s.last_snapshot_id);
+    tx.exec_params(
+        "DELETE FROM hardware_sightings WHERE device_id=$1 AND (kind, serial, fingerprint) NOT IN ("
+        "SELECT kind, serial, fingerprint FROM hardware_sightings WHERE device_id=$1 "
+        "ORDER BY last_seen_ms DESC, kind COLLATE \"C\", serial COLLATE \"C\", fingerprint COLLATE \"C\" LIMIT $2)",
+        device_id, static_cast<int64_t>(kHardwareSightingsPerDevice));
+    tx.commit();
   });
 }
 

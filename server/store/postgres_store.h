@@ -32,7 +32,7 @@ class PostgresStore final : public Store {
   explicit PostgresStore(const std::string& url, size_t connections = 4);
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -53,6 +53,9 @@ class PostgresStore final : public Store {
   std::vector<StoredVerdict> verdict_history(const std::string& device_id, size_t limit) override;
   void replace_clusters(const std::vector<StoredCluster>& clusters) override;
   std::vector<StoredCluster> clusters() override;
+  std::vector<HardwareSightingRecord> hardware_sightings(const std::string& device_id) override;
+  void record_hardware_sightings(const std::string& device_id,
+                                 const std::vector<HardwareSightingRecord>& sightings) override;
   void replace_assignments(const std::vector<Assignment>& assignments) override;
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;

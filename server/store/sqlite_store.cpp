@@ -127,6 +127,23 @@ CREATE TABLE leases (
   expires_ms INTEGER NOT NULL
 );
 )sql",
+    // Fleet correlation's hardware history (Store::hardware_sightings). It
+    // lived in the collector's memory, so a restart forgot which monitors had
+    // stood on which desk for days and shared-serial clusters vanished for
+    // shared_serial_min_span_hours.
+    R"sql(
+CREATE TABLE hardware_sightings (
+  device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  snapshots INTEGER NOT NULL,
+  last_snapshot_id INTEGER NOT NULL,
+  PRIMARY KEY (device_id, kind, serial, fingerprint)
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -273,8 +290,14 @@ std::vector<DeviceRecord> SqliteStore::devices() {
 
 bool SqliteStore::revoke_device(const std::string& id) {
   std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
   db_.prepare("UPDATE devices SET revoked=1 WHERE device_id=?").bind(1, id).run();
-  return db_.changes() > 0;
+  const bool found = db_.changes() > 0;
+  // A revoked device leaves the fleet: its hardware must not keep
+  // corroborating (or owning) a serial for anyone.
+  db_.prepare("DELETE FROM hardware_sightings WHERE device_id=?").bind(1, id).run();
+  tx.commit();
+  return found;
 }
 
 std::vector<std::string> SqliteStore::revoked_device_ids() {
@@ -526,6 +549,46 @@ std::vector<StoredCluster> SqliteStore::clusters() {
   while (st.step())
     out.push_back({st.text(0), st.text(1), st.text(2), split_ids(st.text(3)), st.int64(4), st.int64(5), st.text(6)});
   return out;
+}
+
+std::vector<HardwareSightingRecord> SqliteStore::hardware_sightings(const std::string& device_id) {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare(
+      "SELECT kind, serial, fingerprint, first_seen_ms, last_seen_ms, snapshots, last_snapshot_id "
+      "FROM hardware_sightings WHERE device_id=? ORDER BY last_seen_ms DESC, kind, serial, fingerprint");
+  st.bind(1, device_id);
+  std::vector<HardwareSightingRecord> out;
+  while (st.step())
+    out.push_back({st.text(0), st.text(1), st.text(2), st.int64(3), st.int64(4), st.int64(5), st.int64(6)});
+  return out;
+}
+
+void SqliteStore::record_hardware_sightings(const std::string& device_id,
+                                            const std::vector<HardwareSightingRecord>& sightings) {
+  std::lock_guard lock(mu_);
+  sqlite::Transaction tx(db_);
+  {
+    auto st = db_.prepare("SELECT 1 FROM devices WHERE device_id=? AND revoked=0");
+    st.bind(1, device_id);
+    if (!st.step()) return;  // unknown or revoked: rolled back, nothing written
+  }
+  db_.prepare("DELETE FROM hardware_sightings WHERE device_id=?").bind(1, device_id).run();
+  for (const auto& s : sightings)
+    db_.prepare("INSERT INTO hardware_sightings(device_id, kind, serial, fingerprint, first_seen_ms, last_seen_ms, "
+                "snapshots, last_snapshot_id) VALUES(?,?,?,?,?,?,?,?) "
+                "ON CONFLICT(device_id, kind, serial, fingerprint) DO UPDATE SET "
+                "first_seen_ms=MIN(first_seen_ms, excluded.first_seen_ms), "
+                "last_seen_ms=MAX(last_seen_ms, excluded.last_seen_ms), "
+                "snapshots=MAX(snapshots, excluded.snapshots), last_snapshot_id=excluded.last_snapshot_id")
+        .bind(1, device_id).bind(2, s.kind).bind(3, s.serial).bind(4, s.fingerprint).bind(5, s.first_seen_unix_ms)
+        .bind(6, s.last_seen_unix_ms).bind(7, s.snapshots).bind(8, s.last_snapshot_id)
+        .run();
+  db_.prepare("DELETE FROM hardware_sightings WHERE device_id=?1 AND (kind, serial, fingerprint) NOT IN ("
+              "SELECT kind, serial, fingerprint FROM hardware_sightings WHERE device_id=?1 "
+              "ORDER BY last_seen_ms DESC, kind, serial, fingerprint LIMIT ?2)")
+      .bind(1, device_id).bind(2, static_cast<int64_t>(kHardwareSightingsPerDevice))
+      .run();
+  tx.commit();
 }
 
 void SqliteStore::replace_assignments(const std::vector<Assignment>& assignments) {

@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -34,6 +34,9 @@ class SqliteStore final : public Store {
   std::vector<StoredVerdict> verdict_history(const std::string& device_id, size_t limit) override;
   void replace_clusters(const std::vector<StoredCluster>& clusters) override;
   std::vector<StoredCluster> clusters() override;
+  std::vector<HardwareSightingRecord> hardware_sightings(const std::string& device_id) override;
+  void record_hardware_sightings(const std::string& device_id,
+                                 const std::vector<HardwareSightingRecord>& sightings) override;
   void replace_assignments(const std::vector<Assignment>& assignments) override;
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;

@@ -120,6 +120,23 @@ struct StoredCluster {
   std::string json;
 };
 
+// One (serial, fingerprint) a device has shown, as fleet correlation's
+// hardware history keeps it (server/detect/hardware_history.h). Stored, so
+// the history survives a collector restart and is the same for every
+// collector on one PostgreSQL database (whichever holds the correlation lease).
+struct HardwareSightingRecord {
+  std::string kind;         // "monitor" or "kvm"
+  std::string serial;       // "DEL:a0b1:CN0XYZ" (monitor) or "1d6b:0104:CAFEBABE" (KVM)
+  std::string fingerprint;  // sha256 of the raw EDID / of the USB device's identity
+  int64_t first_seen_unix_ms = 0;  // on the collector's clock, never the device's
+  int64_t last_seen_unix_ms = 0;
+  int64_t snapshots = 0;            // distinct snapshots that showed it
+  int64_t last_snapshot_id = 0;     // the last snapshot counted, so none counts twice
+  bool operator==(const HardwareSightingRecord&) const = default;
+};
+// Sightings kept per device; beyond it the least recently seen go.
+inline constexpr size_t kHardwareSightingsPerDevice = 64;
+
 // Who a laptop is assigned to, imported from HR/MDM CSV.
 struct Assignment {
   std::string device_key;  // device id or DMI serial
@@ -188,6 +205,15 @@ class Store {
   // cluster that persists (same id) is kept from the earlier run.
   virtual void replace_clusters(const std::vector<StoredCluster>& clusters) = 0;
   virtual std::vector<StoredCluster> clusters() = 0;
+
+  // The device's hardware sightings, most recently seen first.
+  virtual std::vector<HardwareSightingRecord> hardware_sightings(const std::string& device_id) = 0;
+  // Replaces the device's sightings with `sightings` in one transaction,
+  // keeping the kHardwareSightingsPerDevice most recently seen. Writes nothing
+  // for an unknown or revoked device (a revocation racing a correlation run
+  // must not leave rows behind); revoke_device removes a device's sightings.
+  virtual void record_hardware_sightings(const std::string& device_id,
+                                         const std::vector<HardwareSightingRecord>& sightings) = 0;
 
   // Import replaces the assignment table in one transaction.
   virtual void replace_assignments(const std::vector<Assignment>& assignments) = 0;

@@ -2,7 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "platform/common/log.h"
 
@@ -10,9 +12,24 @@ namespace telltale::server {
 namespace v1 = telltale::v1;
 
 namespace {
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::vector<detect::SightingRow> to_rows(const std::vector<HardwareSightingRecord>& stored) {
+  std::vector<detect::SightingRow> rows;
+  rows.reserve(stored.size());
+  for (const auto& s : stored)
+    rows.push_back({s.kind,
+                    {s.serial, s.fingerprint, s.first_seen_unix_ms, s.last_seen_unix_ms,
+                     static_cast<uint32_t>(std::clamp<int64_t>(s.snapshots, 0, UINT32_MAX))},
+                    s.last_snapshot_id});
+  return rows;
+}
+
+std::vector<HardwareSightingRecord> to_records(const std::vector<detect::SightingRow>& rows) {
+  std::vector<HardwareSightingRecord> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r.kind, r.sighting.key, r.sighting.fingerprint, r.sighting.first_unix_ms, r.sighting.last_unix_ms,
+                   int64_t{r.sighting.reports}, r.last_snapshot_id});
+  return out;
 }
 
 template <typename Message>
@@ -47,6 +64,12 @@ VerdictService::VerdictService(Store& store, detect::Engine engine, VerdictServi
     : store_(store), engine_(std::move(engine)), options_(std::move(options)) {}
 
 VerdictService::~VerdictService() { stop(); }
+
+int64_t VerdictService::now_ms() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void VerdictService::start() {
   worker_ = std::thread([this] { run(); });
@@ -170,16 +193,15 @@ size_t VerdictService::correlate_fleet() {
     const int64_t collected = snapshot->collected_at_unix_ms() != 0 ? snapshot->collected_at_unix_ms()
                               : fd.seen_unix_ms.empty()              ? 0
                                                                      : fd.seen_unix_ms.back();
-    fd.sightings = hardware_history_.observe(
-        fd, collected,
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    // Read from the store at every run, not cached: after a restart, or
+    // when the lease moved here from another collector, this is the
+    // history the fleet has built so far. Written back only when this
+    // snapshot was new to it; revoked devices' rows went with revocation.
+    auto rows = to_rows(store_.hardware_sightings(device.device_id));
+    if (hardware_history_.fold(rows, fd, collected, now_ms()))
+      store_.record_hardware_sightings(device.device_id, to_records(rows));
+    fd.sightings = detect::HardwareHistory::sightings_of(rows);
     fleet.push_back(std::move(fd));
-  }
-  {
-    std::vector<std::string> ids;
-    for (const auto& fd : fleet) ids.push_back(fd.device_id);
-    hardware_history_.retain_only(ids);
   }
   auto clusters = engine_.correlate(fleet);
   std::vector<StoredCluster> stored;

@@ -26,6 +26,10 @@ struct VerdictServiceOptions {
   // Asked before each fleet correlation; false skips it (another collector
   // sharing the database holds the correlation lease). Empty: always.
   std::function<bool()> may_correlate;
+  // The collector's clock (unix ms): evaluation time and the hardware
+  // history's sighting times. Empty: the system clock. Tests set it to play
+  // hours of a fleet in a moment.
+  std::function<int64_t()> clock;
 };
 
 class VerdictService {
@@ -70,9 +74,12 @@ class VerdictService {
 
   Store& store_;
   detect::Engine engine_;
+  int64_t now_ms() const;
+
   // Which monitors and KVMs each device has shown, and for how long: what
-  // makes a shared serial count (detect/hardware_history.h).
-  detect::HardwareHistory hardware_history_;
+  // makes a shared serial count (detect/hardware_history.h). The logic only;
+  // the rows live in the store, read and written at each correlation.
+  detect::HardwareHistory hardware_history_{kHardwareSightingsPerDevice};
   FleetView fleet_view_;
   VerdictServiceOptions options_;
   std::mutex mu_;
