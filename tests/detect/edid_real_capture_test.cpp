@@ -143,5 +143,25 @@ TEST(RealEdids, RenamedTc358743_IsStillACaptureDeviceByItsChipDefaults) {
   EXPECT_TRUE(found);
 }
 
+TEST(RealEdids, SamsungHdmi21TvAndBenqMonitor_LeaveACleanLaptopClean) {
+  // The case: an HDMI 2.1 Samsung TV read whole (4 blocks, byte 126
+  // says 1, its EEODB 3) used to be "invalid", and BenQ's BNQ is missing from
+  // Debian's hwdata — together they made an ordinary desk `review`.
+  const auto monitors = load_real_edids("monitors.tsv");
+  auto snap = clean_laptop_with(find_edid(monitors, "Digital/Samsung/SAM71EC/F83E7D380C84"));
+  const auto& benq = find_edid(monitors, "Digital/BenQ/BNQ78EC/E9DE0260C931");
+  auto* d = snap.add_displays();
+  d->set_connector("card0-DP-1");
+  d->set_connector_type("DP");
+  d->set_status("connected");
+  d->set_enabled(true);
+  d->set_edid_raw(std::string(benq.bytes.begin(), benq.bytes.end()));
+  *d->mutable_edid() = telltale::decode::decode_edid(benq.bytes);
+
+  const auto v = Engine().evaluate(snap, {});
+  EXPECT_EQ(v.level(), "clean") << indicators_of(v);
+  EXPECT_EQ(v.indicators_size(), 0) << indicators_of(v);
+}
+
 }  // namespace
 }  // namespace telltale::detect
