@@ -3,10 +3,10 @@
 // the EDID of its bridge chip or its maker's template, and those differ from
 // monitors in ways a renamed preset rarely removes.
 //
-// Measured on linuxhw/EDID (tests/detect/edid_real_capture_test.cpp): every
-// clue below fires on none of the 141,902 EDIDs there except capture devices,
-// KVMs and one known case (the ASUS ScreenPad Plus, a TC358743 behind a second
-// laptop screen; see docs/ARCHITECTURE.md).
+// Measured on linuxhw/EDID (tests/detect/edid_real_capture_test.cpp): the
+// clues below fire on none of the 141,884 EDIDs there except capture devices
+// and KVMs, and weakly (below review) on the ASUS ScreenPad Plus, a TC358743
+// behind a second laptop screen; see docs/ARCHITECTURE.md.
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -104,11 +104,18 @@ void display_capture_rules(const RuleInput& in, Findings& out) {
     std::vector<std::string> clues;
     double confidence = 0;
     if (bridge_default_identity(e)) {
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "%s product 0x8888 serial 0x%08X is an HDMI bridge chip's default identity",
-                    e.pnp_id().c_str(), e.serial_number());
-      clues.push_back(buf);
-      confidence = 0.95;
+      // A capture bridge has no screen, so its EDID declares no size; the same
+      // chip behind a real panel (the ASUS ScreenPad Plus in ZenBook Duo
+      // laptops, 6x13 cm) declares the panel's. There the defaults alone stay
+      // below review.
+      const bool has_panel = e.width_cm() != 0 || e.height_cm() != 0;
+      char ids[96];
+      std::snprintf(ids, sizeof ids, "%s product 0x8888 serial 0x%08X", e.pnp_id().c_str(), e.serial_number());
+      clues.push_back(std::string(ids) + " is an HDMI bridge chip's default identity" +
+                      (has_panel ? ", but it declares a " + std::to_string(e.width_cm()) + "x" +
+                                       std::to_string(e.height_cm()) + " cm panel as bridges inside laptops do"
+                                 : std::string(" with no screen size, as capture bridges have")));
+      confidence = has_panel ? 0.4 : 0.95;
     }
     for (const auto& name : names_of(e)) {
       const auto text = normalise(name);
