@@ -1,5 +1,6 @@
 #include "platform/decode/edid.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -25,13 +26,18 @@ void add_error(telltale::v1::Edid& e, const std::string& message) {
   e.mutable_error()->append(message);
 }
 
-// Display descriptor text: 13 bytes, ended by 0x0A and padded with spaces.
-// Anything outside printable ASCII is shown as \xNN: the bytes come from the
-// device and must neither break UTF-8 nor pass through unseen.
+// Display descriptor text (VESA E-EDID 1.4 §3.10.3): up to 13 bytes, ended by
+// 0x0A and padded with spaces. Real devices also pad with NUL, 0xFF, 0xA0 or
+// CR; like edid-decode the string ends at the first LF, NUL or 0xFF, and the
+// trailing pad bytes are dropped so a catalog match does not depend on which
+// padding a dongle chose. Anything else outside printable ASCII is shown as
+// \xNN: the bytes come from the device and must neither break UTF-8 nor pass
+// through unseen.
 std::string descriptor_text(std::span<const uint8_t> bytes) {
   std::string text;
+  size_t kept = 0;  // length of text up to the last byte that is not padding
   for (uint8_t b : bytes) {
-    if (b == 0x0A) break;
+    if (b == 0x0A || b == 0x00 || b == 0xFF) break;
     if (b >= 0x20 && b < 0x7F) {
       text.push_back(static_cast<char>(b));
     } else {
@@ -39,27 +45,50 @@ std::string descriptor_text(std::span<const uint8_t> bytes) {
       std::snprintf(buf, sizeof buf, "\\x%02X", b);
       text += buf;
     }
+    if (b != ' ' && b != 0xA0 && b != 0x0D) kept = text.size();
   }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
+  text.resize(kept);
   return text;
 }
 
-// Three 5-bit letters, 1 = 'A'. Codes 0 and 27–31 are not letters.
+std::string joined(const google::protobuf::RepeatedPtrField<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (p.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out += p;
+  }
+  return out;
+}
+
+// HDMI Forum EDID Extension Override Data Block (HDMI 2.1 §10.3.6): when the
+// first extension is a CTA-861 block whose first data block is the HF-EEODB,
+// its count replaces byte 126, so a sink can announce more than 255 blocks or
+// keep byte 126 at 1 for old sources that only read two. Returns 0 when absent.
+unsigned eeodb_count(std::span<const uint8_t> raw) {
+  if (raw.size() < 2 * kBlock) return 0;
+  auto cta = raw.subspan(kBlock, kBlock);
+  if (cta[0] != 0x02 || cta[1] < 3) return 0;
+  const size_t dtd_start = std::min<size_t>(cta[2], 127);
+  // The spec places it first; any position is accepted, as a misplaced block still announces the blocks.
+  for (size_t i = 4; i < dtd_start;) {
+    const unsigned tag = cta[i] >> 5, len = cta[i] & 0x1F;
+    if (i + 2 >= kBlock) break;
+    if (tag == 7 && len >= 2 && cta[i + 1] == 0x78) return cta[i + 2];
+    i += len + 1;
+  }
+  return 0;
+}
+
+// Three 5-bit letters, 1 = 'A'. Codes 0 and 27–31 are not letters; they are
+// printed as edid-decode prints them ('@' + code: "@", "[", "\\", "]", "^",
+// "_") because real monitors ship them (e.g. "MS_"), so the id stays the one
+// every other tool shows. Only the reserved bit 15 makes the id malformed.
 std::string pnp_letters(uint8_t hi, uint8_t lo, std::string& problem) {
   const uint16_t packed = static_cast<uint16_t>(hi << 8 | lo);
   std::string id;
-  for (int i = 0; i < 3; ++i) {
-    const unsigned code = (packed >> (10 - 5 * i)) & 0x1F;
-    if (code >= 1 && code <= 26) {
-      id.push_back(static_cast<char>('A' + code - 1));
-    } else {
-      id.push_back('?');
-      if (problem.empty()) problem = "PNP id letter " + std::to_string(i + 1) + " has code " + std::to_string(code) + ", expected 1-26";
-    }
-  }
-  if (packed & 0x8000) {
-    if (problem.empty()) problem = "PNP id reserved bit 15 is set";
-  }
+  for (int i = 0; i < 3; ++i) id.push_back(static_cast<char>('@' + ((packed >> (10 - 5 * i)) & 0x1F)));
+  if (packed & 0x8000) problem = "PNP id reserved bit 15 is set";
   return id;
 }
 
@@ -93,11 +122,19 @@ telltale::v1::Edid decode_edid(std::span<const uint8_t> raw) {
   if (raw.size() % kBlock != 0) {
     add_error(e, std::to_string(raw.size()) + " bytes, expected a multiple of 128");
     structurally_ok = false;
-  } else if (raw.size() >= kBlock && raw[126] != raw.size() / kBlock - 1) {
-    const unsigned claimed = raw[126];
-    add_error(e, std::to_string(raw.size()) + " bytes but byte 126 says " + std::to_string(claimed) +
-                     (claimed == 1 ? " extension" : " extensions"));
-    structurally_ok = false;
+  } else if (raw.size() >= kBlock) {
+    // With an EEODB both lengths are right: all the blocks it announces, or
+    // the byte-126 count a source without EEODB support (Linux before 6.0,
+    // most capture tools) reads — what linuxhw/EDID holds for HDMI 2.1 TVs.
+    const unsigned eeodb = eeodb_count(raw);
+    e.set_eeodb_extension_count(eeodb);
+    const unsigned present = raw.size() / kBlock - 1, claimed = raw[126];
+    if (present != claimed && (eeodb == 0 || present != eeodb)) {
+      add_error(e, std::to_string(raw.size()) + " bytes but byte 126 says " + std::to_string(claimed) +
+                       (claimed == 1 ? " extension" : " extensions") +
+                       (eeodb ? " and the HDMI Forum EEODB " + std::to_string(eeodb) : ""));
+      structurally_ok = false;
+    }
   }
 
   if (raw.size() >= kHeader.size()) {
@@ -171,9 +208,10 @@ telltale::v1::Edid decode_edid(std::span<const uint8_t> raw) {
     }
     const auto text = descriptor_text(d.subspan(5, 13));
     switch (d[3]) {
-      // A name longer than 13 characters continues in a second 0xFC descriptor.
-      case 0xFC: e.mutable_monitor_name()->append(text); break;
-      case 0xFF: e.mutable_serial_string()->append(text); break;
+      // Each descriptor is its own string (edid-decode shows them apart); some
+      // makers split a long name over two, so monitor_name joins them with a space.
+      case 0xFC: e.add_monitor_names(text); break;
+      case 0xFF: e.add_serial_strings(text); break;
       // Laptop panels carry two 0xFE strings: the panel maker, then the model.
       case 0xFE:
         if (!e.text().empty() && !text.empty()) e.mutable_text()->push_back(' ');
@@ -182,7 +220,9 @@ telltale::v1::Edid decode_edid(std::span<const uint8_t> raw) {
       default: break;
     }
   }
-  if (raw.size() >= kBlock) e.set_extension_count(raw[126]);
+  e.set_monitor_name(joined(e.monitor_names()));
+  e.set_serial_string(joined(e.serial_strings()));
+  if (raw.size() >= kBlock) e.set_extension_count(e.eeodb_extension_count() ? e.eeodb_extension_count() : raw[126]);
 
   e.set_valid(structurally_ok && checksum_ok);
   return e;

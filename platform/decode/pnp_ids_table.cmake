@@ -1,6 +1,12 @@
-# Turns hwdata's pnp.ids ("ID<TAB>Vendor name" per line) into a sorted C++ table
-# for pnp_ids.cpp. Run at build time:
-#   cmake -DINPUT=/usr/share/hwdata/pnp.ids -DOUTPUT=…/pnp_ids_table.inc -P pnp_ids_table.cmake
+# Turns hwdata's pnp.ids ("ID<TAB>Vendor name" per line), merged with systemd's
+# copy of the UEFI PNP export (udev's 20-acpi-vendor.hwdb, "acpi:BNQ*:" then
+# " ID_VENDOR_FROM_DATABASE=BenQ Corporation"), into a sorted C++ table for
+# pnp_ids.cpp. Debian's pnp.ids lacks hundreds of registered ids (BNQ, AOC, SDC,
+# IVO, XMI…), which made 12% of the real monitors in linuxhw/EDID look
+# unregistered; the UEFI export fills them. hwdata's name wins on an id both have.
+# Run at build time:
+#   cmake -DINPUT=/usr/share/hwdata/pnp.ids -DHWDB=/lib/udev/hwdb.d/20-acpi-vendor.hwdb
+#         -DOUTPUT=…/pnp_ids_table.inc -P pnp_ids_table.cmake
 # Sorting here (the file is not quite sorted: "inu" sits among the upper-case ids)
 # lets the lookup be a binary search over a constexpr array.
 if(NOT EXISTS "${INPUT}")
@@ -20,6 +26,42 @@ foreach(line IN LISTS lines)
     math(EXPR skipped "${skipped} + 1")
   endif()
 endforeach()
+set(from_hwdata "")
+foreach(entry IN LISTS entries)
+  string(SUBSTRING "${entry}" 0 3 id)
+  list(APPEND from_hwdata "${id}")
+endforeach()
+if(HWDB)
+  if(NOT EXISTS "${HWDB}")
+    message(FATAL_ERROR "UEFI PNP list ${HWDB} not found (Debian package udev)")
+  endif()
+  file(STRINGS "${HWDB}" hwdb_lines ENCODING UTF-8)
+  set(pending "")
+  set(added 0)
+  foreach(line IN LISTS hwdb_lines)
+    # Only three-letter PNP ids: the four-character ones are ACPI ids, not EDID vendors.
+    if(line MATCHES "^acpi:([A-Z@][A-Z@][A-Z@])\\*:$")
+      set(pending "${CMAKE_MATCH_1}")
+    elseif(NOT pending STREQUAL "" AND line MATCHES "^ ID_VENDOR_FROM_DATABASE=(.+)$")
+      list(FIND from_hwdata "${pending}" known)
+      if(known EQUAL -1)
+        set(name "${CMAKE_MATCH_1}")
+        string(STRIP "${name}" name)
+        string(REPLACE "\\" "\\\\" name "${name}")
+        string(REPLACE "\"" "\\\"" name "${name}")
+        list(APPEND entries "${pending}\t${name}")
+        list(APPEND from_hwdata "${pending}")
+        math(EXPR added "${added} + 1")
+      endif()
+      set(pending "")
+    else()
+      set(pending "")
+    endif()
+  endforeach()
+  if(added LESS 10)
+    message(FATAL_ERROR "${HWDB}: only ${added} PNP ids added; not udev's acpi-vendor hwdb?")
+  endif()
+endif()
 list(SORT entries COMPARE STRING)
 list(LENGTH entries count)
 if(count LESS 1000)

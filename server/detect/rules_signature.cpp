@@ -24,8 +24,14 @@ bool matches(const UsbSignature& s, const telltale::v1::UsbDevice& d) {
 bool matches(const EdidSignature& s, const telltale::v1::Edid& e) {
   if (!s.pnp.empty() && s.pnp != e.pnp_id()) return false;
   if (s.product_code && *s.product_code != e.product_code()) return false;
-  if (!s.monitor_name.empty() && lower(s.monitor_name) != lower(e.monitor_name())) return false;
-  if (!s.serial_string.empty() && s.serial_string != e.serial_string()) return false;
+  // Each 0xFC/0xFF descriptor is its own string; the joined form (and older
+  // agents, which only send it) matches too.
+  auto any_equal = [](const auto& list, const std::string& joined, const std::string& want, bool fold) {
+    auto eq = [&](const std::string& got) { return fold ? lower(got) == lower(want) : got == want; };
+    return eq(joined) || std::any_of(list.begin(), list.end(), eq);
+  };
+  if (!s.monitor_name.empty() && !any_equal(e.monitor_names(), e.monitor_name(), s.monitor_name, true)) return false;
+  if (!s.serial_string.empty() && !any_equal(e.serial_strings(), e.serial_string(), s.serial_string, false)) return false;
   return true;
 }
 

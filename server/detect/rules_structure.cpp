@@ -221,6 +221,7 @@ void hardware_structure(const RuleInput& in, Findings& out) {
 void structure_rules(const RuleInput& in, Findings& out) {
   usb_structure(in, out);
   display_structure(in, out);
+  display_capture_rules(in, out);
   input_structure(in, out);
   remote_structure(in, out);
   hardware_structure(in, out);

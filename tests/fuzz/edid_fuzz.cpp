@@ -26,5 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto* s : {&e.monitor_name(), &e.serial_string(), &e.text(), &e.pnp_id()})
     for (char c : *s)
       if (c < 0x20 || c > 0x7E) __builtin_trap();
+  for (const auto* list : {&e.monitor_names(), &e.serial_strings()})
+    for (const auto& s : *list)
+      for (char c : s)
+        if (c < 0x20 || c > 0x7E) __builtin_trap();
   return 0;
 }

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include "platform/decode/edid.h"
 #include "support/fixture_bytes.h"
 
@@ -166,6 +170,89 @@ TEST(EdidDecode, NonPrintableNameBytes_AreEscapedNotPassedThrough) {
   const auto e = decode_edid(raw);
   EXPECT_TRUE(e.valid()) << e.error();
   EXPECT_EQ(e.monitor_name(), "\\x07\\xE9LL U2412M");
+}
+
+// Rewrites the 13 text bytes of the descriptor at `offset` and fixes block 0's checksum.
+std::vector<uint8_t> with_descriptor(std::vector<uint8_t> raw, size_t offset, uint8_t tag, std::string_view text,
+                                     uint8_t pad) {
+  for (size_t i = 0; i < 5; ++i) raw[offset + i] = 0;
+  raw[offset + 3] = tag;
+  for (size_t i = 0; i < 13; ++i) raw[offset + 5 + i] = i < text.size() ? static_cast<uint8_t>(text[i]) : pad;
+  uint8_t sum = 0;
+  for (int i = 0; i < 127; ++i) sum = static_cast<uint8_t>(sum + raw[i]);
+  raw[127] = static_cast<uint8_t>(0x100 - sum);
+  return raw;
+}
+
+TEST(EdidDecode, NamePaddedWithNulInsteadOfLineFeed_IsTrimmed) {
+  // Capture dongles pad with NUL, 0xFF, 0xA0 or CR instead of LF + spaces;
+  // the name must still read "HDMI TO USB" so a catalog match holds.
+  for (int pad_byte : {0x00, 0xFF, 0xA0, 0x0D, 0x20}) {
+    const auto pad = static_cast<uint8_t>(pad_byte);
+    const auto e = decode_edid(with_descriptor(fixture_bytes("edid/dell-u2412m.bin"), 90, 0xFC, "HDMI TO USB", pad));
+    EXPECT_TRUE(e.valid()) << e.error();
+    EXPECT_EQ(e.monitor_name(), "HDMI TO USB") << "pad " << int(pad);
+  }
+}
+
+TEST(EdidDecode, TwoNameDescriptors_StayTwoStrings) {
+  auto raw = with_descriptor(fixture_bytes("edid/dell-u2412m.bin"), 72, 0xFC, "PI-KVM\n", ' ');
+  raw = with_descriptor(raw, 90, 0xFC, "Video\n", ' ');
+  const auto e = decode_edid(raw);
+  ASSERT_EQ(e.monitor_names_size(), 2);
+  EXPECT_EQ(e.monitor_names(0), "PI-KVM");
+  EXPECT_EQ(e.monitor_names(1), "Video");
+  EXPECT_EQ(e.monitor_name(), "PI-KVM Video");  // joined with a separator, never "PI-KVMVideo"
+  EXPECT_EQ(e.serial_strings_size(), 0);
+}
+
+TEST(EdidDecode, PnpCodesOutsideAToZ_PrintAsEdidDecodeDoes) {
+  auto raw = fixture_bytes("edid/dell-u2412m.bin");
+  // "MS_": M=13, S=19, _=31 → 0 01101 10011 11111
+  raw[8] = 0x36;
+  raw[9] = 0x7F;
+  uint8_t sum = 0;
+  for (int i = 0; i < 127; ++i) sum = static_cast<uint8_t>(sum + raw[i]);
+  raw[127] = static_cast<uint8_t>(0x100 - sum);
+  const auto e = decode_edid(raw);
+  EXPECT_EQ(e.pnp_id(), "MS_");
+  EXPECT_TRUE(e.valid()) << e.error();
+  EXPECT_FALSE(e.pnp_registered());
+}
+
+TEST(EdidDecode, HdmiForumEeodb_CountsTheOverriddenBlocks) {
+  // The layout of HDMI 2.1 TVs: byte 126 says 1 extension so old sources read
+  // two blocks, the HF-EEODB in the CTA block says 2, and three blocks are
+  // present — valid, as HDMI 2.1 defines it (real ones: tests/fixtures/edid-real).
+  auto raw = fixture_bytes("edid/dell-u2412m.bin");
+  raw.resize(384, 0);
+  raw[126] = 1;
+  uint8_t sum = 0;
+  for (int i = 0; i < 127; ++i) sum = static_cast<uint8_t>(sum + raw[i]);
+  raw[127] = static_cast<uint8_t>(0x100 - sum);
+  const uint8_t cta[] = {0x02, 0x03, 0x07, 0x00, 0xE2, 0x78, 0x02};
+  std::copy(std::begin(cta), std::end(cta), raw.begin() + 128);
+  for (size_t block : {1u, 2u}) {
+    if (block == 2) raw[256] = 0x02, raw[257] = 0x03, raw[258] = 0x04;
+    uint8_t s = 0;
+    for (size_t i = block * 128; i < block * 128 + 127; ++i) s = static_cast<uint8_t>(s + raw[i]);
+    raw[block * 128 + 127] = static_cast<uint8_t>(0x100 - s);
+  }
+  const auto e = decode_edid(raw);
+  EXPECT_TRUE(e.valid()) << e.error();
+  EXPECT_EQ(e.eeodb_extension_count(), 2u);
+  EXPECT_EQ(e.extension_count(), 2u);
+
+  raw.resize(256);  // what a source without EEODB support reads: byte 126's two blocks
+  const auto legacy = decode_edid(raw);
+  EXPECT_TRUE(legacy.valid()) << legacy.error();
+  EXPECT_EQ(legacy.extension_count(), 2u);
+
+  raw.resize(512, 0);  // neither count: a fourth block nobody announced
+  const auto extra = decode_edid(raw);
+  EXPECT_FALSE(extra.valid());
+  EXPECT_NE(extra.error().find("512 bytes but byte 126 says 1 extension and the HDMI Forum EEODB 2"), std::string::npos)
+      << extra.error();
 }
 
 }  // namespace
