@@ -16,6 +16,7 @@
 #include "faults/sim_agent.h"
 #include "integration/harness.h"
 #include "platform/common/sqlite.h"
+#include "support/log_capture.h"
 
 namespace telltale::testing {
 namespace {
@@ -38,26 +39,7 @@ int64_t counted_reports(const std::filesystem::path& db, const std::string& devi
   return st.step() ? st.int64(0) : -1;
 }
 
-// Captures what the agent code logs (Transport's event=session_ended lines).
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-    spdlog::set_level(spdlog::level::info);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  std::string text() {
-    sink_->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
+using telltale::testing::LogCapture;
 
 TEST(CollectorFaults, SigkillWhile1000ReportsStreamFrom10Agents_AckedStoredOnceAndUnackedResentOnce) {
   constexpr int kAgents = 10, kReportsEach = 100;

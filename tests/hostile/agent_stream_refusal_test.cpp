@@ -15,30 +15,13 @@
 #include "agent/spool/spool.h"
 #include "agent/transport/transport.h"
 #include "hostile/live_client.h"
+#include "support/log_capture.h"
 
 namespace telltale::testing {
 namespace {
 using namespace std::chrono_literals;
 
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-    spdlog::set_level(spdlog::level::info);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  std::string text() {
-    sink_->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
+using telltale::testing::LogCapture;
 
 TEST(AgentStreamRefusal, CollectorRefusesAFrameAsInvalidArgument_AgentLogsItKeepsItsSpoolAndBacksOff) {
   CollectorProcess collector;

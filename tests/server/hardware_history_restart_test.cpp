@@ -24,16 +24,7 @@ constexpr int64_t kT0 = 1763478000000;
 class HardwareHistoryRestartTest : public StoreBackendTest {
  protected:
   void enroll(Store& store, const std::string& id, const std::string& employee) {
-    TokenRecord t;
-    t.id = "tok-" + id;
-    t.secret_hash = "hash-" + id;
-    t.expires_unix_ms = int64_t{1} << 50;
-    t.max_uses = 1;
-    store.add_token(t);
-    DeviceRecord d;
-    d.device_id = id;
-    d.identity_hash = "hw-" + id;
-    ASSERT_EQ(store.enroll(t.secret_hash, 1, d).status, EnrollStatus::kOk);
+    enroll_device(store, id);
     assignments_.push_back({id, employee, employee + "@example.com", "America/Chicago", "US-IL"});
     store.replace_assignments(assignments_);
   }

@@ -9,16 +9,7 @@ namespace {
 class HardwareSightingsStoreTest : public StoreBackendTest {
  protected:
   void enroll(Store& store, const std::string& id) {
-    TokenRecord t;
-    t.id = "tok-" + id;
-    t.secret_hash = "hash-" + id;
-    t.expires_unix_ms = int64_t{1} << 50;
-    t.max_uses = 1;
-    store.add_token(t);
-    DeviceRecord d;
-    d.device_id = id;
-    d.identity_hash = "hw-" + id;
-    ASSERT_EQ(store.enroll(t.secret_hash, 1, d).status, EnrollStatus::kOk);
+    enroll_device(store, id);
   }
 };
 

@@ -16,18 +16,6 @@ namespace {
 
 class PostgresStoreTest : public StoreBackendTest {};
 
-void enroll_device(Store& store, const std::string& id) {
-  TokenRecord t;
-  t.id = "tok-" + id;
-  t.secret_hash = "hash-" + id;
-  t.expires_unix_ms = int64_t{1} << 50;
-  t.max_uses = 1;
-  store.add_token(t);
-  DeviceRecord d;
-  d.device_id = id;
-  d.identity_hash = "hw-" + id;
-  ASSERT_EQ(store.enroll(t.secret_hash, 1, d).status, EnrollStatus::kOk);
-}
 
 TEST_P(PostgresStoreTest, TwoCollectorsIngestingTheSameReportsStoreEachSeqOnce) {
   // An agent whose stream broke re-sends its spool to the other collector

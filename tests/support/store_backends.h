@@ -49,6 +49,20 @@ class StoreBackendTest : public ::testing::TestWithParam<std::string> {
   }
   std::string length_function() const { return postgres() ? "octet_length" : "length"; }
 
+  // Enrolls device `id` through a single-use token, as the enrollment service would.
+  static void enroll_device(Store& store, const std::string& id) {
+    TokenRecord t;
+    t.id = "tok-" + id;
+    t.secret_hash = "hash-" + id;
+    t.expires_unix_ms = int64_t{1} << 50;
+    t.max_uses = 1;
+    store.add_token(t);
+    DeviceRecord d;
+    d.device_id = id;
+    d.identity_hash = "hw-" + id;
+    ASSERT_EQ(store.enroll(t.secret_hash, 1, d).status, EnrollStatus::kOk);
+  }
+
   // Pretends a newer Telltale migrated the database.
   void mark_schema_version(int version) {
     if (postgres()) {
