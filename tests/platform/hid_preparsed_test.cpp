@@ -54,6 +54,22 @@ TEST_P(WindowsCapture, RebuiltDescriptor_HasTheRealDescriptorsStructure) {
 INSTANTIATE_TEST_SUITE_P(HidapiCaptures, WindowsCapture, ::testing::ValuesIn(kCaptures),
                          [](const auto& info) { return std::string("Device_") + info.param; });
 
+// The PiKVM's collections as Windows would hold them (synthesised from its
+// real descriptors, make_hid_windows.py): the round trip must land on the
+// same structure, absolute range included.
+TEST(HidPreparsed, PiKvmSyntheticPreparsedData_RoundTripsToTheLinuxSummary) {
+  for (const std::string name : {"pikvm-keyboard", "pikvm-mouse-absolute"}) {
+    const auto rebuilt = reconstruct_hid_descriptor(fixture_bytes("hid-windows/" + name + ".synthetic.pp_data.bin"));
+    ASSERT_EQ(rebuilt.error, "") << name;
+    EXPECT_EQ(structure(summarize_hid_report(rebuilt.descriptor)), structure(summarize_hid_report(fixture_bytes("hid/" + name + ".bin"))))
+        << name;
+  }
+  const auto mouse = summarize_hid_report(
+      reconstruct_hid_descriptor(fixture_bytes("hid-windows/pikvm-mouse-absolute.synthetic.pp_data.bin")).descriptor);
+  EXPECT_TRUE(mouse.absolute_pointer());
+  EXPECT_EQ(mouse.abs_x_max(), 32767);
+}
+
 TEST(HidPreparsed, LogitechReceiverKeyboardOnWindows_IsAKeyboard) {
   const auto rebuilt = reconstruct_hid_descriptor(fixture_bytes("hid-windows/046D_C534_0006_0001.pp_data.bin"));
   const auto s = summarize_hid_report(rebuilt.descriptor);
