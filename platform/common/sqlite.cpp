@@ -3,7 +3,9 @@
 namespace telltale::sqlite {
 
 Database::Database(const std::filesystem::path& path) : path_(path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  // sqlite wants UTF-8 on every OS; path::c_str() is UTF-16 on Windows.
+  const auto utf8 = path.u8string();
+  int rc = sqlite3_open_v2(reinterpret_cast<const char*>(utf8.c_str()), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);

@@ -1,5 +1,7 @@
 #include "platform/common/x509.h"
 
+#include <chrono>
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -79,7 +81,10 @@ int64_t not_after_unix(std::string_view certificate_pem) {
   auto cert = parse_first(certificate_pem);
   struct tm tm {};
   if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) throw std::runtime_error("unreadable notAfter");
-  return timegm(&tm);
+  // UTC broken-down time to Unix seconds without timegm (not on Windows).
+  using namespace std::chrono;
+  const sys_days date{year{tm.tm_year + 1900} / month{unsigned(tm.tm_mon + 1)} / day{unsigned(tm.tm_mday)}};
+  return duration_cast<seconds>(date.time_since_epoch()).count() + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
 }  // namespace telltale::x509

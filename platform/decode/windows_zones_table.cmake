@@ -1,0 +1,35 @@
+# Turns CLDR's windowsZones.xml (Debian unicode-cldr-core) into a C++
+# table for windows_zones.cpp: one row per (Windows zone name, territory) with
+# the first IANA zone CLDR lists for it. Run at build time:
+#   cmake -DINPUT=/usr/share/unicode/cldr/common/supplemental/windowsZones.xml
+#         -DOUTPUT=…/windows_zones_table.inc -P windows_zones_table.cmake
+# Territory "001" is CLDR's default zone for a Windows name.
+if(NOT EXISTS "${INPUT}")
+  message(FATAL_ERROR "CLDR windowsZones.xml ${INPUT} not found (Debian package unicode-cldr-core)")
+endif()
+file(STRINGS "${INPUT}" lines REGEX "<mapZone " ENCODING UTF-8)
+set(entries "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "<mapZone other=\"([^\"]+)\" territory=\"([^\"]+)\" type=\"([^\" ]+)[^\"]*\"")
+    list(APPEND entries "${CMAKE_MATCH_1}|${CMAKE_MATCH_2}|${CMAKE_MATCH_3}")
+  else()
+    message(FATAL_ERROR "${INPUT}: mapZone line not understood: ${line}")
+  endif()
+endforeach()
+list(LENGTH entries count)
+if(count LESS 300)
+  message(FATAL_ERROR "${INPUT}: only ${count} mapZone rows; not CLDR's windowsZones.xml?")
+endif()
+set(out "// Generated from ${INPUT} by platform/decode/windows_zones_table.cmake; do not edit.\n")
+string(APPEND out "inline constexpr WindowsZoneEntry kWindowsZones[] = {\n")
+foreach(entry IN LISTS entries)
+  string(REPLACE "|" ";" parts "${entry}")
+  list(GET parts 0 windows)
+  list(GET parts 1 territory)
+  list(GET parts 2 iana)
+  string(APPEND out "    {\"${windows}\", \"${territory}\", \"${iana}\"},\n")
+endforeach()
+string(APPEND out "};\n")
+file(WRITE "${OUTPUT}.tmp" "${out}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")
+file(REMOVE "${OUTPUT}.tmp")
