@@ -1,6 +1,5 @@
 #include "platform/decode/text_sanitize.h"
 
-#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -47,12 +46,24 @@ bool breaks_line(uint32_t cp) {
          cp == 0x2029;
 }
 
+struct CodePointRange {
+  uint32_t first, last;
+};
+#include "platform/decode/format_chars_table.inc"
+
+bool is_format_char(uint32_t cp) {
+  auto it = std::upper_bound(std::begin(kFormatChars), std::end(kFormatChars), cp,
+                             [](uint32_t c, const CodePointRange& r) { return c < r.first; });
+  return it != std::begin(kFormatChars) && cp <= std::prev(it)->last;
+}
+
 // Removed outright: C0/C1 controls and DEL, and format characters. The
-// format category comes from ICU's character database rather than a table
-// of our own, so a Unicode update that adds one is picked up with libicu.
+// format category comes from the Unicode Character Database as Debian ships
+// it (generated at build time by format_chars_table.cmake) rather than a
+// hand-kept list, so a Unicode update that adds one is picked up with the package.
 bool removed(uint32_t cp) {
   if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
-  return cp >= 0xa0 && u_charType(static_cast<UChar32>(cp)) == U_FORMAT_CHAR;
+  return cp >= 0xa0 && is_format_char(cp);
 }
 
 }  // namespace
