@@ -2,20 +2,12 @@
 
 #include <initializer_list>
 
+#include "platform/watchlist_entry.h"
+
 namespace telltale::platform::linux_probe {
 namespace {
 
-void add(telltale::v1::Watchlist& w, const char* id, const char* name, std::initializer_list<const char*> processes,
-         std::initializer_list<const char*> paths, std::initializer_list<const char*> services,
-         std::initializer_list<uint32_t> ports) {
-  auto* t = w.add_tools();
-  t->set_id(id);
-  t->set_name(name);
-  for (auto p : processes) t->add_process_names(p);
-  for (auto p : paths) t->add_paths(p);
-  for (auto s : services) t->add_services(s);
-  for (auto p : ports) t->add_ports(p);
-}
+constexpr auto add = &telltale::platform::add_watched_tool;
 
 telltale::v1::Watchlist build() {
   telltale::v1::Watchlist w;
