@@ -34,7 +34,7 @@ void Collector::start() {
   if (config_.store.empty())
     store_ = std::make_unique<SqliteStore>(database_file(config_.data_dir));
   else
-    store_ = open_store(config_.store);
+    store_ = open_store(config_.store, StoreOptions{.postgres_pool_size = config_.store_pool_size});
   const bool ca_in_database = !config_.ca_passphrase_file.empty();
   if (ca_in_database && !is_postgres_url(config_.store))
     throw std::runtime_error("--ca-passphrase-file keeps the CA in PostgreSQL and needs --store postgresql://...");
@@ -129,6 +129,7 @@ void Collector::start() {
       });
   if (auto error = watchdog_->start()) spdlog::warn("event=listener_watchdog_off reason={}", log::q(*error));
   revocation_thread_ = std::thread([this] { poll_revocations(); });
+  revocation_listener_ = std::thread([this] { listen_for_revocations(); });
   verdicts_->start();
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
   spdlog::info("event=collector_started listen={} data_dir={} ca_pin={} store={} instance={}", bound,
@@ -158,8 +159,10 @@ bool Collector::hold_lease(const char* name, std::chrono::milliseconds ttl) {
 void Collector::poll_revocations() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(config_.revocation_poll_ms));
+    cv_.wait_for(lock, std::chrono::milliseconds(config_.revocation_poll_ms),
+                 [this] { return stopping_ || revocation_hint_; });
     if (stopping_) break;
+    revocation_hint_ = false;
     lock.unlock();
     try {
       for (const auto& id : directory_->refresh_revocations()) {
@@ -212,6 +215,48 @@ std::string Collector::metrics_text() {
   return out;
 }
 
+void Collector::listen_for_revocations() {
+  using namespace std::chrono_literals;
+  // One wait per second so shutdown is never held longer; a lost connection
+  // is retried with a growing pause, and every (re)connection asks for one
+  // re-read because announcements made while nobody listened are gone.
+  std::unique_ptr<RevocationSignal> signal;
+  auto pause = 1s;
+  auto hint = [this] {
+    {
+      std::lock_guard lock(mu_);
+      revocation_hint_ = true;
+    }
+    cv_.notify_all();
+  };
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    try {
+      if (!signal) {
+        signal = store_->revocation_signal();
+        if (!signal) return;  // this store cannot push: polling alone
+        spdlog::info("event=revocation_listening {}", signal->log_fields());
+        pause = 1s;
+        hint();
+      }
+      if (signal->wait(1s)) {
+        spdlog::debug("event=revocation_notified action=reread");
+        hint();
+      }
+    } catch (const std::exception& e) {
+      signal.reset();
+      spdlog::warn("event=revocation_listen_failed error={} action=poll_only retry_in_s={}", log::q(e.what()),
+                   pause.count());
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, pause, [this] { return stopping_; });
+      pause = std::min<std::chrono::seconds>(pause * 2, 30s);
+    }
+  }
+}
+
 void Collector::write_reports() {
   auto since = std::chrono::system_clock::now();
   std::unique_lock lock(mu_);
@@ -262,6 +307,7 @@ void Collector::shutdown() {
   if (queue_) queue_->stop();
   if (verdicts_) verdicts_->stop();
   if (revocation_thread_.joinable()) revocation_thread_.join();
+  if (revocation_listener_.joinable()) revocation_listener_.join();
   if (report_thread_.joinable()) report_thread_.join();
   if (server_) server_->Wait();
   if (store_) {

@@ -26,6 +26,7 @@ struct CollectorConfig {
   // Empty: sqlite in DATA_DIR/telltale.db. A postgresql:// URL: the shared
   // store several collectors use at once (server/store/open_store.h).
   std::string store;
+  size_t store_pool_size = 4;  // PostgreSQL connections (--store-pool-size)
   // Where the CA key and certificates live; empty: the data dir. Collectors
   // sharing one database must share one CA, so they point here at one
   // directory (a shared mount or a copy made at deployment).
@@ -73,6 +74,9 @@ class Collector {
 
  private:
   void poll_revocations();
+  // With a store that pushes revocations (PostgreSQL LISTEN/NOTIFY): wakes
+  // poll_revocations at once; the poll stays as the fallback.
+  void listen_for_revocations();
   void write_reports();
   // Fleet-wide jobs run on one collector at a time: the one whose lease
   // (Store::try_acquire_lease) is granted or renewed now.
@@ -92,7 +96,9 @@ class Collector {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool revocation_hint_ = false;  // a pushed revocation (or a re-listen) asks for a re-read now
   std::thread revocation_thread_;
+  std::thread revocation_listener_;
   std::thread report_thread_;
   std::mutex leases_mu_;
   std::set<std::string> leases_held_;  // to log when a lease is won or lost, not at every renewal

@@ -9,6 +9,7 @@
 #include "platform/common/toml_config.h"
 #include "server/collector/collector.h"
 #include "server/console/console_server.h"
+#include "server/store/postgres_store.h"
 
 namespace po = boost::program_options;
 
@@ -37,7 +38,9 @@ int main(int argc, char** argv) {
     ("collect-interval", po::value<uint32_t>()->default_value(300), "seconds between agent collections")
     ("heartbeat-interval", po::value<uint32_t>()->default_value(30), "seconds between agent heartbeats")
     ("device-cert-days", po::value<int>()->default_value(365), "validity of device certificates")
-    ("revocation-poll-ms", po::value<int>()->default_value(2000), "how often revocations are re-read")
+    ("revocation-poll-ms", po::value<int>()->default_value(2000),
+     "how often revocations are re-read (with PostgreSQL also pushed at once by LISTEN/NOTIFY)")
+    ("store-pool-size", po::value<int>()->default_value(4), "with --store postgresql://: connections to the database (1-256)")
     ("catalog", po::value<std::string>()->default_value(""), "detection catalog file (default: built in)")
     ("detect-config", po::value<std::string>()->default_value(""), "TOML file with a [detect] table of weights/thresholds")
     ("console", po::value<std::string>()->default_value(""), "HOST:PORT for the HTTPS investigator console (empty: off)")
@@ -109,6 +112,15 @@ int main(int argc, char** argv) {
   config.heartbeat_interval_seconds = vm["heartbeat-interval"].as<uint32_t>();
   config.device_cert_days = vm["device-cert-days"].as<int>();
   config.revocation_poll_ms = vm["revocation-poll-ms"].as<int>();
+  const int pool = vm["store-pool-size"].as<int>();
+  if (pool < 1 || pool > 256) {
+    std::cerr << "telltale-collector: --store-pool-size " << pool << " is not 1-256\n";
+    return 2;
+  }
+  if (!vm["store-pool-size"].defaulted() && !telltale::server::is_postgres_url(config.store))
+    spdlog::warn("event=option_ignored option=store-pool-size reason={}",
+                 telltale::log::q("only a PostgreSQL store has a connection pool"));
+  config.store_pool_size = static_cast<size_t>(pool);
   config.catalog = vm["catalog"].as<std::string>();
   config.detect_config = vm["detect-config"].as<std::string>();
   config.verdicts.correlate_interval = std::chrono::seconds(std::max(1, vm["correlate-interval"].as<int>()));

@@ -5,6 +5,7 @@
 
 #include "platform/common/toml_config.h"
 #include "server/ctl/local_commands.h"
+#include "server/ctl/store_commands.h"
 #include "server/ctl/remote_commands.h"
 
 namespace po = boost::program_options;
@@ -33,6 +34,9 @@ Commands:
   evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
                           verdict for a snapshot, offline, with the collector's engine
                           (--format json prints a top-level "verdict" field)
+  backup FILE             online copy of the sqlite store (the collector keeps running)
+  restore FILE            put a backup in place of the sqlite store (collector stopped;
+                          the replaced database is kept beside it)
 
 Remote commands (the investigator console's API; --token or TELLTALE_CONSOLE_TOKEN;
 the console's certificate is pinned: --console-cert, default DATA_DIR/console.crt):
@@ -165,6 +169,8 @@ int main(int argc, char** argv) {
       if (words.size() == 2 && words[1] == "list") return telltale::ctl::assignments_list(ctx);
       return usage_error("assignments needs \"import FILE.csv\" or \"list\"");
     }
+    if (cmd == "backup") return want(2), telltale::ctl::store_backup(ctx, words[1]);
+    if (cmd == "restore") return want(2), telltale::ctl::store_restore(ctx, words[1]);
     if (cmd == "evaluate")
       return want(2), telltale::ctl::evaluate_file(ctx, words[1], vm["assignment"].as<std::string>(),
                                                    vm["device"].as<std::string>(), vm["catalog"].as<std::string>());

@@ -10,6 +10,10 @@
 
 namespace telltale::server {
 
-std::unique_ptr<Store> open_store(const std::string& url_or_path);
+struct StoreOptions {
+  size_t postgres_pool_size = 4;  // connections a PostgreSQL store may open; sqlite has one writer
+};
+
+std::unique_ptr<Store> open_store(const std::string& url_or_path, const StoreOptions& options = {});
 
 }  // namespace telltale::server

@@ -7,6 +7,7 @@
 #include "server/store/id_list.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/postgres_ingest.h"
+#include "server/store/postgres_revocations.h"
 #include "server/store/postgres_schema.h"
 
 namespace telltale::server {
@@ -28,19 +29,11 @@ std::string redacted(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-// libpq waits forever by default: on a connection attempt to a host that
-// accepts and never answers, and on a connection whose server vanished
-// without a FIN (a partition). Either would park the ingest writer, and every
-// agent's acks with it. These bound both; a parameter the operator already
-// put in the URL wins.
-std::string with_timeouts(const std::string& url) {
-  static const std::pair<const char*, const char*> kDefaults[] = {
-      {"connect_timeout", "10"},  {"keepalives", "1"},        {"keepalives_idle", "30"},
-      {"keepalives_interval", "10"}, {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
-  };
+// Appends each key=value the URL does not set already.
+std::string with_defaults(const std::string& url, std::span<const std::pair<const char*, const char*>> defaults) {
   std::string out = url;
   const auto query = url.find('?');
-  for (const auto& [key, value] : kDefaults) {
+  for (const auto& [key, value] : defaults) {
     const std::string k = std::string(key) + "=";
     if (query != std::string::npos &&
         (url.find("?" + k, query) != std::string::npos || url.find("&" + k, query) != std::string::npos))
@@ -48,6 +41,21 @@ std::string with_timeouts(const std::string& url) {
     out += (out.find('?') == std::string::npos ? "?" : "&") + k + value;
   }
   return out;
+}
+
+// libpq waits forever by default: on a connection attempt to a host that
+// accepts and never answers, and on a connection whose server vanished
+// without a FIN (a partition). Either would park the ingest writer, and every
+// agent's acks with it. These bound both; a parameter the operator already
+// put in the URL wins. application_name lets a DBA tell Telltale's sessions
+// apart in pg_stat_activity (the tests count the pool by it).
+std::string with_timeouts(const std::string& url, const char* application = "telltale") {
+  const std::pair<const char*, const char*> defaults[] = {
+      {"connect_timeout", "10"},  {"keepalives", "1"},        {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"}, {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"},
+      {"application_name", application},
+  };
+  return with_defaults(url, defaults);
 }
 
 const char* kDeviceColumns =
@@ -89,8 +97,19 @@ bool is_postgres_url(const std::string& store) {
 std::string postgres_connection_url(const std::string& url) { return with_timeouts(url); }
 
 PostgresStore::PostgresStore(const std::string& url, size_t connections)
-    : url_(url), connect_url_(with_timeouts(url)), capacity_(std::max<size_t>(1, connections)) {
+    : url_(url), connect_url_(with_timeouts(url)), capacity_(connections) {
+  if (connections == 0 || connections > kMaxPoolSize)
+    throw std::invalid_argument("PostgreSQL pool size " + std::to_string(connections) + " is outside 1.." +
+                                std::to_string(kMaxPoolSize));
   migrate();
+}
+
+std::unique_ptr<RevocationSignal> PostgresStore::revocation_signal() {
+  try {
+    return listen_for_revocations(with_timeouts(url_, "telltale-revocations"));
+  } catch (const std::exception& e) {
+    throw StoreUnavailable("cannot listen for revocations on " + redacted(url_) + ": " + e.what());
+  }
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -285,6 +304,10 @@ bool PostgresStore::revoke_device(const std::string& id) {
   return with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
     auto r = tx.exec_params("UPDATE devices SET revoked=1 WHERE device_id=$1", id);
+    // Delivered to every listening collector when (and only if) this commits.
+    // (Payload: the device id; the channel is the schema's, see postgres_revocations.h.)
+    if (r.affected_rows() > 0)
+      tx.exec_params("SELECT pg_notify(left($1 || current_schema(), 63), $2)", kRevocationChannelPrefix, id);
     // The UPDATE holds the device row, so a correlation run recording this
     // device's sightings (record_hardware_sightings locks the row too) has
     // either committed before this DELETE or will find the device revoked.

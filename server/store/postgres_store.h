@@ -29,7 +29,12 @@ class PostgresStore final : public Store {
   // Connects (url: postgresql://user@host:port/db?...) and applies schema
   // migrations. Throws with a clear message when the database is unreachable
   // or was migrated by a newer Telltale.
-  explicit PostgresStore(const std::string& url, size_t connections = 4);
+  explicit PostgresStore(const std::string& url, size_t connections = kDefaultPoolSize);
+
+  // Ingest holds one connection while it writes, the console, verdicts and
+  // correlation the others; more only helps when those overlap a lot.
+  static constexpr size_t kDefaultPoolSize = 4;
+  static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
   static constexpr int kSchemaVersion = 3;
@@ -42,6 +47,7 @@ class PostgresStore final : public Store {
   std::vector<DeviceRecord> devices() override;
   bool revoke_device(const std::string& device_id) override;
   std::vector<std::string> revoked_device_ids() override;
+  std::unique_ptr<RevocationSignal> revocation_signal() override;
   std::vector<IngestResult> ingest(std::span<const IncomingReport> batch) override;
   std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) override;
   std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) override;
@@ -83,7 +89,8 @@ class PostgresStore final : public Store {
 // True when a --store value names a PostgreSQL database rather than a file.
 bool is_postgres_url(const std::string& store);
 // The URL libpq is given: the operator's, plus connect_timeout, TCP
-// keepalives and tcp_user_timeout unless the URL sets them already.
+// keepalives, tcp_user_timeout and an application_name unless the URL sets
+// them already.
 std::string postgres_connection_url(const std::string& url);
 
 }  // namespace telltale::server

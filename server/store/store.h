@@ -9,7 +9,9 @@
 // acknowledged; a report that was received but not yet committed is re-sent
 // by the agent (its spool still holds it) and stored once thanks to the
 // (device_id, seq) key.
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -161,6 +163,21 @@ class StoreUnavailable : public std::runtime_error {
   Cause cause_;
 };
 
+// A push from the database that some process revoked a device, so the
+// collector re-reads revocations at once instead of at its next poll.
+class RevocationSignal {
+ public:
+  virtual ~RevocationSignal() = default;
+  // Blocks up to `timeout`; true when a revocation was announced meanwhile.
+  // Throws StoreUnavailable when the connection is lost (the caller opens a
+  // new signal after a pause and re-reads, since announcements in the gap
+  // are gone).
+  virtual bool wait(std::chrono::milliseconds timeout) = 0;
+  // key=value fields for logs, e.g. "source=postgres backend_pid=4242" (the
+  // pid a DBA sees in pg_stat_activity).
+  virtual std::string log_fields() const = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -179,6 +196,9 @@ class Store {
   virtual std::vector<DeviceRecord> devices() = 0;
   virtual bool revoke_device(const std::string& device_id) = 0;
   virtual std::vector<std::string> revoked_device_ids() = 0;
+  // Null when the backend cannot push (sqlite: another process writes the
+  // file), and revocations are then only as fresh as the poll.
+  virtual std::unique_ptr<RevocationSignal> revocation_signal() { return nullptr; }
 
   // Stores a batch in one transaction (group commit) and returns one result
   // per report, in order. Idempotent on (device_id, seq). Throws

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <regex>
 
 #include "agent/spool/spool.h"
 #include "faults/sim_agent.h"
@@ -24,8 +25,9 @@ enum class CaKeptIn { kSharedDirectory, kDatabase };
 // Two collectors sharing a database and a CA, behind tcp_balancer.
 class Cluster {
  public:
-  explicit Cluster(const std::string& server_url, CaKeptIn ca = CaKeptIn::kSharedDirectory)
-      : schema_(server_url), ca_kept_(ca) {
+  explicit Cluster(const std::string& server_url, CaKeptIn ca = CaKeptIn::kSharedDirectory,
+                   std::vector<std::string> extra_args = {})
+      : schema_(server_url), ca_kept_(ca), extra_args_(std::move(extra_args)) {
     std::ofstream(passphrase_file()) << "correct horse battery staple\n";
     for (const char* name : {"a", "b"})
       collectors_.push_back(std::make_unique<CollectorProcess>(collector_args(name)));
@@ -47,6 +49,7 @@ class Cluster {
     std::vector<std::string> args = {"--store", schema_.url(), "--instance", name, "--correlate-interval", "1"};
     if (ca_kept_ == CaKeptIn::kSharedDirectory) args.insert(args.end(), {"--ca-dir", ca_.path().string()});
     else args.insert(args.end(), {"--ca-passphrase-file", passphrase_file().string()});
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     return args;
   }
   std::filesystem::path passphrase_file() const { return ca_.path() / "passphrase"; }
@@ -82,6 +85,7 @@ class Cluster {
  private:
   PostgresTestSchema schema_;
   CaKeptIn ca_kept_;
+  std::vector<std::string> extra_args_;
   TempDir ca_, balancer_dir_;
   std::vector<std::unique_ptr<CollectorProcess>> collectors_;
   std::unique_ptr<Process> balancer_;
@@ -189,6 +193,78 @@ TEST(Cluster, ADeviceRevokedThroughTheDatabaseIsRefusedByEveryCollectorWithinSec
   EXPECT_EQ(agents[0]->acknowledged(), victim_acked);
   EXPECT_GT(agents[1]->acknowledged(), other_acked);
   for (auto& a : agents) a->stop();
+}
+
+// Polling set to an hour: only LISTEN/NOTIFY can make the revocation felt.
+const std::vector<std::string> kPollingOff = {"--revocation-poll-ms", "3600000"};
+
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(Cluster, RevocationPollingOff_EveryCollectorHearsTheRevocationThroughListenNotify) {
+  auto server = postgres_server_url();
+  if (!server) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  Cluster cluster(*server, CaKeptIn::kSharedDirectory, kPollingOff);
+  for (size_t i = 0; i < 2; ++i)
+    ASSERT_TRUE(eventually([&] { return log_has(cluster.collector(i), "event=revocation_listening"); }, 20s));
+  TempDir states;
+  const auto token = cluster.token(2);
+  std::vector<std::unique_ptr<SimAgent>> agents;
+  for (int i = 0; i < 2; ++i) {
+    agents.push_back(std::make_unique<SimAgent>(token, states.path() / std::to_string(i), "clean-laptop"));
+    agents.back()->start(1000, 50ms);
+  }
+  ASSERT_TRUE(eventually([&] { return agents[0]->acknowledged() >= 3 && agents[1]->acknowledged() >= 3; }, 30s));
+  const auto victim = agents[0]->device_id();
+  ASSERT_EQ(cluster.ctl({"revoke", victim}).exit_code, 0);
+  for (size_t i = 0; i < 2; ++i)
+    EXPECT_TRUE(eventually([&] { return log_has(cluster.collector(i), "event=device_revoked device=" + victim); }, 15s))
+        << "collector " << i << " missed the pushed revocation:\n" << cluster.collector(i).process().log_text();
+  std::this_thread::sleep_for(1s);
+  const auto victim_acked = agents[0]->acknowledged();
+  const auto other_acked = agents[1]->acknowledged();
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(agents[0]->acknowledged(), victim_acked);
+  EXPECT_GT(agents[1]->acknowledged(), other_acked);
+  for (auto& a : agents) a->stop();
+}
+
+TEST(Cluster, RevocationListenerKilledByTheDatabase_CollectorListensAgainAndHearsTheNextRevocation) {
+  auto server = postgres_server_url();
+  if (!server) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  Cluster cluster(*server, CaKeptIn::kSharedDirectory, kPollingOff);
+  auto& first = cluster.collector(0);
+  ASSERT_TRUE(eventually([&] { return log_has(first, "event=revocation_listening"); }, 20s));
+  std::smatch m;
+  const auto log = first.process().log_text();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("event=revocation_listening .*backend_pid=([0-9]+)")));
+  cluster.db().exec("SELECT pg_terminate_backend(" + m[1].str() + ")");
+  EXPECT_TRUE(eventually([&] { return log_has(first, "event=revocation_listen_failed"); }, 15s));
+  ASSERT_TRUE(eventually(
+      [&] { return count_of(first.process().log_text(), "event=revocation_listening") >= 2; }, 30s))
+      << first.process().log_text();
+
+  TempDir states;
+  SimAgent agent(cluster.token(1), states.path() / "a", "clean-laptop");
+  agent.start(1000, 50ms);
+  ASSERT_TRUE(eventually([&] { return agent.acknowledged() >= 2; }, 30s));
+  ASSERT_EQ(cluster.ctl({"revoke", agent.device_id()}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return log_has(first, "event=device_revoked device=" + agent.device_id()); }, 15s));
+  agent.stop();
+}
+
+TEST(Cluster, StorePoolSizeOutsideItsRangeStopsTheCollectorWithTheRange) {
+  auto server = postgres_server_url();
+  if (!server) GTEST_SKIP() << "no PostgreSQL server: run through ctest (fixture postgres_start)";
+  PostgresTestSchema schema(*server);
+  TempDir data;
+  auto r = run({binary("telltale-collector").string(), "--data-dir", data.path().string(), "--store", schema.url(),
+                "--listen", "127.0.0.1:0", "--store-pool-size", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--store-pool-size 0 is not 1-256"), std::string::npos) << r.err;
 }
 
 TEST(Cluster, CaKeptEncryptedInTheDatabase_BothCollectorsSignWithItAndAWrongPassphraseStopsTheStart) {

@@ -1,5 +1,6 @@
 #include "integration/harness.h"
 
+#include <algorithm>
 #include <regex>
 
 #include <arpa/inet.h>
@@ -161,9 +162,12 @@ void CollectorProcess::start(const std::string& listen, std::vector<std::string>
   auto addr_file = dir_.path() / "listen_address";
   std::filesystem::remove(addr_file);
   std::vector<std::string> argv = {binary("telltale-collector").string(), "--data-dir", dir_.path().string(),
-                                   "--listen", listen, "--revocation-poll-ms", "200", "--log-level", "debug",
+                                   "--listen", listen, "--log-level", "debug",
                                    // Pushed to agents in ConfigUpdate, which overrides their own flags.
                                    "--collect-interval", "1", "--heartbeat-interval", "1"};
+  // Fast revocations unless the test sets its own poll (flags may not repeat).
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--revocation-poll-ms") == extra_args_.end())
+    argv.insert(argv.end(), {"--revocation-poll-ms", "200"});
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   proc_ = std::make_unique<Process>(argv, dir_.path() / ("collector-" + std::to_string(generation_++) + ".log"),
                                     std::move(extra_env));

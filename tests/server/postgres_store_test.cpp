@@ -5,9 +5,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
 #include <thread>
 #include <vector>
 
+#include "server/store/postgres_revocations.h"
 #include "server/store/postgres_store.h"
 #include "support/store_backends.h"
 
@@ -133,6 +139,152 @@ TEST_P(PostgresStoreTest, AnUnreachableDatabaseIsUnavailableWithTheAddressNotThe
   }
 }
 
+// Highest number of this test's connections PostgreSQL shows while `work`
+// runs on `threads` threads (sampled from pg_stat_activity by a separate
+// connection; the application_name in the URL keeps other tests out).
+int max_connections_seen(const std::string& sampler_url, const std::string& application, int threads,
+                         const std::function<void()>& work) {
+  std::atomic<bool> done{false};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i)
+    workers.emplace_back([&] {
+      while (!done) work();
+    });
+  pqxx::connection c(sampler_url);
+  int seen = 0;
+  for (int i = 0; i < 60; ++i) {
+    pqxx::nontransaction tx(c);
+    seen = std::max(seen, tx.exec_params("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name=$1",
+                                         application)[0][0].as<int>());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  done = true;
+  for (auto& w : workers) w.join();
+  return seen;
+}
+
+TEST_P(PostgresStoreTest, PoolSizeBoundsTheConnectionsOpenedUnderLoad) {
+  // Eight busy readers on a pool of two never hold more than two
+  // connections; the same load on a pool of six is seen using more, which
+  // shows the sampler would notice a pool that ignored its size.
+  const std::string app = "pool_" + std::to_string(::getpid()) + "_" +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const std::string url = target() + "&application_name=" + app.substr(0, 60);
+  enroll_device(*open(), "d1");
+  int small_seen = 0, large_seen = 0;
+  {  // each store closes its connections before the next is measured
+    PostgresStore small(url, 2);
+    small_seen = max_connections_seen(target(), app.substr(0, 60), 8, [&] { small.devices(); });
+  }
+  {
+    PostgresStore large(url, 6);
+    large_seen = max_connections_seen(target(), app.substr(0, 60), 8, [&] { large.devices(); });
+  }
+  std::cout << "connections seen: pool 2 -> " << small_seen << ", pool 6 -> " << large_seen << "\n";
+  EXPECT_GE(small_seen, 1);
+  EXPECT_LE(small_seen, 2);
+  EXPECT_GT(large_seen, 2);
+  EXPECT_LE(large_seen, 6);
+}
+
+TEST_P(PostgresStoreTest, PoolSizeZeroOrHugeIsRefusedWithTheRange) {
+  for (size_t size : {size_t{0}, PostgresStore::kMaxPoolSize + 1}) {
+    try {
+      PostgresStore store(target(), size);
+      FAIL() << "pool size " << size << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("1..256"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_P(PostgresStoreTest, ARevocationByAnotherCollectorWakesTheListenerAndOtherWritesDoNot) {
+  auto a = open();
+  auto b = open();
+  enroll_device(*a, "d1");
+  enroll_device(*a, "d2");
+  auto signal = a->revocation_signal();
+  ASSERT_NE(signal, nullptr) << "PostgreSQL pushes revocations";
+  EXPECT_NE(signal->log_fields().find("backend_pid="), std::string::npos) << signal->log_fields();
+  // Writes that are not revocations, and a revocation of an unknown id,
+  // leave it asleep.
+  b->revoke_token("tok-d2");
+  EXPECT_FALSE(b->revoke_device("no-such-device"));
+  EXPECT_FALSE(signal->wait(std::chrono::milliseconds(300)));
+  ASSERT_TRUE(b->revoke_device("d1"));
+  EXPECT_TRUE(signal->wait(std::chrono::seconds(10)));
+  EXPECT_FALSE(signal->wait(std::chrono::milliseconds(300))) << "one revocation, one wake-up";
+}
+
+TEST_P(PostgresStoreTest, ARevocationInAnotherSchemaDoesNotWakeThisOne) {
+  // Two deployments sharing one database in different schemas.
+  auto signal = open()->revocation_signal();
+  testing::PostgresTestSchema other(*testing::postgres_server_url());
+  auto elsewhere = open_store(other.url());
+  enroll_device(*elsewhere, "d9");
+  ASSERT_TRUE(elsewhere->revoke_device("d9"));
+  EXPECT_FALSE(signal->wait(std::chrono::milliseconds(500)));
+}
+
+TEST_P(PostgresStoreTest, TheListenerConnectionKilledByTheServerIsUnavailableNotSilence) {
+  auto store = open();
+  auto signal = store->revocation_signal();
+  const auto fields = signal->log_fields();
+  const auto pid = fields.substr(fields.find("backend_pid=") + 12);
+  query_int("SELECT COUNT(*) FROM (SELECT pg_terminate_backend(" + pid + ")) t");
+  EXPECT_THROW(
+      {
+        for (int i = 0; i < 50; ++i) signal->wait(std::chrono::milliseconds(100));
+      },
+      StoreUnavailable);
+}
+
+// The documented PostgreSQL backup (docs/DEPLOYMENT.md): pg_dump of the
+// schema, restored with pg_restore into an emptied database, gives a store
+// that opens without migration and holds the same devices and reports.
+TEST_P(PostgresStoreTest, PgDumpAndPgRestoreOfTheSchemaBringBackDevicesAndReports) {
+  std::string bindir;
+  for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql"))
+    if (std::filesystem::exists(e.path() / "bin" / "pg_dump") && e.path().string() > bindir) bindir = e.path().string();
+  ASSERT_FALSE(bindir.empty()) << "pg_dump not installed (postgresql package)";
+  {
+    auto store = open();
+    enroll_device(*store, "d1");
+    std::vector<telltale::v1::Report> reports(5);
+    std::vector<IncomingReport> batch;
+    for (int i = 0; i < 5; ++i) {
+      reports[i].set_seq(i + 1);
+      reports[i].mutable_snapshot()->mutable_hardware()->set_product_name("seq " + std::to_string(i + 1));
+      batch.push_back({"d1", "p", 100 + i, &reports[i]});
+    }
+    store->ingest(batch);
+  }
+  testing::TempDir dir;
+  const auto dump = dir.path() / "telltale.dump";
+  const std::string server = *testing::postgres_server_url();
+  const auto sh = [&](const std::string& cmd) {
+    const int rc = std::system((cmd + " >" + (dir.path() / "out.log").string() + " 2>&1").c_str());
+    std::ifstream in(dir.path() / "out.log");
+    return std::make_pair(rc, std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  auto [dumped, dump_log] = sh(bindir + "/bin/pg_dump --format=custom --schema=" + schema_name() + " --file=" +
+                               dump.string() + " '" + server + "'");
+  ASSERT_EQ(dumped, 0) << dump_log;
+  testing::PostgresTestSchema(server).exec("DROP SCHEMA " + schema_name() + " CASCADE");
+  auto [restored, restore_log] = sh(bindir + "/bin/pg_restore --dbname='" + server + "' " + dump.string());
+  ASSERT_EQ(restored, 0) << restore_log;
+  auto store = open();
+  ASSERT_TRUE(store->device("d1").has_value());
+  EXPECT_EQ(store->reports("d1", 100).size(), 5u);
+  EXPECT_EQ(store->latest_snapshot("d1")->hardware().product_name(), "seq 5");
+  EXPECT_EQ(query_int("SELECT MAX(version) FROM telltale_schema"), PostgresStore::kSchemaVersion);
+}
+
+TEST(RevocationChannel, IsPerSchemaAndFitsPostgresIdentifierLength) {
+  EXPECT_EQ(revocation_channel("public"), "telltale_revocations_public");
+  EXPECT_EQ(revocation_channel(std::string(100, 's')).size(), 63u);
+}
+
 TEST(PostgresConnectionUrl, AddsTimeoutsAndKeepsThoseTheOperatorSet) {
   const auto plain = postgres_connection_url("postgresql://telltale@db.example/telltale");
   EXPECT_EQ(plain.rfind("postgresql://telltale@db.example/telltale?connect_timeout=10&keepalives=1", 0), 0u) << plain;
@@ -140,6 +292,9 @@ TEST(PostgresConnectionUrl, AddsTimeoutsAndKeepsThoseTheOperatorSet) {
   const auto own = postgres_connection_url("postgresql://db.example/telltale?sslmode=require&connect_timeout=3");
   EXPECT_NE(own.find("?sslmode=require&connect_timeout=3&keepalives=1"), std::string::npos) << own;
   EXPECT_EQ(own.find("connect_timeout=10"), std::string::npos) << own;
+  EXPECT_NE(plain.find("&application_name=telltale"), std::string::npos) << plain;
+  const auto named = postgres_connection_url("postgresql://db.example/telltale?application_name=ours");
+  EXPECT_EQ(named.find("application_name=telltale"), std::string::npos) << named;
 }
 
 // A host that accepts the TCP connection and never says a word (a wedged

@@ -47,6 +47,8 @@ class StoreBackendTest : public ::testing::TestWithParam<std::string> {
     sqlite3_close(db);
     return value;
   }
+  // The PostgreSQL schema this test's stores live in ("" for sqlite).
+  std::string schema_name() const { return schema_ ? schema_->name() : ""; }
   std::string length_function() const { return postgres() ? "octet_length" : "length"; }
 
   // Enrolls device `id` through a single-use token, as the enrollment service would.
