@@ -13,10 +13,12 @@ namespace {
 
 // Bounds, so a hostile descriptor costs bounded memory. The kernel allows a
 // global stack of 4 (HID_GLOBAL_STACK_SIZE); real descriptors nest collections
-// a handful deep; usages per main item stay far below the kernel's 12288.
+// a handful deep.
 constexpr size_t kGlobalStackDepth = 4;
 constexpr size_t kCollectionDepth = 32;
-constexpr size_t kMaxUsagesPerItem = 4096;
+// hid-core's HID_MAX_USAGES: more usages before one main item are an error, and
+// a Usage Maximum that would pass it is cut to fit (as the kernel does).
+constexpr uint64_t kHidMaxUsages = 12288;
 
 constexpr uint32_t kGenericDesktop = 0x01;
 constexpr uint32_t kKeyboardPage = 0x07;
@@ -34,22 +36,30 @@ struct Globals {
   uint32_t report_id = 0;
 };
 
-// A usage as written: 1–2 byte usages take the usage page in effect at the
-// main item (HID 1.11 §6.2.2.8), 4-byte ones carry their own page.
+// Usages as the kernel's hid-core keeps them (drivers/hid/hid-core.c): a 1–2
+// byte Usage takes the usage page in effect *when it is read* (complete_usage),
+// a 4-byte one carries its own page; a Usage Maximum adds the whole range from
+// the last Usage Minimum. At each main item, hid_concatenate_last_usage_page
+// re-pages the trailing usages to the current page, walking back from the last
+// one and stopping at the first that already has that page. So
+//   UP(GD) U(X) U(Y) UP(Consumer) U(AC Pan) Input
+// keeps X/Y on Generic Desktop (Linux reports them as axes), while
+//   UP(Button) U(1) UP(GD) Input
+// moves Button 1 to Generic Desktop. A range is one entry: every usage in it
+// has the same page, so the walk treats it like the kernel treats its members.
 struct LocalUsage {
-  uint32_t value;
-  bool extended;
+  uint32_t first;  // page << 16 | id
+  uint32_t last;   // == first for a single Usage
+  bool extended;   // written as 4 bytes: the page is the item's own
 };
 
 struct Locals {
   std::vector<LocalUsage> usages;
-  std::optional<LocalUsage> minimum;
-  std::optional<LocalUsage> maximum;
-  void clear() {
-    usages.clear();
-    minimum.reset();
-    maximum.reset();
-  }
+  std::optional<uint32_t> minimum;  // raw Usage Minimum data, waiting for its Maximum
+  uint64_t count = 0;               // usages the kernel would hold (a range counts each member)
+  int delimiter_depth = 0;
+  int delimiter_branch = 0;  // only the first set of a Delimiter counts (hid-core ignores alternatives)
+  void clear() { *this = Locals{}; }
 };
 
 struct Collection {
@@ -58,7 +68,7 @@ struct Collection {
   bool has_key_inputs = false;
 };
 
-uint32_t full_usage(const LocalUsage& u, uint32_t page) { return u.extended ? u.value : (page << 16 | (u.value & 0xFFFF)); }
+uint32_t with_page(uint32_t usage, uint32_t page) { return (page & 0xFFFF) << 16 | (usage & 0xFFFF); }
 
 uint32_t unsigned_data(std::span<const uint8_t> data) {
   uint32_t v = 0;
@@ -108,11 +118,12 @@ class Parser {
         case kMain: problem = main_item(tag, data); break;
         case kGlobal: problem = global_item(tag, data); break;
         case kLocal: problem = local_item(tag, data); break;
-        case kReserved: problem = "reserved item type 3 (prefix 0x" + hex(prefix) + ")"; break;
+        case kReserved: break;  // hid-core ignores reserved items (hid_parser_reserved), so a device can carry them
       }
       if (!problem.empty()) return fail(start, problem);
     }
     if (!collections_.empty()) set_error(d.size(), std::to_string(collections_.size()) + " collection(s) not closed at end of descriptor");
+    if (locals_.delimiter_depth != 0) set_error(d.size(), "delimiter not closed at end of descriptor");
   }
 
   void finish() {
@@ -121,6 +132,7 @@ class Parser {
     while (!collections_.empty()) close_collection();
     out_.set_relative_pointer(rel_x_ && rel_y_);
     out_.set_absolute_pointer(abs_x_.has_value() && abs_y_.has_value());
+    out_.set_touch_screen_contact(touch_tip_ && touch_x_ && touch_y_);
     if (abs_x_) {
       out_.set_abs_x_min(abs_x_->first);
       out_.set_abs_x_max(abs_x_->second);
@@ -155,8 +167,20 @@ class Parser {
     if (is_vendor_page(page)) out_.set_vendor_page(true);
   }
 
+  // hid_concatenate_last_usage_page, run before every main item.
+  void concatenate_last_usage_page() {
+    const uint32_t page = globals_.usage_page & 0xFFFF;
+    for (auto it = locals_.usages.rbegin(); it != locals_.usages.rend(); ++it) {
+      if (it->extended) continue;
+      if (it->first >> 16 == page) break;
+      it->first = with_page(it->first, page);
+      it->last = with_page(it->last, page);
+    }
+  }
+
   std::string main_item(uint8_t tag, std::span<const uint8_t> data) {
     const uint32_t value = unsigned_data(data);
+    concatenate_last_usage_page();
     std::string problem;
     switch (tag) {
       case 0x8: problem = field(value, /*input=*/true); break;   // Input
@@ -177,8 +201,7 @@ class Parser {
     if (collections_.size() >= kCollectionDepth) return "collections nested deeper than " + std::to_string(kCollectionDepth);
     Collection c;
     c.type = type;
-    if (!locals_.usages.empty()) c.usage = full_usage(locals_.usages.front(), globals_.usage_page);
-    else if (locals_.minimum) c.usage = full_usage(*locals_.minimum, globals_.usage_page);
+    if (!locals_.usages.empty()) c.usage = locals_.usages.front().first;  // hid-core: local.usage[0]
     if (c.usage) note_page(c.usage >> 16);
     collections_.push_back(c);
     if (type == 1) application(c.usage);
@@ -214,25 +237,29 @@ class Parser {
     const bool variable = flags & 0x02;
     const bool relative = flags & 0x04;
     if (!input || constant) return {};
-    std::vector<uint32_t> usages;
-    for (const auto& u : locals_.usages) usages.push_back(full_usage(u, globals_.usage_page));
-    std::optional<std::pair<uint32_t, uint32_t>> range;
-    if (locals_.minimum && locals_.maximum)
-      range = {full_usage(*locals_.minimum, globals_.usage_page), full_usage(*locals_.maximum, globals_.usage_page)};
+    const auto& usages = locals_.usages;
     auto any_on_page = [&](uint32_t page) {
-      for (uint32_t u : usages)
-        if (u >> 16 == page) return true;
-      return range && (range->first >> 16 == page || range->second >> 16 == page);
+      return std::any_of(usages.begin(), usages.end(),
+                         [&](const LocalUsage& u) { return u.first >> 16 == page || u.last >> 16 == page; });
     };
     auto contains = [&](uint32_t usage) {
-      if (std::find(usages.begin(), usages.end(), usage) != usages.end()) return true;
-      return range && range->first <= usage && usage <= range->second;
+      return std::any_of(usages.begin(), usages.end(),
+                         [&](const LocalUsage& u) { return u.first <= usage && usage <= u.last; });
     };
     if (any_on_page(kKeyboardPage) && !collections_.empty()) collections_.back().has_key_inputs = true;
     if (!variable) return {};  // an array of X/Y selectors is not an axis
     const uint32_t x = kGenericDesktop << 16 | 0x30;
     const uint32_t y = kGenericDesktop << 16 | 0x31;
     const std::pair<int64_t, int64_t> logical{globals_.logical_min, globals_.logical_max};
+    // A joystick's or gamepad's sticks are X/Y too, but no pointer: an analog
+    // gaming keyboard (keyboard + gamepad in one device) is not a KVM.
+    const bool game = inside(kGenericDesktop << 16 | 0x04) || inside(kGenericDesktop << 16 | 0x05) ||
+                      inside(kGenericDesktop << 16 | 0x08);
+    const bool touch_screen = inside(kDigitizerPage << 16 | 0x04);
+    const bool pen = inside(kDigitizerPage << 16 | 0x02) || inside(kDigitizerPage << 16 | 0x20);
+    if (touch_screen && contains(kDigitizerPage << 16 | 0x42)) touch_tip_ = true;     // Tip Switch
+    if (pen && contains(kDigitizerPage << 16 | 0x30)) out_.set_pen_pressure(true);   // Tip Pressure
+    if (game) return {};
     if (relative) {
       rel_x_ = rel_x_ || contains(x);
       rel_y_ = rel_y_ || contains(y);
@@ -240,8 +267,14 @@ class Parser {
       // Multi-touch digitizers repeat X/Y per contact; the first sets the range.
       if (contains(x) && !abs_x_) abs_x_ = logical;
       if (contains(y) && !abs_y_) abs_y_ = logical;
+      if (touch_screen && contains(x)) touch_x_ = true;
+      if (touch_screen && contains(y)) touch_y_ = true;
     }
     return {};
+  }
+
+  bool inside(uint32_t usage) const {
+    return std::any_of(collections_.begin(), collections_.end(), [&](const Collection& c) { return c.usage == usage; });
   }
 
   std::string global_item(uint8_t tag, std::span<const uint8_t> data) {
@@ -255,12 +288,19 @@ class Parser {
       // As the kernel reads it: signed only when the minimum is negative, so
       // 0..0xFFFF (min 0, max written as FF FF) stays 65535.
       case 0x2: globals_.logical_max = globals_.logical_min < 0 ? signed_data(data) : static_cast<int64_t>(value); break;
-      case 0x7: globals_.report_size = value; break;
+      // hid-core refuses the whole descriptor past these (hid_parser_global).
+      case 0x7:
+        if (value > 256) return "report size " + std::to_string(value) + ", at most 256";
+        globals_.report_size = value;
+        break;
       case 0x8:
         if (value == 0 || value > 255) return "report id " + std::to_string(value) + ", expected 1-255";
         globals_.report_id = value;
         break;
-      case 0x9: globals_.report_count = value; break;
+      case 0x9:
+        if (value > kHidMaxUsages) return "report count " + std::to_string(value) + ", at most " + std::to_string(kHidMaxUsages);
+        globals_.report_count = value;
+        break;
       case 0xA:
         if (stack_.size() >= kGlobalStackDepth) return "push deeper than " + std::to_string(kGlobalStackDepth);
         stack_.push_back(globals_);
@@ -270,23 +310,61 @@ class Parser {
         globals_ = stack_.back();
         stack_.pop_back();
         break;
-      default: break;  // physical range, unit, exponent: not needed for the summary
+      case 0x3: case 0x4: case 0x5: case 0x6: break;  // physical range, unit exponent, unit: not needed
+      default: return "unknown global item tag 0x" + hex(tag);  // 0xC-0xF: hid-core refuses the descriptor
     }
     return {};
   }
 
   std::string local_item(uint8_t tag, std::span<const uint8_t> data) {
-    const LocalUsage u{unsigned_data(data), data.size() == 4};
-    if (u.extended) note_page(u.value >> 16);
+    const uint32_t value = unsigned_data(data);
+    const bool extended = data.size() == 4;
+    if (extended && (tag <= 0x2)) note_page(value >> 16);
+    const bool alternative = locals_.delimiter_branch > 1;
     switch (tag) {
-      case 0x0:
-        if (locals_.usages.size() >= kMaxUsagesPerItem) return "more than " + std::to_string(kMaxUsagesPerItem) + " usages before one main item";
-        locals_.usages.push_back(u);
+      case 0x0:  // Usage
+        if (alternative) break;
+        return add_usage(value, value, extended);
+      case 0x1:  // Usage Minimum
+        if (alternative) break;
+        locals_.minimum = value;
         break;
-      case 0x1: locals_.minimum = u; break;
-      case 0x2: locals_.maximum = u; break;
-      default: break;  // designators, strings, delimiters
+      case 0x2: {  // Usage Maximum: hid-core adds minimum..maximum, each with the Maximum's size
+        if (alternative || !locals_.minimum) break;
+        const uint32_t minimum = *locals_.minimum;
+        // As hid-core computes it, in unsigned 32-bit: a Maximum below the
+        // Minimum wraps to a huge count, which is then cut to the usages left.
+        uint32_t last = value;
+        if (static_cast<uint32_t>(value - minimum) + locals_.count >= kHidMaxUsages) {
+          last = static_cast<uint32_t>(kHidMaxUsages - locals_.count + minimum - 1);
+          if (last == 0) return "usage maximum past " + std::to_string(kHidMaxUsages) + " usages";
+        }
+        if (last < minimum) break;  // the kernel's loop runs no member
+        return add_usage(minimum, last, extended);
+      }
+      case 0xA:  // Delimiter
+        if (value) {
+          if (locals_.delimiter_depth != 0) return "nested delimiters";
+          ++locals_.delimiter_depth;
+          ++locals_.delimiter_branch;
+        } else {
+          if (locals_.delimiter_depth < 1) return "close delimiter without an open one";
+          --locals_.delimiter_depth;
+        }
+        break;
+      default: break;  // designators, strings
     }
+    return {};
+  }
+
+  std::string add_usage(uint32_t first, uint32_t last, bool extended) {
+    if (locals_.count >= kHidMaxUsages) return "more than " + std::to_string(kHidMaxUsages) + " usages before one main item";
+    locals_.count += uint64_t{last} - first + 1;
+    if (!extended) {
+      first = with_page(first, globals_.usage_page);
+      last = with_page(last, globals_.usage_page);
+    }
+    locals_.usages.push_back({first, last, extended});
     return {};
   }
 
@@ -297,6 +375,9 @@ class Parser {
   std::vector<Collection> collections_;
   std::set<uint32_t> pages_;
   std::set<uint32_t> report_ids_;
+  bool touch_tip_ = false;  // a Tip Switch inside a Touch Screen application
+  bool touch_x_ = false;
+  bool touch_y_ = false;
   bool rel_x_ = false;
   bool rel_y_ = false;
   std::optional<std::pair<int64_t, int64_t>> abs_x_;

@@ -61,18 +61,36 @@ void NetworkProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out)
   if (auto text = read_file(route_path, 1024 * 1024); text.data) routes = decode::parse_proc_net_route(*text.data);
   else record_error(out, name(), ctx.root, route_path, "unreadable: " + text.error);
 
+  // The neighbour table as the kernel already holds it: reading it sends
+  // nothing, so the laptop never scans its LAN.
+  std::vector<decode::ArpEntry> arp;
+  const auto arp_path = under(ctx.root, "proc/net/arp");
+  if (auto text = read_file(arp_path, 1024 * 1024); text.data) arp = decode::parse_proc_net_arp(*text.data);
+  else record_error(out, name(), ctx.root, arp_path, "unreadable: " + text.error);
+
   if (auto gw = decode::default_route(routes)) {
     const auto gw_ip = decode::ipv4_from_route_word(gw->gateway);
     net->set_default_gateway_ip(gw_ip);
     net->set_default_interface(gw->iface);
-    const auto arp_path = under(ctx.root, "proc/net/arp");
-    if (auto text = read_file(arp_path, 1024 * 1024); text.data) {
-      for (const auto& e : decode::parse_proc_net_arp(*text.data))
-        if (e.ip == gw_ip && (e.flags & 0x2) && (e.device == gw->iface || net->default_gateway_mac().empty()))
-          net->set_default_gateway_mac(e.mac);
-    } else {
-      record_error(out, name(), ctx.root, arp_path, "unreadable: " + text.error);
+    for (const auto& e : arp)
+      if (e.ip == gw_ip && (e.flags & 0x2) && (e.device == gw->iface || net->default_gateway_mac().empty()))
+        net->set_default_gateway_mac(e.mac);
+  }
+  constexpr size_t kMaxNeighbours = 256;
+  size_t kept = 0;
+  for (const auto& e : arp) {
+    if (e.mac.empty() || e.mac == "00:00:00:00:00:00") continue;  // incomplete entries carry no address yet
+    if (kept == kMaxNeighbours) {
+      record_error(out, name(), ctx.root, arp_path,
+                   std::to_string(arp.size()) + " neighbour entries, kept the first " + std::to_string(kMaxNeighbours));
+      break;
     }
+    auto* n = net->add_neighbours();
+    n->set_ip(e.ip);
+    n->set_mac(e.mac);
+    n->set_interface(e.device);
+    n->set_state((e.flags & 0x4) ? "permanent" : (e.flags & 0x2) ? "complete" : "incomplete");
+    ++kept;
   }
 
   // IPv4 host addresses belong to the interface of the link route that contains them.

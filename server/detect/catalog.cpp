@@ -171,7 +171,8 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   }
   Catalog c;
   static const std::set<std::string, std::less<>> kSections = {"version", "usb", "edid", "remote_tool",
-                                                               "input_method", "zone", "region", "brand"};
+                                                               "input_method", "zone", "region", "brand",
+                                                               "indicator", "hid_layout", "mac_prefix"};
   for (const auto& [k, v] : root)
     if (!kSections.count(k.str()))
       throw CatalogError(name + ":" + std::to_string(v.source().begin.line) + ": unknown section \"" +
@@ -281,6 +282,37 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
     c.brands_.push_back(std::move(b));
   });
 
+  each_entry(root, name, "indicator", [&](EntryReader& r) {
+    IndicatorEntry e;
+    e.line = r.line_of_table();
+    e.family = r.str("family", true);
+    r.one_of(e.family, "family", {"usb", "network"});
+    r.base(e, e.family + ".");
+    c.indicators_.push_back(std::move(e));
+  });
+  auto all_hex = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isxdigit(ch) && !std::isupper(ch); });
+  };
+  each_entry(root, name, "hid_layout", [&](EntryReader& r) {
+    HidLayout h;
+    r.base(h, "hid_layout.");
+    h.vendor = r.str("vendor", true);
+    h.sha256 = r.str("sha256", true);
+    h.description = r.str("description", true);
+    if (h.sha256.size() != 64 || !all_hex(h.sha256)) r.fail(nullptr, "sha256 is not 64 lowercase hex digits");
+    c.hid_layouts_.push_back(std::move(h));
+  });
+  each_entry(root, name, "mac_prefix", [&](EntryReader& r) {
+    MacPrefix m;
+    r.base(m, "mac.");
+    m.vendor = r.str("vendor", true);
+    m.prefix = r.str("prefix", true);
+    m.weak = r.boolean("weak");
+    if (m.prefix.size() < 6 || m.prefix.size() > 9 || !all_hex(m.prefix))
+      r.fail(nullptr, "prefix \"" + m.prefix + "\" is not 6 to 9 lowercase hex digits without separators");
+    c.mac_prefixes_.push_back(std::move(m));
+  });
+
   std::map<std::string, int> ids;
   auto check_dup = [&](const EntryBase& e) {
     auto [it, fresh] = ids.emplace(e.id, e.line);
@@ -295,6 +327,9 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   for (const auto& e : c.zones_) check_dup(e);
   for (const auto& e : c.regions_) check_dup(e);
   for (const auto& e : c.brands_) check_dup(e);
+  for (const auto& e : c.indicators_) check_dup(e);
+  for (const auto& e : c.hid_layouts_) check_dup(e);
+  for (const auto& e : c.mac_prefixes_) check_dup(e);
 
   for (size_t i = 0; i < c.tools_.size(); ++i) c.tool_index_.emplace(c.tools_[i].id, i);
   for (size_t i = 0; i < c.zones_.size(); ++i) {
@@ -325,6 +360,29 @@ const Catalog& Catalog::builtin() {
 const RemoteTool* Catalog::find_tool(std::string_view id) const {
   auto it = tool_index_.find(id);
   return it == tool_index_.end() ? nullptr : &tools_[it->second];
+}
+
+const IndicatorEntry* Catalog::find_indicator(std::string_view id) const {
+  auto it = std::find_if(indicators_.begin(), indicators_.end(), [&](const auto& e) { return e.id == id; });
+  return it == indicators_.end() ? nullptr : &*it;
+}
+
+const HidLayout* Catalog::find_hid_layout(std::string_view sha256) const {
+  auto it = std::find_if(hid_layouts_.begin(), hid_layouts_.end(), [&](const auto& e) { return e.sha256 == sha256; });
+  return it == hid_layouts_.end() ? nullptr : &*it;
+}
+
+const MacPrefix* Catalog::find_mac_prefix(std::string_view mac) const {
+  std::string digits;
+  for (char ch : mac) {
+    if (std::isxdigit(static_cast<unsigned char>(ch))) digits.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    else if (ch != ':' && ch != '-' && ch != '.') return nullptr;
+  }
+  if (digits.size() != 12) return nullptr;
+  const MacPrefix* best = nullptr;
+  for (const auto& m : mac_prefixes_)
+    if (digits.starts_with(m.prefix) && (!best || m.prefix.size() > best->prefix.size())) best = &m;
+  return best;
 }
 
 const ZoneInfo* Catalog::find_zone(std::string_view name) const {

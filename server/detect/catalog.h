@@ -79,6 +79,28 @@ struct Brand : EntryBase {
   std::vector<uint16_t> vids;
 };
 
+// A structure rule's own entry: what the indicator says and why (its rule is
+// code; the entry holds its title, severity and the public source of the fact).
+struct IndicatorEntry : EntryBase {
+  std::string family;  // usb, network, …
+};
+
+// A HID report descriptor an IP-KVM gives its Linux USB gadget, by SHA-256 of
+// the raw bytes. Only layouts no real device in the vendored corpus shares.
+struct HidLayout : EntryBase {
+  std::string vendor;        // "PiKVM"
+  std::string sha256;        // 64 lowercase hex digits
+  std::string description;   // "absolute mouse, 8 buttons, X/Y 0..32767, wheel"
+};
+
+// A MAC address prefix (OUI, or a longer MA-M/MA-S block) of a KVM maker or
+// of a board KVMs are built on.
+struct MacPrefix : EntryBase {
+  std::string vendor;
+  std::string prefix;  // lowercase hex digits, no separators: "04c98b1" (28 bits), "305253"
+  bool weak = false;   // a general-purpose board (Raspberry Pi): evidence only together with more
+};
+
 class Catalog {
  public:
   // Parses and validates; `name` is used in messages ("catalog.toml:12: …").
@@ -95,6 +117,13 @@ class Catalog {
   const std::vector<ZoneInfo>& zones() const { return zones_; }
   const std::vector<Region>& regions() const { return regions_; }
   const std::vector<Brand>& brands() const { return brands_; }
+  const std::vector<IndicatorEntry>& indicators() const { return indicators_; }
+  const std::vector<HidLayout>& hid_layouts() const { return hid_layouts_; }
+  const std::vector<MacPrefix>& mac_prefixes() const { return mac_prefixes_; }
+  const IndicatorEntry* find_indicator(std::string_view id) const;
+  const HidLayout* find_hid_layout(std::string_view sha256) const;
+  // The longest catalogued prefix of a MAC address ("30:52:53:aa:bb:cc"), or null.
+  const MacPrefix* find_mac_prefix(std::string_view mac) const;
 
   const RemoteTool* find_tool(std::string_view id) const;
   const ZoneInfo* find_zone(std::string_view name) const;
@@ -113,6 +142,9 @@ class Catalog {
   std::vector<ZoneInfo> zones_;
   std::vector<Region> regions_;
   std::vector<Brand> brands_;
+  std::vector<IndicatorEntry> indicators_;
+  std::vector<HidLayout> hid_layouts_;
+  std::vector<MacPrefix> mac_prefixes_;
   std::map<std::string, size_t, std::less<>> tool_index_, zone_index_, region_index_;
 };
 

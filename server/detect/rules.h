@@ -39,6 +39,11 @@ void context_rules(const RuleInput& in, Findings& out);
 void fleet_rules(const RuleInput& in, Findings& out);
 // Capture devices and KVMs by EDID structure (part of the structure family).
 void display_capture_rules(const RuleInput& in, Findings& out);
+// USB structure real keyboards never have: class combinations, KVM gadget
+// report layouts, gadget defaults, KVM names as a family (rules_usb_gadget.cpp).
+void usb_gadget_rules(const RuleInput& in, Findings& out);
+// KVM makers' MAC prefixes among the laptop's LAN neighbours (rules_network_neighbours.cpp).
+void network_neighbour_rules(const RuleInput& in, Findings& out);
 
 // "usb 1-2: 1d6b:0104 PiKVM Composite Device"
 std::string usb_label(const telltale::v1::UsbDevice& d);

@@ -10,8 +10,27 @@
 namespace telltale::detect {
 namespace {
 
+// USB strings compare as a family, not byte for byte: case, padding (spaces,
+// NUL, 0xFF) and runs of blanks do not tell "PiKVM" from "PIKVM\0\0" or
+// " JetKVM  USB Emulation Device ".
+std::string folded(const std::string& s) {
+  std::string out;
+  bool gap = false;
+  for (unsigned char c : s) {
+    const bool blank = c <= 0x20 || c == 0x7F || c == 0xFF;
+    if (blank) {
+      gap = !out.empty();
+      continue;
+    }
+    if (gap) out.push_back(' ');
+    gap = false;
+    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  return out;
+}
+
 bool same_text(const std::string& want, bool has, const std::string& got) {
-  return want.empty() || (has && lower(want) == lower(got));
+  return want.empty() || (has && folded(want) == folded(got));
 }
 
 bool matches(const UsbSignature& s, const telltale::v1::UsbDevice& d) {

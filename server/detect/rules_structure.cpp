@@ -25,6 +25,11 @@ struct UsbShape {
 
 UsbShape shape_of(const UsbDevice& d) {
   UsbShape s;
+  // A pen in the device (a pen or display tablet, whose express keys can be a
+  // keyboard) makes its touch surface a tablet's, not a pointer in disguise.
+  bool pen = false;
+  for (const auto& itf : d.interfaces())
+    for (const auto& h : itf.hid()) pen = pen || h.pen_pressure();
   for (const auto& itf : d.interfaces()) {
     uint32_t c = itf.interface_class(), sub = itf.interface_subclass(), proto = itf.interface_protocol();
     if (c == 3 && sub == 1 && proto == 1) s.keyboard = true;
@@ -35,12 +40,20 @@ UsbShape shape_of(const UsbDevice& d) {
       s.network = true;
     for (const auto& h : itf.hid()) {
       if (h.keyboard()) s.keyboard = true;
-      if (h.absolute_pointer() && !h.digitizer() && !h.touchpad()) {
+      // Gamepad sticks never count (the decoder leaves them out of
+      // absolute_pointer): an analog gaming keyboard is keyboard + gamepad.
+      const bool plain_absolute = h.absolute_pointer() && !h.digitizer() && !h.touchpad();
+      // A finger on a "touch screen" without any pen is how a KVM can declare
+      // its absolute pointer as a digitizer; next to a keyboard in one
+      // external device it is the same shape.
+      const bool finger = h.touch_screen_contact() && !pen;
+      if (plain_absolute || finger) {
         s.kvm_pointer = true;
         if (h.abs_x_min() == 0 && h.abs_x_max() == 32767) s.kvm_range = true;
         s.facts.push_back("hid " + h.hid_id() + ": absolute pointer X " + std::to_string(h.abs_x_min()) + ".." +
                           std::to_string(h.abs_x_max()) + ", Y " + std::to_string(h.abs_y_min()) + ".." +
-                          std::to_string(h.abs_y_max()));
+                          std::to_string(h.abs_y_max()) +
+                          (finger && !plain_absolute ? " (declared as a finger on a touch screen, no pen)" : ""));
       }
       if (h.keyboard()) s.facts.push_back("hid " + h.hid_id() + ": keyboard");
     }
@@ -222,6 +235,8 @@ void structure_rules(const RuleInput& in, Findings& out) {
   usb_structure(in, out);
   display_structure(in, out);
   display_capture_rules(in, out);
+  usb_gadget_rules(in, out);
+  network_neighbour_rules(in, out);
   input_structure(in, out);
   remote_structure(in, out);
   hardware_structure(in, out);

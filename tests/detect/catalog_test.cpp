@@ -77,6 +77,35 @@ TEST(Catalog, BadHexVid_NamesLineAndEntry) {
   EXPECT_EQ(error_of(text), "catalog.toml:7: entry usb.pikvm: vid \"1d6x\" is not 4 hex digits");
 }
 
+TEST(Catalog, StructureSections_AreValidatedWithLines) {
+  // [[hid_layout]] needs a real SHA-256, [[mac_prefix]] 6-9 hex digits, [[indicator]] a known family.
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "\n[[hid_layout]]\nid = \"hid_layout.x\"\ntitle = \"t\"\nvendor = \"V\"\nsha256 = \"ABCD\"\n"
+                     "description = \"d\"\nseverity = \"high\"\nsource = \"s\"\n"),
+            "catalog.toml:3: entry hid_layout.x: sha256 is not 64 lowercase hex digits");
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "\n[[mac_prefix]]\nid = \"mac.x\"\ntitle = \"t\"\nvendor = \"V\"\nprefix = \"30:52:53\"\n"
+                     "severity = \"low\"\nsource = \"s\"\n"),
+            "catalog.toml:3: entry mac.x: prefix \"30:52:53\" is not 6 to 9 lowercase hex digits without separators");
+  EXPECT_NE(error_of(std::string(kHeader) +
+                     "\n[[indicator]]\nid = \"usb.x\"\nfamily = \"display\"\ntitle = \"t\"\nseverity = \"low\"\nsource = \"s\"\n")
+                .find("family \"display\" is not one of usb, network"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kHeader) +
+                     "\n[[indicator]]\nid = \"usb.x\"\nfamily = \"network\"\ntitle = \"t\"\nseverity = \"low\"\nsource = \"s\"\n")
+                .find("id must start with \"network.\""),
+            std::string::npos);
+}
+
+TEST(Catalog, BuiltinStructureData_HasLayoutsPrefixesAndIndicatorEntries) {
+  const Catalog& c = Catalog::builtin();
+  EXPECT_GE(c.hid_layouts().size(), 7u);
+  EXPECT_GE(c.mac_prefixes().size(), 9u);
+  EXPECT_GE(c.indicators().size(), 6u);
+  for (const auto& m : c.mac_prefixes()) EXPECT_FALSE(m.source.empty()) << m.id;
+  for (const auto& h : c.hid_layouts()) EXPECT_FALSE(h.source.empty()) << h.id;
+}
+
 TEST(Catalog, DuplicateId_NamesBothLines) {
   std::string entry = "[[usb]]\nid = \"usb.a\"\ntitle = \"t\"\nkind = \"ip_kvm\"\nvid = \"1d6b\"\n"
                       "severity = \"high\"\nsource = \"s\"\n";

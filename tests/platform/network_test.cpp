@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -104,6 +105,67 @@ TEST(NetworkProbe, KoreanLaptopWithTunnel_ListsTunAsVpnAndKeepsWifiGateway) {
   EXPECT_EQ(nic(s, "tun0")->addresses(0), "10.8.0.6/24");
   // No NetworkManager state in this tree: SSID unknown rather than guessed.
   EXPECT_EQ(s.network().wifi_ssid(), "");
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+constexpr const char* kArpHeader = "IP address       HW type     Flags       HW address            Mask     Device\n";
+
+TEST(NetworkProbe, NeighbourTable_ListsEveryLanNeighbourWithItsState) {
+  // A laptop whose LAN also holds a JetKVM and a TinyPilot (their makers'
+  // prefixes), a Raspberry Pi, a static entry and one that never answered.
+  sensor_test::TempRoot root("neigh");
+  write_file(root.path / "proc/net/route",
+             "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+             "wlp2s0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+             "wlp2s0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n");
+  write_file(root.path / "proc/net/arp",
+             std::string(kArpHeader) +
+                 "192.168.1.1      0x1         0x2         a0:63:91:2b:5c:10     *        wlp2s0\n"
+                 "192.168.1.40     0x1         0x2         30:52:53:0a:1b:2c     *        wlp2s0\n"
+                 "192.168.1.41     0x1         0x2         04:c9:8b:1f:00:01     *        wlp2s0\n"
+                 "192.168.1.42     0x1         0x2         dc:a6:32:11:22:33     *        wlp2s0\n"
+                 "192.168.1.50     0x1         0x6         00:11:22:33:44:55     *        wlp2s0\n"
+                 "192.168.1.77     0x1         0x0         00:00:00:00:00:00     *        wlp2s0\n");
+  auto s = collect(root.path);
+  const auto& n = s.network();
+  EXPECT_EQ(n.default_gateway_mac(), "a0:63:91:2b:5c:10");
+  ASSERT_EQ(n.neighbours_size(), 5);  // the unanswered entry has no address to report
+  EXPECT_EQ(n.neighbours(1).ip(), "192.168.1.40");
+  EXPECT_EQ(n.neighbours(1).mac(), "30:52:53:0a:1b:2c");
+  EXPECT_EQ(n.neighbours(1).interface(), "wlp2s0");
+  EXPECT_EQ(n.neighbours(1).state(), "complete");
+  EXPECT_EQ(n.neighbours(4).state(), "permanent");
+}
+
+TEST(NetworkProbe, NeighbourTableWithoutDefaultRoute_IsStillRead) {
+  sensor_test::TempRoot root("neigh-noroute");
+  write_file(root.path / "proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
+  write_file(root.path / "proc/net/arp",
+             std::string(kArpHeader) + "169.254.10.2     0x1         0x2         30:52:53:0a:1b:2c     *        usb0\n");
+  auto s = collect(root.path);
+  ASSERT_EQ(s.network().neighbours_size(), 1);
+  EXPECT_EQ(s.network().neighbours(0).interface(), "usb0");
+}
+
+TEST(NetworkProbe, HugeNeighbourTable_KeepsTheFirst256AndSaysSo) {
+  sensor_test::TempRoot root("neigh-huge");
+  std::string arp = kArpHeader;
+  for (int i = 0; i < 300; ++i) {
+    char line[128];
+    std::snprintf(line, sizeof line, "10.0.%d.%d       0x1         0x2         02:00:00:00:%02x:%02x     *        eth0\n", i / 250,
+                  i % 250 + 1, i / 256, i % 256);
+    arp += line;
+  }
+  write_file(root.path / "proc/net/arp", arp);
+  auto s = collect(root.path);
+  EXPECT_EQ(s.network().neighbours_size(), 256);
+  bool said = false;
+  for (const auto& e : s.errors()) said = said || e.message().find("300 neighbour entries, kept the first 256") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 TEST(NetworkProbe, NoRouteTable_IsReportedNotFatal) {
