@@ -100,8 +100,11 @@ int run_body(Host& host) {
   return 1;
 }
 
-void WINAPI service_main(DWORD, LPWSTR*) {
+void WINAPI service_main(DWORD argc, LPWSTR* argv) {
   auto& host = *g_host;
+  // The SCM passes the name it started us under; an own-process service
+  // answers to that one, whatever name the program was built with.
+  if (argc >= 1 && argv && argv[0] && *argv[0]) host.name = argv[0];
   host.handle = RegisterServiceCtrlHandlerExW(host.name.c_str(), control_handler, &host);
   if (!host.handle) {
     // Nothing to report the failure to: the SCM times the start out.

@@ -8,9 +8,14 @@
 //       [--token-file FILE] [--exit-code N] [--fail-after-beats N] [--stop-delay-ms N]
 //       [--stop-wait-hint-ms N]
 //
-// Heartbeat file, one line, rewritten whole (temp + rename):
-//   beats=N token_file=present|absent|none state=running|stopped
+// Heartbeat file, one line, rewritten whole (temp + rename), by default
+// %ProgramData%\TelltaleServiceTest\heartbeat.txt (outside the MSI's
+// SYSTEM-only data directory: Wine does not run services as LocalSystem):
+//   beats=N token_file=readable|unreadable|absent|none state=running|stopped
 #include <windows.h>
+// After windows.h:
+#include <knownfolders.h>
+#include <shlobj.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -37,10 +42,14 @@ struct Options {
   int stop_wait_hint_ms = 10000;
 };
 
+// The known folder, not %ProgramData%: a service's environment is the
+// SCM's, which need not carry the variable (Wine's does not).
 std::wstring program_data() {
-  wchar_t buffer[MAX_PATH];
-  const DWORD n = GetEnvironmentVariableW(L"ProgramData", buffer, MAX_PATH);
-  return n > 0 && n < MAX_PATH ? std::wstring(buffer, n) : L"C:\\ProgramData";
+  PWSTR path = nullptr;
+  std::wstring out = L"C:\\ProgramData";
+  if (SUCCEEDED(SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path)) && path) out = path;
+  CoTaskMemFree(path);
+  return out;
 }
 
 bool write_heartbeat(const std::wstring& path, const std::string& line) {
@@ -53,9 +62,18 @@ bool write_heartbeat(const std::wstring& path, const std::string& line) {
   return ok && MoveFileExW(temp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING);
 }
 
+// What the agent would find: the token file readable, there but not
+// readable by this service's account, or not there.
 std::string token_state(const Options& o) {
   if (o.token_file.empty()) return "none";
-  return GetFileAttributesW(o.token_file.c_str()) == INVALID_FILE_ATTRIBUTES ? "absent" : "present";
+  HANDLE f = CreateFileW(o.token_file.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                         0, nullptr);
+  if (f != INVALID_HANDLE_VALUE) {
+    CloseHandle(f);
+    return "readable";
+  }
+  const DWORD error = GetLastError();
+  return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? "absent" : "unreadable";
 }
 
 int body(const Options& o, std::stop_token stop) {
@@ -88,7 +106,8 @@ int body(const Options& o, std::stop_token stop) {
 int wmain(int argc, wchar_t** argv) {
   telltale::log::init("telltale-service-heartbeat");
   Options o;
-  o.heartbeat = program_data() + L"\\Telltale\\service-heartbeat.txt";
+  CreateDirectoryW((program_data() + L"\\TelltaleServiceTest").c_str(), nullptr);
+  o.heartbeat = program_data() + L"\\TelltaleServiceTest\\heartbeat.txt";
   bool run = false, service = false;
   for (int i = 1; i < argc; ++i) {
     const std::wstring a = argv[i];
