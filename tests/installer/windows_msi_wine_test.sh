@@ -20,8 +20,8 @@
 #     Windows writes ********** for TOKEN and TelltalePrepareData;
 #   - file DACLs are not enforced against Wine's one user: the data
 #     directory's SYSTEM/Administrators-only DACL is set but not proven here;
-#   - a service's environment has no %ProgramData% (the stand-in asks for the
-#     known folder).
+#   - a service's %ProgramData% is C:\users\Public (the stand-in asks for the
+#     known folder, C:\ProgramData, and reports the variable).
 #   windows_msi_wine_test.sh BUILD_MSI MSI PAYLOAD_EXE ACTIONS_DLL VERSION SERVICE_ARGS WORKDIR SCM_READY_EXE
 set -euo pipefail
 [ $# -eq 8 ] || { echo "usage: windows_msi_wine_test.sh BUILD_MSI MSI PAYLOAD_EXE ACTIONS_DLL VERSION SERVICE_ARGS WORKDIR SCM_READY_EXE" >&2; exit 2; }

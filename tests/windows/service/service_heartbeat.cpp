@@ -12,6 +12,7 @@
 // %ProgramData%\TelltaleServiceTest\heartbeat.txt (outside the MSI's
 // SYSTEM-only data directory: Wine does not run services as LocalSystem):
 //   beats=N token_file=readable|unreadable|absent|none state=running|stopped
+//   programdata_env=<%ProgramData% as the service sees it, or unset>
 #include <windows.h>
 // After windows.h:
 #include <knownfolders.h>
@@ -43,7 +44,7 @@ struct Options {
 };
 
 // The known folder, not %ProgramData%: a service's environment is the
-// SCM's, which need not carry the variable (Wine's does not).
+// SCM's (under Wine 8 it says C:\users\Public).
 std::wstring program_data() {
   PWSTR path = nullptr;
   std::wstring out = L"C:\\ProgramData";
@@ -76,12 +77,21 @@ std::string token_state(const Options& o) {
   return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND ? "absent" : "unreadable";
 }
 
+// Whether the service's environment names ProgramData (measured for the
+// docs: programs must not rely on it).
+std::string program_data_env() {
+  wchar_t buffer[1024];
+  const DWORD n = GetEnvironmentVariableW(L"ProgramData", buffer, 1024);
+  return n == 0 ? "unset" : n >= 1024 ? "long" : telltale::win::utf8(std::wstring(buffer, n));
+}
+
 int body(const Options& o, std::stop_token stop) {
   std::mutex m;
   std::condition_variable_any cv;
   int beats = 0;
   auto line = [&](const char* state) {
-    return "beats=" + std::to_string(beats) + " token_file=" + token_state(o) + " state=" + state + "\n";
+    return "beats=" + std::to_string(beats) + " token_file=" + token_state(o) + " state=" + state +
+           " programdata_env=" + telltale::log::q(program_data_env()) + "\n";
   };
   while (!stop.stop_requested()) {
     ++beats;
