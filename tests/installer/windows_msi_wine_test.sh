@@ -133,6 +133,14 @@ echo "install: Wine's property dump shows the secret in $(log_text "$work/instal
 log_text "$work/install.log" | grep -qE 'TelltalePrepareData: token id=[0-9a-f]{12} collector=collector\.example:4443 written to C:.ProgramData.Telltale.enrollment\.token' &&
   pass "install: the log names the token by id" || fail "install: no 'token id=' line in the log"
 
+# 2b. Token rotation on an installed device: the same .msi run again with a
+#     new token (a maintenance run) replaces the token file.
+secret2="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+token2="${token%.*}.$secret2"
+rc="$(msiexec "$work/rotate.log" /i "$(winpath "$msi")" TOKEN="$token2")"
+[ "$rc" = 0 ] && pass "rotate: msiexec exit 0 on the installed version" || fail "rotate: msiexec exit $rc"
+if [ "$(tr -d '\r\n' 2>/dev/null <"$data/enrollment.token")" = "$token2" ]; then pass "rotate: enrollment.token holds the new token"; else fail "rotate: enrollment.token not replaced"; fi
+
 # 3. Upgrade to a higher version: identity in %ProgramData%\Telltale stays.
 mkdir -p "$data/state"
 printf 'identity-%s' "$secret" >"$data/state/device.key"  # stands in for the agent's key
