@@ -26,9 +26,15 @@ UPGRADE_CODE = "{44B944D5-CEF1-48C9-A046-0FEB1619E3D9}"
 COMPONENT_GUID = "{BD2080B4-7B0E-418B-B730-73FE6ECE4BA4}"
 
 
+# msiinfo export writes a table's binary streams into <Table>/ under the
+# working directory: keep them out of the build tree.
+SCRATCH = tempfile.TemporaryDirectory()
+
+
 def export(msi, table):
     """Rows of one table as dicts (IDT: names, types, key line, then rows)."""
-    out = subprocess.run(["msiinfo", "export", msi, table], capture_output=True, text=True)
+    out = subprocess.run(["msiinfo", "export", os.path.abspath(msi), table], capture_output=True, text=True,
+                         cwd=SCRATCH.name)
     if out.returncode != 0:
         return None
     lines = out.stdout.replace("\r", "").split("\n")
