@@ -178,6 +178,10 @@ if log_text "$work/tokenfile.log" | grep -qF "$secret"; then fail "TOKENFILE: th
 if wait_beating; then pass "TOKENFILE: the service runs"; else fail "TOKENFILE: no heartbeat"; fi
 rc="$(msiexec "$work/uninstall2.log" /x "$(winpath "$work/package/telltale-agent.msi")")"
 [ "$rc" = 0 ] && pass "TOKENFILE: uninstall exit 0" || fail "TOKENFILE: uninstall exit $rc"
+rc="$(msiexec "$work/missing-file.log" /i "$(winpath "$work/package/telltale-agent.msi")" TOKENFILE=missing.token)"
+[ "$rc" = "$(winexit 1603)" ] && pass "TOKENFILE missing: refused" || fail "TOKENFILE missing: msiexec exit $rc"
+log_text "$work/missing-file.log" | grep -q 'TelltalePrepareData: TOKENFILE .*missing.token: ' &&
+  pass "TOKENFILE missing: the log names the file" || fail "TOKENFILE missing: no line naming the file in the log"
 rc="$(msiexec "$work/both.log" /i "$(winpath "$work/package/telltale-agent.msi")" TOKEN="$token" TOKENFILE=enrollment.token)"
 [ "$rc" = "$(winexit 1603)" ] && pass "TOKEN and TOKENFILE together: refused" || fail "TOKEN and TOKENFILE together: msiexec exit $rc"
 
