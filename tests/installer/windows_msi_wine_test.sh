@@ -161,6 +161,9 @@ if registered "$next" && ! registered "$version"; then pass "upgrade: $next regi
 # 4. Uninstall: program and service go, identity stays (documented).
 rc="$(msiexec "$work/uninstall.log" /x "$(winpath "$work/telltale-agent-$next.msi")")"
 [ "$rc" = 0 ] && pass "uninstall: msiexec exit 0" || fail "uninstall: msiexec exit $rc"
+# The service reports STOPPED a moment before its process exits; Wine
+# deletes the open image when the process lets go of it (guard, not a bound).
+for _ in $(seq 1 300); do [ -e "$exe" ] || break; sleep 0.1; done
 [ ! -e "$exe" ] && pass "uninstall: telltale-agent.exe removed" || fail "uninstall: $exe still there"
 [ -z "$(service_value ImagePath)" ] && pass "uninstall: service removed" || fail "uninstall: service TelltaleAgent still registered"
 [ -f "$data/state/device.key" ] && pass "uninstall: %ProgramData%\\Telltale\\state kept" || fail "uninstall: state removed"
