@@ -81,6 +81,7 @@ add_compile_definitions(TELLTALE_VERSION="${TELLTALE_VERSION_STRING}")
 
 add_subdirectory(proto)
 add_subdirectory(platform)
+add_subdirectory(installer/windows)
 
 if(TELLTALE_BUILD_TESTS)
   enable_testing()
@@ -94,4 +95,5 @@ if(TELLTALE_BUILD_TESTS)
     endif()
   endforeach()
   add_subdirectory(tests/windows)
+  add_subdirectory(tests/windows/service)
 endif()
