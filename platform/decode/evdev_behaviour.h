@@ -7,6 +7,7 @@
 // pointer inside its range: no key code or coordinate is kept.
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <utility>
@@ -32,7 +33,7 @@ class LidTimeline {
   void fill(telltale::v1::LidState& out) const;
 
  private:
-  std::vector<std::pair<int64_t, bool>> changes_;  // ascending time
+  std::deque<std::pair<int64_t, bool>> changes_;  // ascending time; the oldest goes first when full
   std::optional<bool> fallback_;
   uint64_t changes_seen_ = 0;
 };
