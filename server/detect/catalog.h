@@ -79,6 +79,12 @@ struct Brand : EntryBase {
   std::vector<uint16_t> vids;
 };
 
+// A behaviour indicator (rules_behaviour.cpp): its title, weight and the
+// public facts it rests on live here; its thresholds live in DetectConfig.
+struct BehaviourIndicator : EntryBase {
+  std::string false_positive;  // the ordinary situation that looks the same, in plain words
+};
+
 class Catalog {
  public:
   // Parses and validates; `name` is used in messages ("catalog.toml:12: …").
@@ -95,6 +101,8 @@ class Catalog {
   const std::vector<ZoneInfo>& zones() const { return zones_; }
   const std::vector<Region>& regions() const { return regions_; }
   const std::vector<Brand>& brands() const { return brands_; }
+  const std::vector<BehaviourIndicator>& behaviours() const { return behaviours_; }
+  const BehaviourIndicator* find_behaviour(std::string_view id) const;
 
   const RemoteTool* find_tool(std::string_view id) const;
   const ZoneInfo* find_zone(std::string_view name) const;
@@ -113,6 +121,7 @@ class Catalog {
   std::vector<ZoneInfo> zones_;
   std::vector<Region> regions_;
   std::vector<Brand> brands_;
+  std::vector<BehaviourIndicator> behaviours_;
   std::map<std::string, size_t, std::less<>> tool_index_, zone_index_, region_index_;
 };
 
