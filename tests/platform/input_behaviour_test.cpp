@@ -1,9 +1,14 @@
 // Behaviour counters (issue 17) over recorded evdev streams: the fixture trees
 // of make_behaviour.py (a KVM wearing a Logitech identity, a docked office
 // laptop) and small streams written here for the corners.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -218,6 +223,58 @@ TEST(InputBehaviour, ShedProbe_CollectsNoBehaviourEither) {
   probe.set_shed(false);
   s = sensor_test::collect_from(probe, kFixtures / "kvm-copied-logitech-laptop");
   EXPECT_GT(device(s, "event6").burst_intervals(), 0u);
+}
+
+// A pseudo-terminal stands in for a live character device: what is written to
+// the master is read from the slave like evdev records.
+struct LivePty {
+  int master = -1, keep_open = -1;
+  std::string slave;
+  LivePty() {
+    master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) throw std::runtime_error("no pty");
+    slave = ::ptsname(master);
+    keep_open = ::open(slave.c_str(), O_RDWR | O_NOCTTY);  // keeps the pty from hanging up
+    termios raw{};
+    ::tcgetattr(keep_open, &raw);
+    ::cfmakeraw(&raw);
+    ::tcsetattr(keep_open, TCSANOW, &raw);
+  }
+  ~LivePty() {
+    ::close(keep_open);
+    ::close(master);
+  }
+  void write(const std::string& bytes) const {
+    if (::write(master, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) throw std::runtime_error("short write");
+  }
+};
+
+TEST(InputBehaviour, LiveLidSwitchClosed_LiveKeyboardTypingCountsAsLidClosed) {
+  LivePty lid_dev, kbd_dev;
+  Root root("live");
+  fs::create_symlink(lid_dev.slave, root.path / "dev/input/event0");
+  fs::create_symlink(kbd_dev.slave, root.path / "dev/input/event5");
+  {
+    InputTimingProbe probe;
+    auto s = sensor_test::collect_from(probe, root.path);  // starts the reader
+    ASSERT_EQ(s.input_activity().devices_size(), 2);
+    const int64_t t0 = 1'800'000'000'000'000;
+    lid_dev.write(record(t0, kSw, 0, 1) + record(t0, kSyn, 0, 0));
+    for (int i = 0; i < 100 && s.lid().switch_changes() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      s = sensor_test::collect_from(probe, root.path);
+    }
+    ASSERT_EQ(s.lid().switch_changes(), 1u);
+    std::string keys;
+    for (int i = 0; i < 30; ++i) keys += press(t0 + 1000000 + i * 150000, 30);
+    kbd_dev.write(keys);
+    for (int i = 0; i < 100 && device(s, "event5").key_presses() < 30; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      s = sensor_test::collect_from(probe, root.path);
+    }
+    EXPECT_EQ(device(s, "event5").key_presses(), 30u);
+    EXPECT_EQ(device(s, "event5").key_presses_lid_closed(), 30u);
+  }
 }
 
 TEST(LidTimeline, BeforeTheFirstChangeTheLidWasTheOtherWay_AndRepeatsAreNoChange) {
