@@ -3,6 +3,9 @@
 // keys: press + release, each with MSC_SCAN and SYN_REPORT = 216,000 records,
 // 5.2 MB), against a plain read() loop over the same bytes in the same run.
 // "pct_of_one_core" = time per processed hour / 3600 s, in percent.
+// Issue 17: the behaviour counters (evdev_behaviour.h) ride on the same reads;
+// the timing path alone, the counters alone and both together run here side
+// by side, so their cost is measured against the timing path in one run.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 #include <random>
 #include <string>
 
+#include "platform/decode/evdev_behaviour.h"
 #include "platform/decode/evdev_timing.h"
 #include "platform/linux/input_timing.h"
 
@@ -97,6 +101,93 @@ void BM_InputTiming_ReadDecodeAccumulatePerWakeup(benchmark::State& state) {
   report(state);
 }
 
+// The behaviour counters alone on the same reads (lid timeline attached, as live).
+void BM_Behaviour_ReadDecodeCountPerWakeup(benchmark::State& state) {
+  Recording rec;
+  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
+  std::vector<telltale::decode::InputEvent> events;
+  for (auto _ : state) {
+    telltale::decode::LidTimeline lid;
+    lid.record(1'795'701'000'000'000, true);
+    telltale::decode::InputBehaviourCounters counters(&lid);
+    int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      events.clear();
+      telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
+      counters.add(events);
+    }
+    ::close(fd);
+    telltale::v1::DeviceActivity out;
+    counters.fill(out);
+    benchmark::DoNotOptimize(out.key_presses_lid_closed());
+  }
+  report(state);
+}
+
+// What the live reader does now: timing and behaviour on each wakeup's events.
+void BM_InputTiming_TimingAndBehaviourPerWakeup(benchmark::State& state) {
+  Recording rec;
+  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
+  std::vector<telltale::decode::InputEvent> events;
+  for (auto _ : state) {
+    telltale::decode::LidTimeline lid;
+    lid.record(1'795'701'000'000'000, true);
+    telltale::decode::InputTimingAccumulator acc;
+    telltale::decode::InputBehaviourCounters counters(&lid);
+    int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      events.clear();
+      telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
+      acc.add(events);
+      counters.add(events);
+    }
+    ::close(fd);
+    telltale::v1::DeviceActivity out;
+    acc.fill(out);
+    counters.fill(out);
+    benchmark::DoNotOptimize(out.key_presses_lid_closed());
+  }
+  report(state);
+}
+
+// Without the syscalls, which hide everything else: the decoded hour through
+// the timing accumulator alone, and through it plus the behaviour counters.
+const std::vector<telltale::decode::InputEvent>& decoded_hour() {
+  static const std::vector<telltale::decode::InputEvent> events = [] {
+    std::vector<telltale::decode::InputEvent> out;
+    const auto& bytes = one_hour();
+    telltale::decode::decode_input_events(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), out);
+    return out;
+  }();
+  return events;
+}
+
+void BM_InMemory_TimingOnly(benchmark::State& state) {
+  for (auto _ : state) {
+    telltale::decode::InputTimingAccumulator acc;
+    acc.add(decoded_hour());
+    benchmark::DoNotOptimize(acc.key_presses());
+  }
+  report(state);
+}
+
+void BM_InMemory_TimingAndBehaviour(benchmark::State& state) {
+  for (auto _ : state) {
+    telltale::decode::LidTimeline lid;
+    lid.record(1'795'701'000'000'000, true);
+    telltale::decode::InputTimingAccumulator acc;
+    telltale::decode::InputBehaviourCounters counters(&lid);
+    acc.add(decoded_hour());
+    counters.add(decoded_hour());
+    benchmark::DoNotOptimize(acc.key_presses());
+    benchmark::DoNotOptimize(counters.absolute_moves());
+  }
+  report(state);
+}
+
 // The recorded-file path through the probe: one collect over the hour.
 void BM_InputTiming_ProbeCollectRecordedHour(benchmark::State& state) {
   Recording rec;
@@ -113,6 +204,10 @@ void BM_InputTiming_ProbeCollectRecordedHour(benchmark::State& state) {
 
 BENCHMARK(BM_Reference_PlainReadLoopPerWakeup)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InputTiming_ReadDecodeAccumulatePerWakeup)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Behaviour_ReadDecodeCountPerWakeup)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InputTiming_TimingAndBehaviourPerWakeup)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InMemory_TimingOnly)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InMemory_TimingAndBehaviour)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InputTiming_ProbeCollectRecordedHour)->Unit(benchmark::kMillisecond);
 
 }  // namespace

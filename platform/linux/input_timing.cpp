@@ -1,6 +1,8 @@
 #include "platform/linux/input_timing.h"
 
 #include <fcntl.h>
+#include <linux/input.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@ constexpr size_t kMaxNodes = 256;
 struct NodeInfo {
   std::string name;
   bool is_virtual = false;
+  uint32_t bus = 0;
 };
 
 // event node → name and virtual flag, from proc/bus/input/devices ("H: Handlers=sysrq kbd event3 ").
@@ -35,7 +38,7 @@ std::map<std::string, NodeInfo> node_infos(const fs::path& root) {
   if (!text.data) return infos;
   for (const auto& dev : decode::parse_proc_input_devices(*text.data).devices)
     for (const auto& h : dev.handlers())
-      if (h.starts_with("event")) infos[h] = {dev.name(), dev.virtual_device()};
+      if (h.starts_with("event")) infos[h] = {dev.name(), dev.virtual_device(), dev.bus()};
   return infos;
 }
 
@@ -49,6 +52,45 @@ NodeInfo info_for(const fs::path& root, const std::map<std::string, NodeInfo>& i
   info.is_virtual = !ec && target.find("devices/virtual/") != std::string::npos;
   info.name = read_attribute(link / "device/name").value_or("");
   return info;
+}
+
+// The lid's current state from proc/acpi/button/lid/*/state: what holds while
+// no lid switch event was read. The displays probe reports malformed files.
+std::optional<bool> lid_closed_now(const fs::path& root) {
+  std::error_code ec;
+  for (fs::directory_iterator it(under(root, "proc/acpi/button/lid"), ec), end; !ec && it != end; it.increment(ec)) {
+    auto text = read_file(it->path() / "state", 4096);
+    if (!text.data) continue;
+    if (text.data->find("closed") != std::string::npos) return true;
+    if (text.data->find("open") != std::string::npos) return false;
+  }
+  return std::nullopt;
+}
+
+bool reports_lid(const std::vector<decode::InputEvent>& events) {
+  return std::any_of(events.begin(), events.end(), [](const auto& e) { return e.type == EV_SW && e.code == SW_LID; });
+}
+
+// A recording has no EVIOCGABS: the extent its positions cover stands in for the range.
+void observed_ranges(const std::vector<decode::InputEvent>& events, decode::InputBehaviourCounters& counters) {
+  for (uint16_t axis : {uint16_t{ABS_X}, uint16_t{ABS_Y}}) {
+    int32_t lo = 0, hi = 0;
+    bool any = false;
+    for (const auto& e : events)
+      if (e.type == EV_ABS && e.code == axis) {
+        lo = any ? std::min(lo, e.value) : e.value;
+        hi = any ? std::max(hi, e.value) : e.value;
+        any = true;
+      }
+    if (any) counters.set_abs_range(axis, lo, hi);
+  }
+}
+
+void device_ranges(int fd, decode::InputBehaviourCounters& counters) {
+  for (uint16_t axis : {uint16_t{ABS_X}, uint16_t{ABS_Y}}) {
+    input_absinfo info{};
+    if (::ioctl(fd, EVIOCGABS(axis), &info) == 0) counters.set_abs_range(axis, info.minimum, info.maximum);
+  }
 }
 
 std::vector<fs::path> event_nodes(const fs::path& dir) {
@@ -112,7 +154,10 @@ void InputTimingProbe::open_new_devices() {
       spdlog::debug("event=input_open_failed node={} reason={}", node, log::q(std::strerror(errno)));
       continue;
     }
-    live_[node].fd = fd;
+    auto& dev = live_[node];
+    dev.fd = fd;
+    dev.behaviour.set_lid(&lid_);
+    device_ranges(fd, dev.behaviour);
   }
 }
 
@@ -162,6 +207,7 @@ void InputTimingProbe::reader_loop() {
       const size_t used = decode::decode_input_events(dev.partial, events);
       dev.partial.erase(dev.partial.begin(), dev.partial.begin() + static_cast<std::ptrdiff_t>(used));
       dev.acc.add(events);
+      dev.behaviour.add(events);
       if (gone && dev.fd >= 0) {
         ::close(dev.fd);
         dev.fd = -1;
@@ -177,6 +223,14 @@ void InputTimingProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& 
   const auto input_dir = under(ctx.root, "dev/input");
   const auto infos = node_infos(ctx.root);
   bool has_live = false;
+  const auto lid_now = lid_closed_now(ctx.root);
+  // Recordings are decoded first: the lid switch's stream must be known
+  // before the other devices' input can be placed in lid-open or closed time.
+  struct Recorded {
+    std::string node;
+    std::vector<decode::InputEvent> events;
+  };
+  std::vector<Recorded> recorded;
   for (const auto& path : event_nodes(input_dir)) {
     const auto node = path.filename().string();
     std::error_code ec;
@@ -199,27 +253,46 @@ void InputTimingProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& 
       record_error(out, name(), ctx.root, path,
                    std::to_string(bytes.size()) + " bytes, " + std::to_string(bytes.size() - used) +
                        " left over: expected a multiple of 24 (struct input_event)");
-    decode::InputTimingAccumulator acc;
-    acc.add(events);
-    auto* dev = activity->add_devices();
-    const auto info = info_for(ctx.root, infos, node);
-    dev->set_device(info.name);
-    dev->set_event_node(node);
-    dev->set_virtual_device(info.is_virtual);
-    acc.fill(*dev);
+    recorded.push_back({node, std::move(events)});
   }
+  decode::LidTimeline lid;
+  if (lid_now) lid.set_current(*lid_now);
+  std::stable_partition(recorded.begin(), recorded.end(), [](const Recorded& r) { return reports_lid(r.events); });
+  for (const auto& r : recorded) {
+    decode::InputTimingAccumulator acc;
+    decode::InputBehaviourCounters behaviour(&lid);
+    observed_ranges(r.events, behaviour);
+    acc.add(r.events);
+    behaviour.add(r.events);
+    auto* dev = activity->add_devices();
+    const auto info = info_for(ctx.root, infos, r.node);
+    dev->set_device(info.name);
+    dev->set_event_node(r.node);
+    dev->set_virtual_device(info.is_virtual);
+    dev->set_bus(info.bus);
+    acc.fill(*dev);
+    behaviour.fill(*dev);
+  }
+  // Devices were filled in lid-first order; the report lists them by node.
+  std::sort(activity->mutable_devices()->begin(), activity->mutable_devices()->end(),
+            [](const auto& a, const auto& b) { return a.event_node() < b.event_node(); });
+  if (lid.changes() > 0) lid.fill(*out.mutable_lid());
   if (!has_live) return;
   start_reader(input_dir);
   rescan_ = true;  // picks up devices plugged in since the last collection
   std::lock_guard lock(mutex_);
+  if (lid_now) lid_.set_current(*lid_now);
   for (const auto& [node, live] : live_) {
     auto* dev = activity->add_devices();
     const auto info = info_for(ctx.root, infos, node);
     dev->set_device(info.name);
     dev->set_event_node(node);
     dev->set_virtual_device(info.is_virtual);
+    dev->set_bus(info.bus);
     live.acc.fill(*dev);
+    live.behaviour.fill(*dev);
   }
+  if (lid_.changes() > 0) lid_.fill(*out.mutable_lid());
 }
 
 }  // namespace telltale::platform::linux_probe

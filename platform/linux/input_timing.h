@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "platform/decode/evdev_behaviour.h"
 #include "platform/decode/evdev_timing.h"
 #include "platform/probe.h"
 
@@ -20,7 +21,11 @@ namespace telltale::platform::linux_probe {
 // a fixture root) is read whole at each collect. Only counts per 15-minute UTC
 // bucket, timing histograms and the share of perfectly regular intervals
 // leave: never a key code. Virtual or physical comes from the device's sysfs
-// path (proc/bus/input/devices S: line, else sys/class/input/eventN).
+// path (proc/bus/input/devices S: line, else sys/class/input/eventN), the bus
+// from its I: line. Behaviour counters (decode/evdev_behaviour.h) ride on the
+// same reads: clumped delivery, absolute teleports, input with the lid closed
+// (the lid switch's own SW_LID events, else proc/acpi/button/lid) and input per
+// UTC hour. Shedding stops all of it together.
 class InputTimingProbe final : public Probe {
  public:
   InputTimingProbe();
@@ -38,6 +43,7 @@ class InputTimingProbe final : public Probe {
   struct LiveDevice {
     int fd = -1;
     decode::InputTimingAccumulator acc;
+    decode::InputBehaviourCounters behaviour;  // points at lid_
     std::vector<uint8_t> partial;  // evdev returns whole records; anything else may split one
   };
   void start_reader(const std::filesystem::path& input_dir);
@@ -47,6 +53,7 @@ class InputTimingProbe final : public Probe {
 
   std::mutex mutex_;
   std::map<std::string, LiveDevice> live_;  // by event node
+  decode::LidTimeline lid_;                  // from the lid switch among live_, shared by all devices
   std::filesystem::path live_dir_;
   std::thread reader_;
   std::atomic<bool> stop_{false};

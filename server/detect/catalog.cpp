@@ -172,7 +172,7 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   Catalog c;
   static const std::set<std::string, std::less<>> kSections = {"version", "usb", "edid", "remote_tool",
                                                                "input_method", "zone", "region", "brand",
-                                                               "indicator", "hid_layout", "mac_prefix"};
+                                                               "indicator", "hid_layout", "mac_prefix", "behaviour"};
   for (const auto& [k, v] : root)
     if (!kSections.count(k.str()))
       throw CatalogError(name + ":" + std::to_string(v.source().begin.line) + ": unknown section \"" +
@@ -281,6 +281,12 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
     if (b.names.empty() || b.vids.empty()) r.fail(nullptr, "needs names and vids");
     c.brands_.push_back(std::move(b));
   });
+  each_entry(root, name, "behaviour", [&](EntryReader& r) {
+    BehaviourIndicator b;
+    r.base(b, "behaviour.");
+    b.false_positive = r.str("false_positive", true);
+    c.behaviours_.push_back(std::move(b));
+  });
 
   each_entry(root, name, "indicator", [&](EntryReader& r) {
     IndicatorEntry e;
@@ -330,6 +336,7 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   for (const auto& e : c.indicators_) check_dup(e);
   for (const auto& e : c.hid_layouts_) check_dup(e);
   for (const auto& e : c.mac_prefixes_) check_dup(e);
+  for (const auto& e : c.behaviours_) check_dup(e);
 
   for (size_t i = 0; i < c.tools_.size(); ++i) c.tool_index_.emplace(c.tools_[i].id, i);
   for (size_t i = 0; i < c.zones_.size(); ++i) {
@@ -388,6 +395,12 @@ const MacPrefix* Catalog::find_mac_prefix(std::string_view mac) const {
 const ZoneInfo* Catalog::find_zone(std::string_view name) const {
   auto it = zone_index_.find(name);
   return it == zone_index_.end() ? nullptr : &zones_[it->second];
+}
+
+const BehaviourIndicator* Catalog::find_behaviour(std::string_view id) const {
+  for (const auto& b : behaviours_)
+    if (b.id == id) return &b;
+  return nullptr;
 }
 
 const Region* Catalog::find_region(std::string_view code) const {

@@ -101,6 +101,12 @@ struct MacPrefix : EntryBase {
   bool weak = false;   // a general-purpose board (Raspberry Pi): evidence only together with more
 };
 
+// A behaviour indicator (rules_behaviour.cpp): its title, weight and the
+// public facts it rests on live here; its thresholds live in DetectConfig.
+struct BehaviourIndicator : EntryBase {
+  std::string false_positive;  // the ordinary situation that looks the same, in plain words
+};
+
 class Catalog {
  public:
   // Parses and validates; `name` is used in messages ("catalog.toml:12: …").
@@ -124,6 +130,8 @@ class Catalog {
   const HidLayout* find_hid_layout(std::string_view sha256) const;
   // The longest catalogued prefix of a MAC address ("30:52:53:aa:bb:cc"), or null.
   const MacPrefix* find_mac_prefix(std::string_view mac) const;
+  const std::vector<BehaviourIndicator>& behaviours() const { return behaviours_; }
+  const BehaviourIndicator* find_behaviour(std::string_view id) const;
 
   const RemoteTool* find_tool(std::string_view id) const;
   const ZoneInfo* find_zone(std::string_view name) const;
@@ -145,6 +153,7 @@ class Catalog {
   std::vector<IndicatorEntry> indicators_;
   std::vector<HidLayout> hid_layouts_;
   std::vector<MacPrefix> mac_prefixes_;
+  std::vector<BehaviourIndicator> behaviours_;
   std::map<std::string, size_t, std::less<>> tool_index_, zone_index_, region_index_;
 };
 

@@ -36,6 +36,22 @@ struct DetectConfig {
   double night_share = 0.3, night_min_events = 200;
   // 24/7 activity: share of hours with input over at least this span.
   double always_active_min_span_hours = 48, always_active_share = 0.9;
+  // Behaviour (rules_behaviour.cpp). Input provenance: at least this share of
+  // key and pointer events from external USB or virtual devices, over at least
+  // this many events on this many UTC days.
+  double provenance_external_share = 0.95, provenance_min_events = 500, provenance_min_days = 2;
+  // Lid closed: key presses over USB while closed, and their share of all
+  // key presses made while closed.
+  double lid_closed_min_keys = 200, lid_closed_usb_share = 0.95;
+  // Delivery bursts: share of key-to-key intervals under 3 ms, over at least
+  // this many intervals.
+  double burst_share = 0.05, burst_min_intervals = 200;
+  // Absolute teleports: share of absolute moves that jump a quarter of the
+  // axis range, over at least this many moves.
+  double teleport_share = 0.05, teleport_min_moves = 100;
+  // Hour-of-day histogram: share of input in the assignee's night
+  // [night_start_hour, night_end_hour), on at least this many local days.
+  double night_hours_share = 0.5, night_hours_min_days = 3;
   // Laptop and assignee zones differing by at least this much.
   double timezone_mismatch_hours = 1;
   // A VM guest reporting where a company laptop is expected.

@@ -79,6 +79,7 @@ telltale::v1::Verdict Engine::evaluate(const telltale::v1::Snapshot& snapshot, c
   structure_rules(in, findings);
   context_rules(in, findings);
   fleet_rules(in, findings);
+  behaviour_rules(in, findings);
   auto indicators = findings.take();
 
   // Circumstantial families are capped; device evidence is not.

@@ -37,6 +37,8 @@ void signature_rules(const RuleInput& in, Findings& out);
 void structure_rules(const RuleInput& in, Findings& out);
 void context_rules(const RuleInput& in, Findings& out);
 void fleet_rules(const RuleInput& in, Findings& out);
+// How the input arrives: provenance, lid, delivery bursts, teleports, hours.
+void behaviour_rules(const RuleInput& in, Findings& out);
 // Capture devices and KVMs by EDID structure (part of the structure family).
 void display_capture_rules(const RuleInput& in, Findings& out);
 // USB structure real keyboards never have: class combinations, KVM gadget

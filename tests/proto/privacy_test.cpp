@@ -56,6 +56,10 @@ TEST(PrivacyByConstruction, InputActivityCarriesOnlyCountsAndHistograms) {
       EXPECT_TRUE(f->name() == "device" || f->name() == "event_node") << f->full_name();
       EXPECT_FALSE(f->is_repeated()) << f->full_name();
     }
+    // The behaviour counters (issue 17) say how far a pointer jumped, never where it was.
+    const std::string name = lower(f->name());
+    for (const char* word : {"position", "coordinate", "abs_x", "abs_y", "location"})
+      EXPECT_EQ(name.find(word), std::string::npos) << f->full_name() << " looks like it could carry a pointer position";
   }
 }
 
