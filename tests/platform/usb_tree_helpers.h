@@ -43,10 +43,16 @@ class TempTree {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // Written beside and renamed into place: a sysfs attribute changes at once
+  // for a reader (the kernel renders it on read), and a rescanning monitor
+  // must never see a truncated half-written file that sysfs cannot show.
   void write(const std::string& rel, const std::string& content) const {
     auto p = root_ / rel;
     std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
+    auto tmp = p;
+    tmp += ".writing";
+    std::ofstream(tmp, std::ios::binary) << content;
+    std::filesystem::rename(tmp, p);
   }
   void attr(const std::string& rel, const std::string& value) const { write(rel, value + "\n"); }
   // A relative symlink at `rel` pointing to `target_rel`, as sysfs makes them.
