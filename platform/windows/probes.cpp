@@ -12,6 +12,7 @@ ProbeList make_all(const Sources& sources) {
   probes.push_back(std::make_unique<TimezoneProbe>(sources.timezone));
   probes.push_back(std::make_unique<KeyboardProbe>());
   probes.push_back(std::make_unique<RemoteAccessProbe>(sources.tcp));
+  probes.push_back(std::make_unique<NetworkProbe>(sources.network));
   return probes;
 }
 
@@ -22,7 +23,8 @@ ProbeList make_all() {
   static SystemDisplayTopology topology;
   static SystemTimeZone timezone;
   static SystemTcpTable tcp;
-  return make_all({firmware, hid, topology, timezone, tcp});
+  static SystemNetwork network;
+  return make_all({firmware, hid, topology, timezone, tcp, network});
 }
 
 }  // namespace telltale::platform::windows_probe

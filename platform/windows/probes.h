@@ -2,6 +2,7 @@
 #include "platform/probe.h"
 #include "platform/windows/displays.h"
 #include "platform/windows/hardware.h"
+#include "platform/windows/network.h"
 #include "platform/windows/remote_access.h"
 #include "platform/windows/timezone.h"
 #include "platform/windows/usb.h"
@@ -17,6 +18,7 @@ struct Sources {
   DisplayTopologySource& topology;
   TimeZoneSource& timezone;
   TcpTableSource& tcp;
+  NetworkSource& network;
 };
 
 // Every Windows probe, in collection order. Adding a sensor adds one line in probes.cpp.

@@ -5,7 +5,8 @@
 // a fixture machine: the SMBIOS table, HID preparsed data of registry-only
 // devices, the display topology. Every other answer (SetupAPI devices, EDIDs,
 // keyboard layouts, services, processes, TCP table, time zone) comes from the
-// real Win32 APIs over the imported registry fixture. docs/WINDOWS.md lists
+// real Win32 APIs over the imported registry fixture (the network tables are
+// the build machine's, as Wine reports them). docs/WINDOWS.md lists
 // the gap this closes.
 #include <toml++/toml.h>
 
@@ -38,6 +39,7 @@ struct Recorded {
   testing::RecordedTopology topology;
   platform::windows_probe::SystemTimeZone timezone;
   platform::windows_probe::SystemTcpTable tcp;
+  platform::windows_probe::SystemNetwork network;
 };
 
 std::unique_ptr<Recorded> load(const std::filesystem::path& file) {
@@ -89,7 +91,8 @@ int main(int argc, char** argv) {
   agent::CliHooks hooks;
   hooks.make_probes = [&recorded] {
     return platform::windows_probe::make_all(
-        {*recorded->firmware, recorded->hid, recorded->topology, recorded->timezone, recorded->tcp});
+        {*recorded->firmware, recorded->hid, recorded->topology, recorded->timezone, recorded->tcp,
+         recorded->network});
   };
   return agent::agent_cli(args, hooks);
 }
