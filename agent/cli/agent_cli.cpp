@@ -137,46 +137,54 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
       return 0;
     }
     if (command == "run") {
+      // Zero-touch enrollment, then the daemon loop, until the OS asks the
+      // process to stop or `stop` is requested. The Windows service host
+      // (run --service, branch win-msi) runs this same function with the
+      // service's stop token.
+      auto run_agent = [&](std::stop_token stop) -> int {
+        agent::ZeroTouchOptions zt;
+        zt.enroll.paths = paths;
+        zt.enroll.root = root;
+        zt.enroll.timeout = std::chrono::seconds(vm["timeout"].as<int>());
+        if (vm.count("token")) zt.enroll.token = vm["token"].as<std::string>();
+        if (vm.count("token-file")) zt.token_file = std::filesystem::path(vm["token-file"].as<std::string>());
+        if (vm.count("config")) zt.config_file = std::filesystem::path(vm["config"].as<std::string>());
+        zt.backoff_cap = std::chrono::milliseconds(vm["backoff-max-ms"].as<int64_t>());
+        zt.backoff_base = std::min(zt.backoff_base, zt.backoff_cap);
+        zt.stop = stop;
+        switch (agent::enroll_until_done(zt)) {
+          case agent::ZeroTouchResult::kStopped: return 0;
+          case agent::ZeroTouchResult::kNoToken:
+            return fail("not enrolled and no token given (--token, --token-file or the managed config " +
+                        host.managed_config.string() + ")");
+          default: break;
+        }
+        agent::DaemonOptions opts;
+        opts.paths = paths;
+        opts.root = root;
+        opts.collect_interval = std::chrono::seconds(vm["collect-interval"].as<int>());
+        opts.heartbeat_interval = std::chrono::seconds(vm["heartbeat-interval"].as<int>());
+        opts.spool.max_bytes = vm["spool-max-bytes"].as<uint64_t>();
+        opts.spool.max_age_ms = vm["spool-max-age"].as<int64_t>() * 1000;
+        opts.backoff_cap = std::chrono::milliseconds(vm["backoff-max-ms"].as<int64_t>());
+        opts.backoff_base = std::min(opts.backoff_base, opts.backoff_cap);
+        opts.hotplug_rescan = std::chrono::milliseconds(vm["hotplug-rescan-ms"].as<int64_t>());
+        opts.latency_anchors = vm["anchor"].as<std::vector<std::string>>();
+        opts.budget.rss_bytes = vm["rss-budget-mb"].as<uint64_t>() << 20;
+        opts.budget.cpu_percent = vm["cpu-budget-percent"].as<double>();
+        opts.trim_after = std::chrono::seconds(std::max(0, vm["trim-after-seconds"].as<int>()));
+        opts.once = vm.count("once") > 0;
+        opts.make_probes = hooks.make_probes;
+        opts.once_timeout = std::chrono::seconds(std::max(1, vm["once-timeout"].as<int>()));
+        if (opts.collect_interval.count() < 1 || opts.heartbeat_interval.count() < 1)
+          return fail("--collect-interval and --heartbeat-interval must be at least 1 second", 2);
+        return agent::run_daemon(opts, stop);
+      };
       // Stop requests are held while enrolling (taken by its waits) and
       // until the daemon's Asio signal_set exists; it releases them then, so
       // a SIGTERM in between stays pending instead of killing the process.
       hold_stop_requests();
-      agent::ZeroTouchOptions zt;
-      zt.enroll.paths = paths;
-      zt.enroll.root = root;
-      zt.enroll.timeout = std::chrono::seconds(vm["timeout"].as<int>());
-      if (vm.count("token")) zt.enroll.token = vm["token"].as<std::string>();
-      if (vm.count("token-file")) zt.token_file = std::filesystem::path(vm["token-file"].as<std::string>());
-      if (vm.count("config")) zt.config_file = std::filesystem::path(vm["config"].as<std::string>());
-      zt.backoff_cap = std::chrono::milliseconds(vm["backoff-max-ms"].as<int64_t>());
-      zt.backoff_base = std::min(zt.backoff_base, zt.backoff_cap);
-      switch (agent::enroll_until_done(zt)) {
-        case agent::ZeroTouchResult::kStopped: return 0;
-        case agent::ZeroTouchResult::kNoToken:
-          return fail("not enrolled and no token given (--token, --token-file or the managed config " +
-                      host.managed_config.string() + ")");
-        default: break;
-      }
-      agent::DaemonOptions opts;
-      opts.paths = paths;
-      opts.root = root;
-      opts.collect_interval = std::chrono::seconds(vm["collect-interval"].as<int>());
-      opts.heartbeat_interval = std::chrono::seconds(vm["heartbeat-interval"].as<int>());
-      opts.spool.max_bytes = vm["spool-max-bytes"].as<uint64_t>();
-      opts.spool.max_age_ms = vm["spool-max-age"].as<int64_t>() * 1000;
-      opts.backoff_cap = std::chrono::milliseconds(vm["backoff-max-ms"].as<int64_t>());
-      opts.backoff_base = std::min(opts.backoff_base, opts.backoff_cap);
-      opts.hotplug_rescan = std::chrono::milliseconds(vm["hotplug-rescan-ms"].as<int64_t>());
-      opts.latency_anchors = vm["anchor"].as<std::vector<std::string>>();
-      opts.budget.rss_bytes = vm["rss-budget-mb"].as<uint64_t>() << 20;
-      opts.budget.cpu_percent = vm["cpu-budget-percent"].as<double>();
-      opts.trim_after = std::chrono::seconds(std::max(0, vm["trim-after-seconds"].as<int>()));
-      opts.once = vm.count("once") > 0;
-      opts.make_probes = hooks.make_probes;
-      opts.once_timeout = std::chrono::seconds(std::max(1, vm["once-timeout"].as<int>()));
-      if (opts.collect_interval.count() < 1 || opts.heartbeat_interval.count() < 1)
-        return fail("--collect-interval and --heartbeat-interval must be at least 1 second", 2);
-      return agent::run_daemon(opts);
+      return run_agent({});
     }
     if (command == "scan") {
       const auto format = vm["format"].as<std::string>();
