@@ -4,11 +4,9 @@
 
 #include <boost/asio.hpp>
 
-#include <optional>
 #include <thread>
 
 #include "agent/collect/snapshot_collector.h"
-#include "platform/common/working_set.h"
 #include "agent/transport/transport.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
@@ -251,7 +249,7 @@ class Agent {
     if (update.collect_interval_seconds() > 0 &&
         std::chrono::seconds(update.collect_interval_seconds()) != collect_interval_) {
       collect_interval_ = std::chrono::seconds(update.collect_interval_seconds());
-      if (persist) schedule_collection();  // re-arm with the new interval
+      if (persist && !options_.once) schedule_collection();  // re-arm with the new interval
     }
     if (persist) {
       try {
