@@ -13,6 +13,7 @@ ProbeList make_all(const Sources& sources) {
   probes.push_back(std::make_unique<KeyboardProbe>());
   probes.push_back(std::make_unique<RemoteAccessProbe>(sources.tcp));
   probes.push_back(std::make_unique<NetworkProbe>(sources.network));
+  probes.push_back(std::make_unique<RdpSessionsProbe>(sources.sessions));
   return probes;
 }
 
@@ -24,7 +25,8 @@ ProbeList make_all() {
   static SystemTimeZone timezone;
   static SystemTcpTable tcp;
   static SystemNetwork network;
-  return make_all({firmware, hid, topology, timezone, tcp, network});
+  static SystemSessions sessions;
+  return make_all({firmware, hid, topology, timezone, tcp, network, sessions});
 }
 
 }  // namespace telltale::platform::windows_probe

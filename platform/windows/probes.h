@@ -3,6 +3,7 @@
 #include "platform/windows/displays.h"
 #include "platform/windows/hardware.h"
 #include "platform/windows/network.h"
+#include "platform/windows/rdp_sessions.h"
 #include "platform/windows/remote_access.h"
 #include "platform/windows/timezone.h"
 #include "platform/windows/usb.h"
@@ -19,6 +20,7 @@ struct Sources {
   TimeZoneSource& timezone;
   TcpTableSource& tcp;
   NetworkSource& network;
+  SessionSource& sessions;
 };
 
 // Every Windows probe, in collection order. Adding a sensor adds one line in probes.cpp.

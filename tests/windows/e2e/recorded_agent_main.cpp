@@ -40,6 +40,7 @@ struct Recorded {
   platform::windows_probe::SystemTimeZone timezone;
   platform::windows_probe::SystemTcpTable tcp;
   platform::windows_probe::SystemNetwork network;
+  platform::windows_probe::SystemSessions sessions;
 };
 
 std::unique_ptr<Recorded> load(const std::filesystem::path& file) {
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
   hooks.make_probes = [&recorded] {
     return platform::windows_probe::make_all(
         {*recorded->firmware, recorded->hid, recorded->topology, recorded->timezone, recorded->tcp,
-         recorded->network});
+         recorded->network, recorded->sessions});
   };
   return agent::agent_cli(args, hooks);
 }
