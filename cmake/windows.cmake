@@ -81,6 +81,9 @@ add_compile_definitions(TELLTALE_VERSION="${TELLTALE_VERSION_STRING}")
 
 add_subdirectory(proto)
 add_subdirectory(platform)
+# telltale-agent.exe: the same agent sources as Linux (agent/CMakeLists.txt).
+add_subdirectory(agent)
+# The MSI packs telltale-agent.exe, so it comes after agent/.
 add_subdirectory(installer/windows)
 
 if(TELLTALE_BUILD_TESTS)

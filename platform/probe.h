@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "telltale/v1/events.pb.h"
 #include "telltale/v1/snapshot.pb.h"
 #include "telltale/v1/telemetry.pb.h"
 
@@ -29,6 +30,16 @@ class Probe {
   // source that cannot be read or decoded is recorded in out.errors with its
   // path and the reason, and the rest of the snapshot is still produced.
   virtual void collect(const ProbeContext& ctx, telltale::v1::Snapshot& out) = 0;
+
+  // Capabilities the agent uses without knowing which OS's probe it holds;
+  // the defaults say "none".
+  //
+  // Optional continuous work (input timing) the watchdog may shed under
+  // load (true) and resume (false). Takes effect for the next collection.
+  virtual void shed_optional_work(bool /*shed*/) {}
+  // Events the probe observed between collections (a time zone change),
+  // oldest first; each call hands over what the previous one did not.
+  virtual std::vector<telltale::v1::Event> take_events() { return {}; }
 };
 
 using ProbeList = std::vector<std::unique_ptr<Probe>>;

@@ -1,15 +1,11 @@
 #include "agent/collect/snapshot_collector.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 
-#include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/common/process_stats.h"
 #include "platform/decode/text_sanitize_message.h"
-#include "platform/linux/input_timing.h"
-#include "platform/linux/timezone.h"
+#include "platform/host_platform.h"
 
 namespace telltale::agent {
 
@@ -26,7 +22,7 @@ telltale::v1::Snapshot SnapshotCollector::collect(const platform::ProbeContext& 
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count());
   snap.set_agent_version(TELLTALE_VERSION);
-  snap.set_platform("linux");
+  snap.set_platform(std::string(platform::host::name()));
   for (auto& probe : probes_) {
     try {
       probe->collect(ctx, snap);
@@ -55,39 +51,15 @@ telltale::v1::Snapshot SnapshotCollector::collect(const platform::ProbeContext& 
 
 void SnapshotCollector::shed_input_timing(bool shed) {
   std::lock_guard lock(mu_);
-  for (auto& probe : probes_)
-    if (auto* timing = dynamic_cast<platform::linux_probe::InputTimingProbe*>(probe.get())) timing->set_shed(shed);
+  for (auto& probe : probes_) probe->shed_optional_work(shed);
 }
 
 std::vector<telltale::v1::Event> SnapshotCollector::take_events() {
   std::lock_guard lock(mu_);
   std::vector<telltale::v1::Event> out;
-  for (auto& probe : probes_) {
-    if (auto* tz = dynamic_cast<platform::linux_probe::TimezoneProbe*>(probe.get())) {
-      for (auto& change : tz->take_pending_changes()) {
-        telltale::v1::Event e;
-        e.set_at_unix_ms(change.at_unix_ms());
-        *e.mutable_timezone() = std::move(change);
-        out.push_back(std::move(e));
-      }
-    }
-  }
+  for (auto& probe : probes_)
+    for (auto& e : probe->take_events()) out.push_back(std::move(e));
   return out;
-}
-
-uint64_t self_rss_bytes() {
-  // The agent's own process, not the probed root.
-  auto status = read_file("/proc/self/status");
-  if (!status.data) return 0;
-  auto pos = status.data->find("VmRSS:");
-  if (pos == std::string::npos) return 0;
-  return std::strtoull(status.data->c_str() + pos + 6, nullptr, 10) * 1024;
-}
-
-double self_cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace telltale::agent

@@ -34,8 +34,4 @@ class SnapshotCollector {
   std::mutex mu_;
 };
 
-// RSS of this process (bytes) and CPU seconds used so far (user + system).
-uint64_t self_rss_bytes();
-double self_cpu_seconds();
-
 }  // namespace telltale::agent

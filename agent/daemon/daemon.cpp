@@ -7,14 +7,14 @@
 #include <thread>
 
 #include "agent/collect/snapshot_collector.h"
-#include "agent/collect/working_set.h"
 #include "agent/transport/transport.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/common/process_stats.h"
+#include "platform/common/stop_request.h"
+#include "platform/common/working_set.h"
 #include "platform/decode/text_sanitize_message.h"
-#include "platform/linux/default_watchlist.h"
-#include "platform/linux/hotplug_monitor.h"
-#include "platform/linux/probes.h"
+#include "platform/host_platform.h"
 
 namespace telltale::agent {
 namespace asio = boost::asio;
@@ -27,11 +27,12 @@ class Agent {
   Agent(const DaemonOptions& options, const AgentIdentity& identity)
       : options_(options),
         spool_(options.paths.spool(), options.spool),
-        collector_(options.root, platform::linux_probe::make_all()),
+        collector_(options.root, options.make_probes ? options.make_probes() : platform::host::make_probes()),
         collect_timer_(io_),
         trim_timer_(io_),
+        drain_timer_(io_),
         signals_(io_, SIGTERM, SIGINT),
-        hotplug_(options.root, options.hotplug_rescan),
+        hotplug_(platform::host::make_change_monitor(options.root, options.hotplug_rescan)),
         watchdog_(options.budget),
         collect_interval_(options.collect_interval) {
     load_pushed_config();
@@ -51,32 +52,44 @@ class Agent {
     transport_ = std::make_unique<Transport>(t, spool_, callbacks);
   }
 
-  int run() {
+  int run(std::stop_token stop) {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       spdlog::info("event=signal signal={} action=stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       shutdown();
     });
-    // The caller may have blocked these (zero-touch enrollment waits with
-    // sigtimedwait); with the handler installed, a pending one is delivered now.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
-    hotplug_.start([this](v1::Event event) {
+    // The caller may have held these back (zero-touch enrollment waits for
+    // them itself); with the handler installed, a pending one is delivered now.
+    release_stop_requests();
+    // A service stop (the service host's token) ends the loop like a signal.
+    std::stop_callback on_stop(stop, [this] {
+      asio::post(io_, [this] {
+        spdlog::info("event=stop_requested source=service action=stopping");
+        shutdown();
+      });
+    });
+    hotplug_->start([this](v1::Event event) {
       asio::post(io_, [this, event = std::move(event)] { spool_events({event}); });
     });
     std::thread transport_thread([this] { transport_->run(); });
     last_wall_ms_ = SystemClock::instance().now_unix_ms();
     last_mono_us_ = SystemClock::instance().monotonic_us();
     collect_now();
+    if (options_.once) {
+      once_deadline_ = std::chrono::steady_clock::now() + options_.once_timeout;
+      wait_for_drain();
+    }
     io_.run();
     transport_->stop();
     transport_thread.join();
-    hotplug_.stop();
+    hotplug_->stop();
     auto stats = spool_.stats();
     spdlog::info("event=agent_stopped spool_depth={} last_seq={}", stats.depth, stats.last_seq);
+    if (options_.once && stats.depth > 0) {
+      spdlog::error("event=once_not_delivered spool_depth={} timeout_s={}", stats.depth,
+                    options_.once_timeout.count());
+      return 1;
+    }
     return 0;
   }
 
@@ -84,8 +97,27 @@ class Agent {
   void shutdown() {
     collect_timer_.cancel();
     trim_timer_.cancel();
+    drain_timer_.cancel();
     signals_.cancel();
     io_.stop();
+  }
+
+  // --once: stop as soon as the collector has acknowledged everything the
+  // spool held (the snapshot just taken included), or at the deadline.
+  void wait_for_drain() {
+    if (spool_.stats().depth == 0) {
+      spdlog::info("event=once_delivered");
+      shutdown();
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= once_deadline_) {
+      shutdown();
+      return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(100));
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) wait_for_drain();
+    });
   }
 
   void schedule_collection() {
@@ -97,7 +129,7 @@ class Agent {
 
   void collect_now() {
     platform::ProbeContext ctx;
-    ctx.watchlist = watchlist_.tools_size() > 0 ? &watchlist_ : &platform::linux_probe::default_watchlist();
+    ctx.watchlist = watchlist_.tools_size() > 0 ? &watchlist_ : &platform::host::default_watchlist();
     ctx.latency_anchors = anchors_;
     v1::Report report;
     *report.mutable_snapshot() = collector_.collect(ctx);
@@ -133,6 +165,7 @@ class Agent {
       // A full disk must not kill the agent: skip this snapshot, keep running.
       spdlog::error("event=spool_append_failed stored=false error={}", log::q(e.what()));
     }
+    if (options_.once) return;
     schedule_collection();
     schedule_trim();
   }
@@ -216,7 +249,7 @@ class Agent {
     if (update.collect_interval_seconds() > 0 &&
         std::chrono::seconds(update.collect_interval_seconds()) != collect_interval_) {
       collect_interval_ = std::chrono::seconds(update.collect_interval_seconds());
-      if (persist) schedule_collection();  // re-arm with the new interval
+      if (persist && !options_.once) schedule_collection();  // re-arm with the new interval
     }
     if (persist) {
       try {
@@ -235,8 +268,10 @@ class Agent {
   SnapshotCollector collector_;
   asio::steady_timer collect_timer_;
   asio::steady_timer trim_timer_;
+  asio::steady_timer drain_timer_;
   asio::signal_set signals_;
-  platform::linux_probe::HotplugMonitor hotplug_;
+  std::unique_ptr<platform::ChangeMonitor> hotplug_;
+  std::chrono::steady_clock::time_point once_deadline_;
   Watchdog watchdog_;
   std::unique_ptr<Transport> transport_;
   std::chrono::seconds collect_interval_;
@@ -250,12 +285,12 @@ class Agent {
 
 }  // namespace
 
-int run_daemon(const DaemonOptions& options) {
+int run_daemon(const DaemonOptions& options, std::stop_token stop) {
   auto identity = load_identity(options.paths);
   spdlog::info("event=agent_starting device={} collector={} root={}", identity.device_id, identity.collector,
                log::q(options.root.string()));
   Agent agent(options, identity);
-  return agent.run();
+  return agent.run(stop);
 }
 
 }  // namespace telltale::agent

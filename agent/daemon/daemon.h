@@ -5,12 +5,15 @@
 // onto the io_context, so the spool is only appended from the main thread.
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "agent/collect/watchdog.h"
 #include "agent/enroll/agent_state.h"
 #include "agent/spool/spool.h"
+#include "platform/probe.h"
 
 namespace telltale::agent {
 
@@ -30,10 +33,19 @@ struct DaemonOptions {
   // Seconds after each collection at which the working set is trimmed
   // (agent/collect/working_set.h); 0: never.
   std::chrono::seconds trim_after{5};
+  // One collection, delivered: stop once the collector has acknowledged
+  // everything spooled, or after once_timeout (exit 1, the spool keeps it
+  // for the next run). For an MDM that triggers a check-in on demand.
+  bool once = false;
+  // The probes to collect with; empty: this OS's live probes.
+  std::function<platform::ProbeList()> make_probes;
+  std::chrono::seconds once_timeout{120};
 };
 
-// Runs until SIGTERM or SIGINT. Returns the exit code; throws
-// std::runtime_error for a state it cannot start from (not enrolled…).
-int run_daemon(const DaemonOptions& options);
+// Runs until SIGTERM or SIGINT (Ctrl-C on a Windows console), or `stop` is
+// requested (the Windows service host's stop), or --once is done. Returns
+// the exit code; throws std::runtime_error for a state it cannot start from
+// (not enrolled…).
+int run_daemon(const DaemonOptions& options, std::stop_token stop = {});
 
 }  // namespace telltale::agent

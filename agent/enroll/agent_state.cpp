@@ -1,22 +1,16 @@
 #include "agent/enroll/agent_state.h"
 
-#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <sstream>
 #include <stdexcept>
 
 #include "platform/common/file.h"
+#include "platform/common/private_dir.h"
 
 namespace telltale::agent {
 
-void ensure_state_dir(const StatePaths& paths) {
-  std::error_code ec;
-  std::filesystem::create_directories(paths.dir, ec);
-  if (ec) throw std::runtime_error("state dir " + paths.dir.string() + ": cannot create: " + ec.message());
-  if (::chmod(paths.dir.c_str(), 0700) != 0)
-    throw std::runtime_error("state dir " + paths.dir.string() + ": cannot set mode 0700");
-}
+void ensure_state_dir(const StatePaths& paths) { make_private_dir(paths.dir); }
 
 bool is_enrolled(const StatePaths& paths) { return std::filesystem::exists(paths.identity()); }
 

@@ -1,5 +1,6 @@
 #pragma once
-// What an enrolled agent keeps in its state dir (mode 0700):
+// What an enrolled agent keeps in its state dir (private: mode 0700, or on
+// Windows a DACL of SYSTEM and Administrators only; platform/common/private_dir.h):
 //   device.key   EC P-256 private key, 0600, never leaves the laptop
 //   device.crt   client certificate signed by the collector CA (CN = device id)
 //   ca.crt       the collector CA, accepted only after its SPKI pin matched the token
@@ -29,7 +30,8 @@ struct StatePaths {
   std::filesystem::path pushed_config() const { return dir / "collector-config.pb"; }
 };
 
-// Creates the state dir (0700) if missing; throws with the path and reason.
+// Creates the state dir if missing and makes it private (make_private_dir);
+// throws with the path and reason.
 void ensure_state_dir(const StatePaths& paths);
 
 bool is_enrolled(const StatePaths& paths);

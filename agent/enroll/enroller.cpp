@@ -6,7 +6,7 @@
 #include "agent/enroll/pinned_ca.h"
 #include "platform/common/enrollment_token.h"
 #include "platform/common/log.h"
-#include "platform/linux/hardware.h"
+#include "platform/host_platform.h"
 #include "telltale/v1/enrollment.grpc.pb.h"
 
 namespace telltale::agent {
@@ -27,7 +27,7 @@ EnrollOutcome enroll(const EnrollOptions& options) {
   telltale::v1::Snapshot hw_snapshot;
   platform::ProbeContext ctx;
   ctx.root = options.root;
-  platform::linux_probe::HardwareProbe().collect(ctx, hw_snapshot);
+  platform::host::read_hardware_identity(ctx, hw_snapshot);
   const auto& hw = hw_snapshot.hardware();
 
   auto key = make_key_and_csr(hw.hostname());
@@ -35,7 +35,7 @@ EnrollOutcome enroll(const EnrollOptions& options) {
   request.set_token(options.token);
   request.set_csr_pem(key.csr_pem);
   request.set_agent_version(TELLTALE_VERSION);
-  request.set_platform("linux");
+  request.set_platform(std::string(platform::host::name()));
   auto* id = request.mutable_identity();
   id->set_sys_vendor(hw.sys_vendor());
   id->set_product_name(hw.product_name());

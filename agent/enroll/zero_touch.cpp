@@ -1,7 +1,5 @@
 #include "agent/enroll/zero_touch.h"
 
-#include <signal.h>
-
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -9,6 +7,7 @@
 #include "agent/transport/backoff.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
+#include "platform/common/stop_request.h"
 
 namespace telltale::agent {
 namespace {
@@ -17,16 +16,6 @@ std::optional<std::string> read_token_file(const std::filesystem::path& path) {
   auto r = read_file(path, 4096);
   if (!r.data) return std::nullopt;
   return *r.data;
-}
-
-// Sleeps, waking early for SIGTERM/SIGINT. Returns true when a signal came.
-bool sleep_or_signal(std::chrono::milliseconds delay) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  timespec ts{static_cast<time_t>(delay.count() / 1000), static_cast<long>((delay.count() % 1000) * 1000000)};
-  return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
 }  // namespace
@@ -59,7 +48,7 @@ ZeroTouchResult enroll_until_done(ZeroTouchOptions options) {
       if (!options.token_file) return ZeroTouchResult::kNoToken;
       // The MDM may drop the token after the package: wait for it.
       spdlog::info("event=waiting_for_token path={}", log::q(options.token_file->string()));
-      if (sleep_or_signal(std::min(backoff.next(), options.backoff_cap))) return ZeroTouchResult::kStopped;
+      if (sleep_unless_stopped(std::min(backoff.next(), options.backoff_cap), options.stop)) return ZeroTouchResult::kStopped;
       continue;
     }
     try {
@@ -77,7 +66,7 @@ ZeroTouchResult enroll_until_done(ZeroTouchOptions options) {
     } catch (const std::exception& e) {
       auto delay = backoff.next();
       spdlog::warn("event=enroll_failed error={} retry_in_ms={}", log::q(e.what()), delay.count());
-      if (sleep_or_signal(delay)) return ZeroTouchResult::kStopped;
+      if (sleep_unless_stopped(delay, options.stop)) return ZeroTouchResult::kStopped;
     }
   }
 }

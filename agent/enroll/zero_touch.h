@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "agent/enroll/enroller.h"
@@ -19,12 +20,14 @@ struct ZeroTouchOptions {
   std::optional<std::filesystem::path> config_file;  // its `token` line is removed after success
   std::chrono::milliseconds backoff_base{2000};
   std::chrono::milliseconds backoff_cap{300000};
+  std::stop_token stop;  // a service stop ends the waits like a signal does
 };
 
 enum class ZeroTouchResult { kEnrolled, kAlreadyEnrolled, kStopped, kNoToken };
 
-// Blocks until enrolled or SIGTERM/SIGINT arrives (those signals must be
-// blocked by the caller; they are consumed with sigtimedwait). Refusals that
+// Blocks until enrolled, or the OS asks the process to stop (SIGTERM/SIGINT,
+// which the caller must hold back with hold_stop_requests(); a Windows
+// console event), or options.stop is requested. Refusals that
 // retrying cannot fix (expired, used-up or unknown token; wrong CA pin) are
 // retried at the cap interval, because the MDM may deliver a fresh token.
 ZeroTouchResult enroll_until_done(ZeroTouchOptions options);

@@ -6,6 +6,7 @@
 #include "agent/spool/spool.h"
 #include "platform/common/hash.h"
 #include "platform/common/log.h"
+#include "platform/host_platform.h"
 #include "telltale/v1/telemetry.grpc.pb.h"
 
 namespace telltale::agent {
@@ -34,7 +35,7 @@ ScanOutcome submit_scan(const StatePaths& paths, const AgentIdentity& identity, 
   auto stream = stub->Connect(&ctx);
   v1::AgentMessage hello;
   hello.mutable_hello()->set_agent_version(TELLTALE_VERSION);
-  hello.mutable_hello()->set_platform("linux");
+  hello.mutable_hello()->set_platform(std::string(platform::host::name()));
   v1::AgentMessage msg;
   *msg.mutable_report() = report;
   if (!stream->Write(hello) || !stream->Write(msg)) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "platform/common/log.h"
+#include "platform/host_platform.h"
 #include "platform/decode/rtt_summary.h"
 
 namespace telltale::agent {
@@ -224,7 +225,7 @@ grpc::Status Transport::session() {
 
   v1::AgentMessage hello;
   hello.mutable_hello()->set_agent_version(options_.agent_version);
-  hello.mutable_hello()->set_platform("linux");
+  hello.mutable_hello()->set_platform(std::string(platform::host::name()));
   hello.mutable_hello()->set_last_seq(spool_.stats().last_seq);
   hello.mutable_hello()->set_started_at_unix_ms(options_.started_at_unix_ms);
   bool ok = stream->Write(hello);

@@ -19,32 +19,32 @@
 #include <thread>
 #include <vector>
 
+#include "platform/change_monitor.h"
 #include "platform/decode/uevent.h"
 #include "telltale/v1/events.pb.h"
 
 namespace telltale::platform::linux_probe {
 
-class HotplugMonitor {
+class HotplugMonitor final : public ChangeMonitor {
  public:
   enum class Source {
     kAuto,     // netlink when root is "/", rescan otherwise
     kRescan,   // periodic rescan only
     kNetlink,  // netlink plus periodic rescan (falls back to rescan if the socket cannot be opened)
   };
-  using Sink = std::function<void(telltale::v1::Event)>;
 
   HotplugMonitor(std::filesystem::path root, std::chrono::milliseconds rescan_interval,
                  Source source = Source::kAuto);
-  ~HotplugMonitor();  // stops and joins
+  ~HotplugMonitor() override;  // stops and joins
   HotplugMonitor(const HotplugMonitor&) = delete;
   HotplugMonitor& operator=(const HotplugMonitor&) = delete;
 
   // Records the current USB and DRM state as the baseline (no events for what
   // is already there), then watches on a thread and calls `sink` from it.
   // Calling start twice without stop throws std::logic_error.
-  void start(Sink sink);
+  void start(Sink sink) override;
   // Wakes the thread and joins it. Safe to call more than once, or never.
-  void stop();
+  void stop() override;
 
   // True while the running thread listens on the netlink socket.
   bool listening_to_kernel() const { return netlink_active_; }

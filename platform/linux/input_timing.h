@@ -38,6 +38,7 @@ class InputTimingProbe final : public Probe {
   // The watchdog sheds timing collection under load: the reader stops and
   // input_activity.shed is set until it is resumed.
   void set_shed(bool shed);
+  void shed_optional_work(bool shed) override { set_shed(shed); }
 
  private:
   struct LiveDevice {

@@ -194,4 +194,15 @@ std::vector<telltale::v1::TimezoneChange> TimezoneProbe::take_pending_changes() 
   return std::exchange(pending_, {});
 }
 
+std::vector<telltale::v1::Event> TimezoneProbe::take_events() {
+  std::vector<telltale::v1::Event> out;
+  for (auto& change : take_pending_changes()) {
+    telltale::v1::Event e;
+    e.set_at_unix_ms(change.at_unix_ms());
+    *e.mutable_timezone() = std::move(change);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace telltale::platform::linux_probe

@@ -30,6 +30,8 @@ class TimezoneProbe final : public Probe {
 
   // Changes seen since the previous call, oldest first (the agent turns them into Events).
   std::vector<telltale::v1::TimezoneChange> take_pending_changes();
+  // The pending changes as Events (Probe capability).
+  std::vector<telltale::v1::Event> take_events() override;
 
  private:
   static constexpr size_t kHistory = 32;  // changes kept in time.changes

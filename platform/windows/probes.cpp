@@ -1,13 +1,21 @@
 #include "platform/windows/probes.h"
 
-#include "platform/windows/displays.h"
-#include "platform/windows/hardware.h"
 #include "platform/windows/keyboard.h"
-#include "platform/windows/remote_access.h"
-#include "platform/windows/timezone.h"
-#include "platform/windows/usb.h"
 
 namespace telltale::platform::windows_probe {
+
+ProbeList make_all(const Sources& sources) {
+  ProbeList probes;
+  probes.push_back(std::make_unique<HardwareProbe>(sources.firmware));
+  probes.push_back(std::make_unique<UsbProbe>(sources.hid));
+  probes.push_back(std::make_unique<DisplaysProbe>(sources.topology));
+  probes.push_back(std::make_unique<TimezoneProbe>(sources.timezone));
+  probes.push_back(std::make_unique<KeyboardProbe>());
+  probes.push_back(std::make_unique<RemoteAccessProbe>(sources.tcp));
+  probes.push_back(std::make_unique<NetworkProbe>(sources.network));
+  probes.push_back(std::make_unique<RdpSessionsProbe>(sources.sessions));
+  return probes;
+}
 
 ProbeList make_all() {
   // The live OS sources hold no state: one of each serves every probe list.
@@ -16,14 +24,9 @@ ProbeList make_all() {
   static SystemDisplayTopology topology;
   static SystemTimeZone timezone;
   static SystemTcpTable tcp;
-  ProbeList probes;
-  probes.push_back(std::make_unique<HardwareProbe>(firmware));
-  probes.push_back(std::make_unique<UsbProbe>(hid));
-  probes.push_back(std::make_unique<DisplaysProbe>(topology));
-  probes.push_back(std::make_unique<TimezoneProbe>(timezone));
-  probes.push_back(std::make_unique<KeyboardProbe>());
-  probes.push_back(std::make_unique<RemoteAccessProbe>(tcp));
-  return probes;
+  static SystemNetwork network;
+  static SystemSessions sessions;
+  return make_all({firmware, hid, topology, timezone, tcp, network, sessions});
 }
 
 }  // namespace telltale::platform::windows_probe

@@ -1,4 +1,4 @@
-#include "agent/collect/working_set.h"
+#include "platform/common/working_set.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -6,11 +6,13 @@
 // Trimming hands those pages back: clean file pages are dropped from this
 // process (they stay in the page cache and fault back in at the next use)
 // and the heap's free pages are returned with malloc_trim.
+// On Windows (windows/working_set.cpp) the same intent is one call:
+// SetProcessWorkingSetSize(-1, -1) empties the working set; `maps` is unused.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
-namespace telltale::agent {
+namespace telltale {
 
 struct TrimStats {
   size_t regions = 0;      // read-only file mappings advised
@@ -25,4 +27,4 @@ struct TrimStats {
 // private pages could not go anywhere.
 TrimStats trim_working_set(const std::filesystem::path& maps = "/proc/self/maps");
 
-}  // namespace telltale::agent
+}  // namespace telltale

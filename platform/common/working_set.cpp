@@ -1,4 +1,4 @@
-#include "agent/collect/working_set.h"
+#include "platform/common/working_set.h"
 
 #include <malloc.h>
 #include <sys/mman.h>
@@ -12,7 +12,7 @@
 #define MADV_PAGEOUT 21  // Linux 5.4; older kernels answer EINVAL, which is harmless
 #endif
 
-namespace telltale::agent {
+namespace telltale {
 
 TrimStats trim_working_set(const std::filesystem::path& maps) {
   TrimStats stats;
@@ -44,4 +44,4 @@ TrimStats trim_working_set(const std::filesystem::path& maps) {
   return stats;
 }
 
-}  // namespace telltale::agent
+}  // namespace telltale

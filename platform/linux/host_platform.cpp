@@ -1,0 +1,40 @@
+// platform/host_platform.h for Linux: the probes read below a root
+// directory, hotplug comes from kernel uevents, state lives under /var/lib.
+#include "platform/host_platform.h"
+
+#include <malloc.h>
+
+#include "platform/linux/default_watchlist.h"
+#include "platform/linux/hardware.h"
+#include "platform/linux/hotplug_monitor.h"
+#include "platform/linux/probes.h"
+
+namespace telltale::platform::host {
+
+std::string_view name() { return "linux"; }
+
+ProbeList make_probes() { return linux_probe::make_all(); }
+
+const telltale::v1::Watchlist& default_watchlist() { return linux_probe::default_watchlist(); }
+
+void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out) {
+  linux_probe::HardwareProbe().collect(ctx, out);
+}
+
+std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& root,
+                                                   std::chrono::milliseconds rescan) {
+  return std::make_unique<linux_probe::HotplugMonitor>(root, rescan);
+}
+
+Defaults defaults() { return {"/var/lib/telltale-agent", "/etc/telltale/agent.toml", "/"}; }
+
+std::vector<std::string> command_line(int argc, char** argv) { return {argv + 1, argv + argc}; }
+
+void tune_process() {
+  // glibc gives each thread that allocates its own arena (64 MB reservations,
+  // pages kept after free); the agent's threads (gRPC, transport, hotplug,
+  // input) make few allocations, so two arenas keep RSS down at no real cost.
+  mallopt(M_ARENA_MAX, 2);
+}
+
+}  // namespace telltale::platform::host
