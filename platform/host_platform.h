@@ -5,7 +5,9 @@
 // one of them into telltale_platform. docs/MACOS.md says what a Mac one needs.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,5 +50,12 @@ std::vector<std::string> command_line(int argc, char** argv);
 
 // Process-wide tuning before any thread starts (allocator arenas…).
 void tune_process();
+
+// `run --service`: runs body as the OS's service manager wants a service
+// run (Windows: under the Service Control Manager, whose stop and shutdown
+// requests reach body through its stop token) and returns body's exit code.
+// Where the service manager runs the program directly (systemd, launchd)
+// there is nothing to adapt: it returns 2 after saying so on stderr.
+int run_as_service(std::function<int(std::stop_token)> body);
 
 }  // namespace telltale::platform::host

@@ -24,7 +24,7 @@ std::string usage(const std::filesystem::path& managed_config) {
 
 Usage:
   telltale-agent enroll (--token T | --token-file F) [--state-dir DIR] [--force]
-  telltale-agent run    [--state-dir DIR] [--root DIR] [--config FILE] [--once]
+  telltale-agent run    [--state-dir DIR] [--root DIR] [--config FILE] [--once] [--service]
   telltale-agent scan   [--root DIR] [--offline] [--format text|json] [--scan-timeout S]
 
 run enrolls by itself on first start when a token is given (--token, --token-file, or the
@@ -68,6 +68,7 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
     ("hotplug-rescan-ms", po::value<int64_t>()->default_value(5000), "run: USB/display rescan period")
     ("rss-budget-mb", po::value<uint64_t>()->default_value(48), "run: RSS above which optional work is shed")
     ("cpu-budget-percent", po::value<double>()->default_value(2.0), "run: CPU (% of a core) above which optional work is shed")
+    ("service", "run: as a Windows service under the Service Control Manager (the MSI installs it so)")
     ("once", "run: collect once, exit when the collector has acknowledged it (0) or after --once-timeout (1)")
     ("once-timeout", po::value<int>()->default_value(120), "run --once: seconds to wait for the acknowledgement")
     ("trim-after-seconds", po::value<int>()->default_value(5),
@@ -184,6 +185,7 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
       // until the daemon's Asio signal_set exists; it releases them then, so
       // a SIGTERM in between stays pending instead of killing the process.
       hold_stop_requests();
+      if (vm.count("service")) return platform::host::run_as_service(run_agent);
       return run_agent({});
     }
     if (command == "scan") {

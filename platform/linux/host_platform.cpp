@@ -4,6 +4,8 @@
 
 #include <malloc.h>
 
+#include <iostream>
+
 #include "platform/linux/default_watchlist.h"
 #include "platform/linux/hardware.h"
 #include "platform/linux/hotplug_monitor.h"
@@ -35,6 +37,12 @@ void tune_process() {
   // pages kept after free); the agent's threads (gRPC, transport, hotplug,
   // input) make few allocations, so two arenas keep RSS down at no real cost.
   mallopt(M_ARENA_MAX, 2);
+}
+
+int run_as_service(std::function<int(std::stop_token)>) {
+  std::cerr << "telltale-agent: --service is for Windows' service manager; systemd runs `telltale-agent run` "
+               "directly (installer/systemd/telltale-agent.service)\n";
+  return 2;
 }
 
 }  // namespace telltale::platform::host

@@ -7,11 +7,14 @@
 #include <shellapi.h>
 #include <shlobj.h>
 
+#include <cstdio>
+
 #include "platform/windows/default_watchlist.h"
 #include "platform/windows/device_change_monitor.h"
 #include "platform/windows/displays.h"
 #include "platform/windows/hardware.h"
 #include "platform/windows/probes.h"
+#include "platform/windows/service_host.h"
 #include "platform/windows/usb.h"
 #include "platform/windows/win32_error.h"
 
@@ -75,5 +78,15 @@ std::vector<std::string> command_line(int /*argc*/, char** /*argv*/) {
 }
 
 void tune_process() {}
+
+int run_as_service(std::function<int(std::stop_token)> body) {
+  // The name must be the one the MSI installs (installer/windows/telltale-agent.wxs).
+  auto run = win::run_as_service(L"TelltaleAgent", std::move(body));
+  if (!run.dispatched) {
+    std::fprintf(stderr, "telltale-agent: --service: %s\n", run.error.c_str());
+    return 2;
+  }
+  return run.exit_code;
+}
 
 }  // namespace telltale::platform::host
