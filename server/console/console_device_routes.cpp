@@ -6,17 +6,22 @@
 #include "server/console/console_internal.h"
 #include "server/console/evidence_export.h"
 #include "server/console/heatmap.h"
+#include "server/detect/why.h"
+#include "server/store/device_ref.h"
 
 namespace telltale::server::console::internal {
 namespace {
 
-bool contains_folded(const std::string& hay, const std::string& needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                    std::tolower(static_cast<unsigned char>(b)); });
-  return it != hay.end();
+int verdict_rank(const std::string& level) {
+  if (level == "puppeteered") return 4;
+  if (level == "suspicious") return 3;
+  if (level == "review") return 2;
+  if (level == "clean") return 1;
+  return 0;
 }
 
+// ?verdict=&q=&sort=&order=: the filter, search and order the console keeps
+// in its URL, so a shared link or a verdict tile opens the same list.
 HttpResponse list_devices(Context& c) {
   if (!c.allowed(Role::kViewer)) return forbidden(Role::kViewer);
   const std::string verdict = c.query.count("verdict") ? c.query.at("verdict") : "";
@@ -26,9 +31,11 @@ HttpResponse list_devices(Context& c) {
   if (!verdict.empty() && verdict != "clean" && verdict != "review" && verdict != "suspicious" &&
       verdict != "puppeteered" && verdict != "unevaluated")
     throw BadRequest("verdict=\"" + verdict + "\": expected clean, review, suspicious, puppeteered or unevaluated");
-  if (sort != "score" && sort != "last_seen" && sort != "hostname")
-    throw BadRequest("sort=\"" + sort + "\": expected score, last_seen or hostname");
+  if (sort != "score" && sort != "last_seen" && sort != "hostname" && sort != "verdict")
+    throw BadRequest("sort=\"" + sort + "\": expected score, verdict, last_seen or hostname");
   if (order != "asc" && order != "desc") throw BadRequest("order=\"" + order + "\": expected asc or desc");
+  if (q.size() > 200) throw BadRequest("q: " + std::to_string(q.size()) + " bytes, expected at most 200");
+  const bool searching = q.find_first_not_of(" \t") != std::string::npos;
 
   std::map<std::string, StoredVerdict> verdicts;
   for (auto& v : c.store.latest_verdicts()) verdicts[v.device_id] = v;
@@ -37,6 +44,7 @@ HttpResponse list_devices(Context& c) {
   struct Row {
     json::object o;
     double score;
+    int rank;
     int64_t last_seen;
     std::string hostname;
   };
@@ -46,27 +54,44 @@ HttpResponse list_devices(Context& c) {
     const std::string level = v == verdicts.end() ? "unevaluated" : v->second.level;
     if (!verdict.empty() && level != verdict) continue;
     auto a = assignment_for(assignments, d);
-    if (!q.empty() && !contains_folded(d.device_id, q) && !contains_folded(d.hostname, q) &&
-        !contains_folded(d.serial, q) && !(a && (contains_folded(a->employee, q) || contains_folded(a->email, q))))
-      continue;
+    auto facts = c.facts.get(c.store, d);
+    const std::string why = v == verdicts.end() ? "" : c.facts.why(v->second);
+    std::vector<std::string> matches;
+    if (searching) {
+      auto fields = record_search_fields(d, a ? &*a : nullptr);
+      fields.insert(fields.end(), facts.search.begin(), facts.search.end());
+      if (!why.empty()) fields.push_back({"why", why});
+      matches = match_fields(fields, q);
+      if (matches.empty()) continue;
+    }
     auto o = device_json(d);
     o["verdict"] = level;
     o["score"] = v == verdicts.end() ? json::value(nullptr) : json::value(v->second.score);
+    o["score_text"] = v == verdicts.end() ? "" : detect::format_score(v->second.score);
+    o["why"] = why;
     o["assignee"] = assignee_json(a);
-    auto facts = c.facts.get(c.store, d);
     o["timezone"] = facts.zone;
     o["location_hint"] = location_hint(facts, d, *cat);
-    rows.push_back({std::move(o), v == verdicts.end() ? -1.0 : v->second.score, d.last_seen_unix_ms, d.hostname});
+    if (searching) {
+      json::array m;
+      for (auto& x : matches) m.emplace_back(x);
+      o["matches"] = std::move(m);
+    }
+    rows.push_back({std::move(o), v == verdicts.end() ? -1.0 : v->second.score, verdict_rank(level),
+                    d.last_seen_unix_ms, d.hostname});
   }
   const bool asc = order == "asc";
   std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
-    if (sort == "score" && x.score != y.score) return asc ? x.score < y.score : x.score > y.score;
+    if (sort == "verdict" && x.rank != y.rank) return asc ? x.rank < y.rank : x.rank > y.rank;
+    if ((sort == "score" || sort == "verdict") && x.score != y.score) return asc ? x.score < y.score : x.score > y.score;
     if (sort == "last_seen" && x.last_seen != y.last_seen) return asc ? x.last_seen < y.last_seen : x.last_seen > y.last_seen;
     return asc ? x.hostname < y.hostname : x.hostname > y.hostname;
   });
   json::array out;
   for (auto& r : rows) out.push_back(std::move(r.o));
-  return reply(200, json::object{{"devices", std::move(out)}});
+  json::object answer{{"devices", std::move(out)}};
+  answer["query"] = json::object{{"verdict", verdict}, {"q", q}, {"sort", sort}, {"order", order}};
+  return reply(200, answer);
 }
 
 HttpResponse device_detail(Context& c, const DeviceRecord& d) {
@@ -75,10 +100,17 @@ HttpResponse device_detail(Context& c, const DeviceRecord& d) {
   o["assignee"] = assignee_json(assignment_for(c.store.assignments(), d));
   if (auto snap = c.store.latest_snapshot(id)) o["snapshot"] = proto_value(*snap);
   json::array history;
-  for (auto& v : c.store.verdict_history(id, 50))
+  std::optional<telltale::v1::Verdict> latest;
+  for (auto& v : c.store.verdict_history(id, 50)) {
+    auto parsed = detect::verdict_from_json(v.json);
+    if (history.empty()) latest = parsed;
     history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level},
-                                   {"score", v.score}, {"verdict", embed_json(v.json)}});
+                                   {"score", v.score}, {"score_text", detect::format_score(v.score)},
+                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", embed_json(v.json)}});
+  }
   o["verdicts"] = std::move(history);
+  o["why"] = latest ? detect::why(*latest) : "";
+  o["evidence_groups"] = latest ? evidence_groups_json(*latest) : json::array{};
   json::array events;
   for (auto& e : c.store.events(id, 500)) events.push_back(json::object{{"seq", e.seq}, {"event", proto_value(e.event)}});
   o["events"] = std::move(events);
@@ -176,10 +208,28 @@ HttpResponse export_device(Context& c, const DeviceRecord& d) {
   return out;
 }
 
+// ?device=ID|HOSTNAME|SERIAL → {device_id, hostname, serial}: what telltale-ctl
+// asks before acting on a name. 404 when nothing matches, 409 with the
+// candidates when a name fits several laptops.
+HttpResponse resolve(Context& c) {
+  if (!c.allowed(Role::kViewer)) return forbidden(Role::kViewer);
+  auto it = c.query.find("device");
+  if (it == c.query.end() || it->second.empty()) throw BadRequest("device: expected a device id, hostname or serial");
+  auto r = resolve_device_ref(c.store.devices(), it->second);
+  if (r.matches.empty()) return error(404, r.error);
+  json::array candidates;
+  for (auto& d : r.matches)
+    candidates.push_back(json::object{{"device_id", d.device_id}, {"hostname", d.hostname}, {"serial", d.serial}});
+  if (!r.resolved()) return reply(409, json::object{{"error", r.error}, {"candidates", std::move(candidates)}});
+  auto& d = r.matches.front();
+  return reply(200, json::object{{"device_id", d.device_id}, {"hostname", d.hostname}, {"serial", d.serial}});
+}
+
 }  // namespace
 
 std::optional<HttpResponse> device_routes(Context& c) {
   if (c.path == "/api/v1/devices" && c.get()) return list_devices(c);
+  if (c.path == "/api/v1/resolve" && c.get()) return resolve(c);
   const std::string prefix = "/api/v1/devices/";
   if (c.path.rfind(prefix, 0) != 0) return std::nullopt;
   std::string rest = c.path.substr(prefix.size());

@@ -1,5 +1,7 @@
 #include "server/console/console_internal.h"
 
+#include "server/detect/why.h"
+
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -237,10 +239,24 @@ SnapshotFacts SnapshotFactsCache::get(Store& store, const DeviceRecord& d) {
     f.egress = snap->network().egress_ip();
     f.has_health = snap->has_health();
     f.health = snap->health();
+    f.search = snapshot_search_fields(*snap);
   }
   std::lock_guard lock(mu_);
   entries_[d.device_id] = {d.last_seq, d.reports, f};
   return f;
+}
+
+std::string SnapshotFactsCache::why(const StoredVerdict& v) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = whys_.find(v.device_id); it != whys_.end() && it->second.first == v.evaluated_unix_ms)
+      return it->second.second;
+  }
+  auto parsed = detect::verdict_from_json(v.json);
+  std::string text = parsed ? detect::why(*parsed) : "";
+  std::lock_guard lock(mu_);
+  whys_[v.device_id] = {v.evaluated_unix_ms, text};  // lists only ask for the latest evaluation
+  return text;
 }
 
 std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, const detect::Catalog& catalog) {
@@ -262,6 +278,18 @@ std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, con
   }
   if (!egress.empty()) hint += (hint.empty() ? "" : ", ") + std::string("egress ") + egress;
   return hint;
+}
+
+json::array evidence_groups_json(const telltale::v1::Verdict& v) {
+  json::array out;
+  for (auto& g : detect::group_evidence(v)) {
+    json::array idx;
+    for (int i : g.indicators) idx.emplace_back(i);
+    out.push_back(json::object{{"thing", g.thing}, {"kind", g.kind}, {"label", g.label}, {"severity", g.severity},
+                               {"score", g.score}, {"score_text", detect::format_score(g.score)},
+                               {"indicators", std::move(idx)}});
+  }
+  return out;
 }
 
 json::object case_json(const CaseRecord& c, const std::string& hostname, bool with_notes) {

@@ -15,8 +15,10 @@
 
 #include "server/console/console_api.h"
 #include "server/console/console_db.h"
+#include "server/console/device_search.h"
 #include "server/detect/catalog.h"
 #include "server/store/store.h"
+#include "telltale/v1/verdict.pb.h"
 
 namespace telltale::server::console::internal {
 namespace json = boost::json;
@@ -57,6 +59,9 @@ json::value assignee_json(const std::optional<Assignment>& a);
 // Snapshots and events merged, newest first (what the device page's timeline
 // and the evidence export show).
 json::array device_timeline(Store& store, const std::string& device_id, size_t limit);
+// detect::group_evidence as JSON: [{thing, kind, label, severity, score,
+// score_text, indicators: [index into verdict.indicators]}].
+json::array evidence_groups_json(const telltale::v1::Verdict& v);
 json::object case_json(const CaseRecord& c, const std::string& hostname, bool with_notes);
 
 // The detection catalog the collector runs (ApiOptions::catalog_path, else
@@ -72,13 +77,17 @@ struct SnapshotFacts {
   std::string egress;  // NetworkContext.egress_ip (filled by the collector)
   bool has_health = false;
   telltale::v1::AgentHealth health;
+  std::vector<SearchField> search;  // snapshot_search_fields
 };
 
 class SnapshotFactsCache {
  public:
   SnapshotFacts get(Store& store, const DeviceRecord& d);
+  // detect::why of a stored verdict, parsed once per (device, evaluation).
+  std::string why(const StoredVerdict& v);
 
  private:
+  std::map<std::string, std::pair<int64_t, std::string>> whys_;  // device → (evaluated, why)
   struct Entry {
     uint64_t last_seq = 0;
     uint64_t reports = 0;

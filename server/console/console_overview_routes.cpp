@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "server/console/console_internal.h"
+#include "server/detect/why.h"
 
 namespace telltale::server::console::internal {
 namespace {
@@ -46,7 +47,9 @@ HttpResponse overview(Context& c) {
         v->second.evaluated_unix_ms >= now - 24LL * 3600 * 1000)
       findings.push_back({v->second.evaluated_unix_ms,
                           json::object{{"device_id", d.device_id}, {"hostname", d.hostname}, {"level", level},
-                                       {"score", v->second.score}, {"evaluated_unix_ms", v->second.evaluated_unix_ms}}});
+                                       {"score", v->second.score}, {"score_text", detect::format_score(v->second.score)},
+                                       {"why", c.facts.why(v->second)},
+                                       {"evaluated_unix_ms", v->second.evaluated_unix_ms}}});
     if (d.last_seen_unix_ms < now - silent_ms)
       silent.push_back(json::object{{"device_id", d.device_id}, {"hostname", d.hostname},
                                     {"last_seen_unix_ms", d.last_seen_unix_ms}});
