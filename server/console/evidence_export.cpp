@@ -5,6 +5,7 @@
 
 #include "server/console/console_internal.h"
 #include "server/ctl/output.h"
+#include "server/detect/why.h"
 
 namespace telltale::server::console {
 namespace json = boost::json;
@@ -36,9 +37,16 @@ json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& de
   b["device"] = device_json(device);
   b["assignee"] = assignee_json(assignment_for(store.assignments(), device));
   json::array history;
-  for (auto& v : store.verdict_history(device.device_id, 200))
+  std::optional<telltale::v1::Verdict> latest;
+  for (auto& v : store.verdict_history(device.device_id, 200)) {
+    auto parsed = detect::verdict_from_json(v.json);
+    if (history.empty()) latest = parsed;
     history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level}, {"score", v.score},
-                                   {"verdict", embed_json(v.json)}});
+                                   {"score_text", detect::format_score(v.score)},
+                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", embed_json(v.json)}});
+  }
+  b["why"] = latest ? detect::why(*latest) : "";
+  b["evidence_groups"] = latest ? evidence_groups_json(*latest) : json::array{};
   b["latest_verdict"] = history.empty() ? json::value(nullptr) : history.front();
   b["verdict_history"] = std::move(history);
   auto snap = store.latest_snapshot(device.device_id);
@@ -67,6 +75,13 @@ std::string text_of(const json::value& v) {
 std::string str(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   return it == o.end() ? "" : text_of(it->value());
+}
+
+// A number through the one score format (never 4.995E2).
+std::string score_text(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_number()) return "";
+  return detect::format_score(it->value().to_number<double>());
 }
 
 const json::object* obj(const json::object& o, std::string_view key) {
@@ -156,8 +171,10 @@ void verdict_section(Html& h, const json::object& b) {
     return;
   }
   h.raw("<p class=\"level\">");
-  h.text(str(*latest, "level") + " — score " + str(*latest, "score") + " — evaluated " +
+  h.text(str(*latest, "level") + " — score " + str(*latest, "score_text") + " — evaluated " +
          iso_time_ms(ms(*latest, "evaluated_unix_ms")));
+  h.raw("</p>\n<p class=\"why\">");
+  h.text("Why: " + str(b, "why"));
   h.raw("</p>\n<table>\n");
   h.row({"indicator", "title", "severity", "score", "evidence"}, true);
   if (auto v = obj(*latest, "verdict"))
@@ -172,7 +189,7 @@ void verdict_section(Html& h, const json::object& b) {
         h.raw("</td><td>");
         h.text(str(ind, "severity"));
         h.raw("</td><td>");
-        h.text(str(ind, "score"));
+        h.text(score_text(ind, "score"));
         h.raw("</td><td><ul>");
         if (auto ev = arr(ind, "evidence"))
           for (auto& f : *ev) {
@@ -194,7 +211,8 @@ void verdict_section(Html& h, const json::object& b) {
   if (auto hist = arr(b, "verdict_history"))
     for (auto& v : *hist)
       if (v.is_object())
-        h.row({iso_time_ms(ms(v.as_object(), "evaluated_unix_ms")), str(v.as_object(), "level"), str(v.as_object(), "score")});
+        h.row({iso_time_ms(ms(v.as_object(), "evaluated_unix_ms")), str(v.as_object(), "level"),
+               str(v.as_object(), "score_text")});
   h.raw("</table>\n");
 }
 

@@ -168,3 +168,22 @@ TEST_F(ConsoleSearchTest, CtlRemote_AcceptsHostnamesAndSerialsAndNamesTheCandida
 }
 
 }  // namespace
+
+namespace {
+using namespace telltale::console_test;
+
+TEST_F(ConsoleSearchTest, Exports_CarryTheWhyAndTheOneScoreFormat) {
+  const std::string why = telltale::detect::why(verdict_);
+  auto j = get(a_, "/api/v1/devices/dev-kvm/export?format=json");
+  ASSERT_EQ(j.status, 200);
+  auto b = j.json();
+  EXPECT_EQ(b.at("why").as_string(), why);
+  EXPECT_EQ(b.at("latest_verdict").at("score_text").as_string(), telltale::detect::format_score(verdict_.score()));
+  EXPECT_EQ(b.at("evidence_groups").as_array().at(0).at("thing").as_string(), "usb 1-3");
+  auto html = get(a_, "/api/v1/devices/dev-kvm/export?format=html").body;
+  EXPECT_NE(html.find("Why: " + why), std::string::npos);
+  EXPECT_NE(html.find("score " + telltale::detect::format_score(verdict_.score()) + " "), std::string::npos);
+  EXPECT_EQ(html.find("E2<"), std::string::npos);  // no exponent anywhere a score is printed
+}
+
+}  // namespace

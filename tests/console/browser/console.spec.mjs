@@ -103,6 +103,19 @@ try {
   check(Number(kvmTile) >= 1, `overview counts a puppeteered device (tile says ${kvmTile})`);
   await screenshot('overview');
 
+  step = 'a verdict tile opens the filtered list';
+  await page.click('#verdict-tiles a.v-puppeteered');
+  await page.waitForSelector('#devices-table');
+  await page.waitForFunction(() => location.hash.includes('verdict=puppeteered'));
+  const tileLevels = await page.locator('#devices-table tbody tr td:nth-child(2)').allTextContents();
+  check(tileLevels.length >= 1 && tileLevels.every((t) => t.trim() === 'puppeteered'),
+    `the puppeteered tile lists only puppeteered devices (${tileLevels.join(', ')})`);
+  check((await page.inputValue('#verdict-filter')) === 'puppeteered', 'the verdict picker shows the tile\'s filter');
+  const whyCells = await page.locator('#devices-table tbody tr td:nth-child(4)').allTextContents();
+  check(whyCells.every((t) => /USB 1-3/.test(t)), `every puppeteered row says why (${whyCells.join(' | ')})`);
+  log('tile → filtered list with the why column');
+  await screenshot('devices-from-tile');
+
   await nav('devices', '#devices-table');
   step = 'devices table';
   const rows = await page.locator('#devices-table tbody tr').count();
@@ -110,11 +123,34 @@ try {
   check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'the imported assignee shows in the table');
   await page.click('#devices-table th:has-text("Score")');
   check(['ascending', 'descending'].includes(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort')), 'sorting by score');
+  await page.waitForFunction(() => location.hash.includes('sort=score'));
   await page.selectOption('#verdict-filter', 'puppeteered');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('with verdict puppeteered'));
+  check((await page.evaluate(() => location.hash)).includes('verdict=puppeteered'), 'the verdict filter is in the URL');
   await page.waitForSelector(`#devices-table a[href="#/device/${encodeURIComponent(args.device)}"]`);
   check(await page.locator('#devices-table tbody tr').count() < rows, 'the verdict filter narrows the table');
   check(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort') !== 'none', 'the sort survives the filter');
   await screenshot('devices');
+
+  step = 'search in the API';
+  await page.selectOption('#verdict-filter', '');
+  await page.waitForFunction(() => !(document.querySelector('#devices-count') || {}).textContent?.includes('with verdict'));
+  await page.fill('#device-search', '1d6b:0104');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('matching "1d6b:0104"'));
+  const matched = await page.locator('#devices-table tbody tr td:nth-child(5)').allTextContents();
+  check(matched.length >= 1 && matched.every((t) => t.includes('usb 1-3: 1d6b:0104')),
+    `a USB VID:PID finds the KVM laptops and says which field matched (${matched.join(' | ')})`);
+  check(await page.locator('#devices-table tbody tr').count() < rows, 'the search leaves the clean laptop out');
+  check((await page.evaluate(() => location.hash)).includes('q=1d6b%3A0104'), 'the search is in the URL');
+  await page.fill('#device-search', 'jordan@example');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('jordan@example'));
+  check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'an e-mail finds its assignee\'s laptop');
+  await screenshot('devices-search');
+  step = 'a reload keeps the search';
+  await page.reload();
+  await page.waitForSelector('#devices-table');
+  check((await page.inputValue('#device-search')) === 'jordan@example', 'the search box is refilled from the URL');
+  log('search by VID:PID and e-mail, kept in the URL');
 
   step = 'puppeteered device';
   await page.click(`#devices-table a[href="#/device/${encodeURIComponent(args.device)}"]`);
@@ -123,6 +159,14 @@ try {
   check(evidence.toLowerCase().includes(kvmText.toLowerCase()), `the device's evidence names "${kvmText}"`);
   check(await page.locator('#indicators table.evidence tr').count() > 0, 'indicators carry their evidence facts');
   check((await page.textContent('#view-device h1')).includes('puppeteered'), 'the device is shown as puppeteered');
+  step = 'why and grouped evidence';
+  const why = await page.textContent('#why');
+  check(/PiKVM/.test(why) && why.includes('on USB 1-3'), `the device page says why: "${why}"`);
+  check(await page.locator('#indicators li.evidence-group[data-thing="usb 1-3"]').count() === 1, 'one card for the PiKVM on USB 1-3');
+  const usbCard = await page.locator('#indicators li.evidence-group[data-thing="usb 1-3"] li.indicator').count();
+  check(usbCard >= 5, `the USB card holds the USB rules (${usbCard})`);
+  check(await page.locator('#indicators a[href^="https://github.com/pikvm"]').count() > 0, 'catalog sources are links');
+  check(await page.locator('#usb-tree li.flagged[data-port="1-3"]').count() === 1, 'the flagged USB device is highlighted in the tree');
   await page.waitForSelector('#heatmap', { state: 'visible' });
   check(await page.locator('#heatmap rect.heat').count() === 168, 'the heatmap has 7 × 24 cells');
   await page.waitForSelector('#usb-tree');

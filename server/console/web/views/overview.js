@@ -34,7 +34,7 @@ export default async function overview(view) {
   }
   const by = o.by_verdict || {};
   const cards = h('div', { class: 'tiles', id: 'verdict-tiles' },
-    LEVELS.map((l) => h('a', { class: ['tile', 'v-' + l], href: `#/devices/${l}` },
+    LEVELS.map((l) => h('a', { class: ['tile', 'v-' + l], href: `#/devices?verdict=${l}&sort=score&order=desc` },
       h('span', { class: 'tile-count', text: String(num(by[l])) }), h('span', { class: 'tile-label', text: l }))),
     h('div', { class: 'tile total' }, h('span', { class: 'tile-count', text: String(num(o.devices_total)) }),
       h('span', { class: 'tile-label', text: 'devices' })));
@@ -49,6 +49,7 @@ export default async function overview(view) {
           { label: 'Device', value: (r) => r.hostname || r.device_id, render: devLink },
           { label: 'Verdict', value: (r) => r.level, render: (r) => verdictBadge(r.level) },
           { label: 'Score', value: (r) => num(r.score), render: (r) => fmtScore(r.score), num: true },
+          { label: 'Why', value: (r) => r.why || '', render: (r) => h('span', { class: 'why', text: r.why || '' }) },
           { label: 'Evaluated', value: (r) => num(r.evaluated_unix_ms), render: (r) => fmtTime(r.evaluated_unix_ms) },
         ], o.new_findings_24h, { initialSort: { index: 2, dir: -1 }, id: 'new-findings' })));
 
