@@ -119,7 +119,7 @@ HttpResponse add_note(Context& c, const CaseRecord& k) {
 HttpResponse export_case(Context& c, const CaseRecord& k) {
   const std::string format = c.query.count("format") ? c.query.at("format") : "json";
   if (format != "json" && format != "html") throw BadRequest("format=\"" + format + "\": expected json or html");
-  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version()};
+  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version(), &c.options};
   json::object out{{"export", json::object{{"exported_by", meta.exported_by},
                                            {"exported_unix_ms", meta.exported_unix_ms},
                                            {"exported_at", iso_time_ms(meta.exported_unix_ms)},

@@ -6,6 +6,7 @@
 #include "server/console/console_internal.h"
 #include "server/console/evidence_export.h"
 #include "server/console/heatmap.h"
+#include "server/console/snapshot_changes.h"
 #include "server/detect/why.h"
 #include "server/store/device_ref.h"
 
@@ -119,7 +120,7 @@ HttpResponse device_detail(Context& c, const DeviceRecord& d) {
     reports.push_back(json::object{{"seq", r.seq}, {"received_unix_ms", r.received_unix_ms},
                                    {"created_unix_ms", r.created_unix_ms}, {"kind", r.kind}, {"bytes", r.bytes}});
   o["reports"] = std::move(reports);
-  o["timeline"] = device_timeline(c.store, id, 500);
+  o["timeline"] = device_timeline(c.store, id, c.options);
   json::array cases;
   for (auto& k : c.db.cases({}, id))
     cases.push_back(json::object{{"id", k.id}, {"status", k.status}, {"owner", k.owner}, {"title", k.title}});
@@ -197,7 +198,7 @@ HttpResponse heatmap(Context& c, const DeviceRecord& d) {
 HttpResponse export_device(Context& c, const DeviceRecord& d) {
   const std::string format = c.query.count("format") ? c.query.at("format") : "json";
   if (format != "json" && format != "html") throw BadRequest("format=\"" + format + "\": expected json or html");
-  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version()};
+  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version(), &c.options};
   auto bundle = evidence_bundle(c.db, c.store, d, meta);
   c.audit("evidence.export", d.device_id, "format=" + format);
   HttpResponse out = format == "html"
@@ -206,6 +207,58 @@ HttpResponse export_device(Context& c, const DeviceRecord& d) {
   if (format == "html") neutralize_bidi(out.body);
   name_export(out, "evidence", d.hostname.empty() ? d.device_id : d.hostname, meta.exported_unix_ms);
   return out;
+}
+
+// ?from=SEQ&to=SEQ[&all=1]: what changed between two reports, in words
+// (changes) and field by field (fields). Defaults: the newest report and the
+// one before it. Both states come from Store::snapshot_at.
+HttpResponse diff(Context& c, const DeviceRecord& d) {
+  // A malformed number is a 400 whatever the device holds.
+  int_param(c.query, "from", 0, 0, INT64_MAX);
+  int_param(c.query, "to", 0, 0, INT64_MAX);
+  auto reports = c.store.reports(d.device_id, 100000);  // newest first
+  if (reports.size() < 2 && !c.query.count("from") && !c.query.count("to")) {
+    return reply(200, json::object{{"device_id", d.device_id}, {"from", nullptr}, {"to", nullptr},
+                                   {"changes", json::array{}}, {"fields", json::array{}},
+                                   {"note", "fewer than two reports: nothing to compare yet"}});
+  }
+  if (reports.empty()) return error(404, "device " + d.device_id + " has no reports to compare yet");
+  const int64_t newest = static_cast<int64_t>(reports.front().seq);
+  const int64_t to = int_param(c.query, "to", newest, 0, INT64_MAX);
+  int64_t before_to = 0;
+  for (auto& r : reports)
+    if (static_cast<int64_t>(r.seq) < to) {
+      before_to = static_cast<int64_t>(r.seq);
+      break;
+    }
+  const int64_t from = int_param(c.query, "from", before_to, 0, INT64_MAX);
+  const bool all = c.query.count("all") && c.query.at("all") == "1";
+  auto find = [&](int64_t seq) -> const ReportSummary* {
+    for (auto& r : reports)
+      if (static_cast<int64_t>(r.seq) == seq) return &r;
+    return nullptr;
+  };
+  const ReportSummary* a = find(from);
+  const ReportSummary* b = find(to);
+  if (!a || !b)
+    return error(404, "device " + d.device_id + " has no report " + std::to_string(!a ? from : to) +
+                          " (its reports run from " + std::to_string(reports.back().seq) + " to " +
+                          std::to_string(newest) + ")");
+  auto sa = c.store.snapshot_at(d.device_id, a->seq);
+  auto sb = c.store.snapshot_at(d.device_id, b->seq);
+  if (!sa || !sb)
+    return error(404, "report " + std::to_string(!sa ? a->seq : b->seq) + " of " + d.device_id +
+                          " has no full snapshot before it to rebuild from");
+  json::array changes, fields;
+  for (auto& ch : state_changes(*sa, *sb))
+    changes.push_back(json::object{{"type", ch.type}, {"summary", ch.summary}});
+  for (auto& f : snapshot_diff(*sa, *sb, all))
+    fields.push_back(json::object{{"path", f.path}, {"change", f.change}, {"before", f.before}, {"after", f.after}});
+  auto side = [](const ReportSummary& r) {
+    return json::object{{"seq", r.seq}, {"created_unix_ms", r.created_unix_ms}, {"kind", r.kind}};
+  };
+  return reply(200, json::object{{"device_id", d.device_id}, {"from", side(*a)}, {"to", side(*b)}, {"all", all},
+                                 {"changes", std::move(changes)}, {"fields", std::move(fields)}});
 }
 
 // ?device=ID|HOSTNAME|SERIAL → {device_id, hostname, serial}: what telltale-ctl
@@ -246,13 +299,15 @@ std::optional<HttpResponse> device_routes(Context& c) {
     c.audit("device.revoke", id);
     return reply(200, json::object{{"ok", true}});
   }
-  if (!c.get() || (action != "" && action != "rtt" && action != "heatmap" && action != "export")) return std::nullopt;
+  if (!c.get() || (action != "" && action != "rtt" && action != "heatmap" && action != "export" && action != "diff"))
+    return std::nullopt;
   if (!c.allowed(Role::kInvestigator)) return forbidden(Role::kInvestigator);
   auto d = c.store.device(id);
   if (!d) return error(404, "no device " + id);
   if (action.empty()) return device_detail(c, *d);
   if (action == "rtt") return rtt(c, *d);
   if (action == "heatmap") return heatmap(c, *d);
+  if (action == "diff") return diff(c, *d);
   return export_device(c, *d);
 }
 

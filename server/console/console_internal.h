@@ -56,9 +56,13 @@ json::object device_json(const DeviceRecord& d);
 std::optional<Assignment> assignment_for(const std::vector<Assignment>& all, const DeviceRecord& d);
 json::value assignee_json(const std::optional<Assignment>& a);
 
-// Snapshots and events merged, newest first (what the device page's timeline
-// and the evidence export show).
-json::array device_timeline(Store& store, const std::string& device_id, size_t limit);
+// What happened on the laptop, newest first, from consecutive stored states
+// (Store::snapshot_at), the agent's own events, the verdict history and the
+// gaps between reports: {unix_ms, time_utc, local_time, zone, kind: change|
+// event|verdict|silence|report, type, summary, seq}. Covers the last
+// `reports` reports (what the device page and the evidence export show).
+json::array device_timeline(Store& store, const std::string& device_id, const ApiOptions& options,
+                            size_t reports = 200);
 // detect::group_evidence as JSON: [{thing, kind, label, severity, score,
 // score_text, indicators: [index into verdict.indicators]}].
 json::array evidence_groups_json(const telltale::v1::Verdict& v);

@@ -51,7 +51,7 @@ json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& de
   b["verdict_history"] = std::move(history);
   auto snap = store.latest_snapshot(device.device_id);
   b["snapshot"] = snap ? proto_value(*snap) : json::value(nullptr);
-  b["timeline"] = device_timeline(store, device.device_id, 1000);
+  b["timeline"] = device_timeline(store, device.device_id, meta.options ? *meta.options : ApiOptions{}, 1000);
   json::array rtt;
   for (auto& p : store.rtt_history(device.device_id, meta.exported_unix_ms - 30LL * 86400 * 1000, 5000))
     rtt.push_back(json::object{{"unix_ms", p.unix_ms}, {"samples", p.samples}, {"median_us", p.median_us},
