@@ -167,6 +167,14 @@ try {
   check(usbCard >= 5, `the USB card holds the USB rules (${usbCard})`);
   check(await page.locator('#indicators a[href^="https://github.com/pikvm"]').count() > 0, 'catalog sources are links');
   check(await page.locator('#usb-tree li.flagged[data-port="1-3"]').count() === 1, 'the flagged USB device is highlighted in the tree');
+  step = 'timeline of changes and a snapshot diff';
+  const tl = await page.textContent('#timeline');
+  check(!tl.includes('Full snapshot'), 'the timeline lists changes, not one row per report');
+  check(/verdict\.changed/.test(tl) && /First verdict|→ puppeteered/.test(tl), 'the verdict change is on the timeline');
+  check(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/.test(tl), 'timeline times carry their zone');
+  await page.click('#diff-run');
+  await page.waitForFunction(() => /Report #\d+ .* → #\d+/.test((document.querySelector('#diff-box') || {}).textContent || ''));
+  log('timeline of changes; diff of the two newest reports runs');
   await page.waitForSelector('#heatmap', { state: 'visible' });
   check(await page.locator('#heatmap rect.heat').count() === 168, 'the heatmap has 7 × 24 cells');
   await page.waitForSelector('#usb-tree');

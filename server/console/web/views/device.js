@@ -91,7 +91,8 @@ export default async function device(view, ctx, id) {
   view.append(section('Displays', displaysView(f(snap, 'displays') || [])));
   view.append(section('Keyboard layouts and input methods', keyboardView(f(snap, 'keyboard') || {})));
   view.append(section('Remote-access tools', remoteView(f(snap, 'remote_access') || [])));
-  view.append(section('Timeline', timelineView(d)));
+  view.append(section('Timeline of changes', timelineView(d)));
+  view.append(section('Compare two reports', diffView(base, d.reports)));
   view.append(section('Verdict history', dataTable([
     { label: 'Evaluated', value: (v) => num(v.evaluated_unix_ms), render: (v) => fmtTime(v.evaluated_unix_ms) },
     { label: 'Verdict', value: (v) => v.level, render: (v) => verdictBadge(v.level) },
@@ -230,6 +231,9 @@ function remoteView(tools) {
   ], tools, {});
 }
 
+// Changes, not reports: each row is something that happened (a USB device
+// plugged, the zone moved, a remote session, the verdict changing), with the
+// time in UTC and in the zone the laptop reported then.
 function timelineView(d) {
   let rows = d.timeline;
   let note = null;
@@ -247,11 +251,44 @@ function timelineView(d) {
   }
   if (!rows.length) return empty('Nothing recorded yet.');
   return h('div', {}, note, dataTable([
-    { label: 'When', value: (r) => num(r.unix_ms), render: (r) => fmtTime(r.unix_ms) },
-    { label: 'Kind', value: (r) => r.kind },
-    { label: 'Type', value: (r) => r.type },
+    { label: 'When (UTC)', value: (r) => num(r.unix_ms), render: (r) => r.time_utc || fmtTime(r.unix_ms) },
+    { label: "Laptop's local time", value: (r) => r.local_time || '', render: (r) => h('span', { title: r.zone || '', text: r.local_time || '—' }) },
+    { label: 'What', value: (r) => r.type, render: (r) => h('span', { class: ['badge', 'tl-' + String(r.kind || '').replace(/[^a-z]/g, '')], text: r.type }) },
     { label: 'Summary', value: (r) => r.summary },
   ], rows.slice(0, 300), { filterPlaceholder: 'Filter the timeline…', initialSort: { index: 0, dir: -1 }, id: 'timeline' }));
+}
+
+// Two reports side by side: the changes in words, then every field that moved.
+function diffView(base, reports) {
+  if (!reports || reports.length < 2) return empty('Fewer than two reports: nothing to compare yet.');
+  const label = (r) => `#${r.seq} · ${fmtTime(r.created_unix_ms)} · ${r.kind}`;
+  const pick = (id, idx) => {
+    const sel = h('select', { id, 'aria-label': id === 'diff-from' ? 'Compare from report' : 'Compare to report' },
+      reports.map((r) => h('option', { value: String(r.seq), text: label(r) })));
+    sel.value = String(reports[idx].seq);
+    return sel;
+  };
+  const from = pick('diff-from', 1), to = pick('diff-to', 0);
+  const all = h('input', { type: 'checkbox', id: 'diff-all' });
+  const out = h('div', { id: 'diff-box' });
+  const run = () => load(out, 'Snapshot diff', async () => {
+    const r = await get(`${base}/diff?from=${encodeURIComponent(from.value)}&to=${encodeURIComponent(to.value)}${all.checked ? '&all=1' : ''}`);
+    const changes = r.changes || [], fields = r.fields || [];
+    return h('div', {},
+      h('p', {}, `Report #${r.from.seq} (${fmtTime(r.from.created_unix_ms)}) → #${r.to.seq} (${fmtTime(r.to.created_unix_ms)}): `,
+        `${changes.length} change${changes.length === 1 ? '' : 's'}, ${fields.length} field${fields.length === 1 ? '' : 's'}.`),
+      changes.length ? h('ul', { class: 'plain', id: 'diff-changes' }, changes.map((c) => h('li', {},
+        h('span', { class: 'badge tl-change', text: c.type }), ' ', c.summary))) : empty('Nothing an investigator would call a change.'),
+      fields.length ? dataTable([
+        { label: 'Field', value: (x) => x.path, render: (x) => h('code', { text: x.path }) },
+        { label: 'Change', value: (x) => x.change },
+        { label: 'Before', value: (x) => x.before },
+        { label: 'After', value: (x) => x.after },
+      ], fields, { id: 'diff-fields', filterPlaceholder: 'Filter fields…' }) : null);
+  });
+  const button = h('button', { type: 'button', id: 'diff-run', text: 'Compare', onclick: run });
+  return h('div', {}, h('div', { class: 'toolbar wrap' }, h('label', {}, 'From ', from), h('label', {}, 'to ', to),
+    h('label', {}, all, ' include agent health, latency and activity'), button), out);
 }
 
 // Without the server's heatmap: the snapshot's input-activity buckets, or one
