@@ -6,6 +6,8 @@
 #include "server/console/console_internal.h"
 #include "server/ctl/output.h"
 #include "server/detect/why.h"
+#include "server/console/snapshot_changes.h"
+#include "platform/common/hash.h"
 
 namespace telltale::server::console {
 namespace json = boost::json;
@@ -24,6 +26,8 @@ void name_export(HttpResponse& response, std::string_view kind, std::string_view
   day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
   const bool html = response.content_type.rfind("text/html", 0) == 0;
   const std::string file = "telltale-" + std::string(kind) + "-" + safe + "-" + day + (html ? ".html" : ".json");
+  // The exact bytes served, so a recipient can check a saved copy.
+  response.headers.emplace_back("X-Content-SHA256", sha256_hex(response.body));
   response.headers.emplace_back("Content-Disposition", std::string(html ? "inline" : "attachment") + "; filename=\"" + file + "\"");
 }
 
@@ -100,7 +104,14 @@ int64_t ms(const json::object& o, std::string_view key) {
 }
 
 // Pretty JSON for the snapshot appendix (escaped by the caller).
-void pretty(std::string& out, const json::value& v, int depth) {
+// Binary fields (*_raw, base64 in proto JSON) become their SHA-256 and
+// length: a 256-byte EDID is a 350-character unbreakable line that makes a
+// printed page 2,000 px wide, and the hash identifies it as well.
+void pretty(std::string& out, const json::value& v, int depth, std::string_view key = {}) {
+  if (v.is_string() && key.size() > 4 && key.substr(key.size() - 4) == "_raw") {
+    out += json::serialize(json::value(describe_base64(std::string(v.as_string()))));
+    return;
+  }
   std::string pad(static_cast<size_t>(depth) * 2, ' ');
   if (v.is_object()) {
     if (v.as_object().empty()) { out += "{}"; return; }
@@ -110,7 +121,7 @@ void pretty(std::string& out, const json::value& v, int depth) {
       if (!first) out += ",\n";
       first = false;
       out += pad + "  " + json::serialize(json::value(k)) + ": ";
-      pretty(out, x, depth + 1);
+      pretty(out, x, depth + 1, k);
     }
     out += "\n" + pad + "}";
   } else if (v.is_array()) {
@@ -216,7 +227,28 @@ void verdict_section(Html& h, const json::object& b) {
   h.raw("</table>\n");
 }
 
+// What a reader of the printout needs first: who, what verdict, why.
+void summary_section(Html& h, const json::object& b) {
+  h.raw("<h2>Summary</h2>\n<table>\n");
+  if (auto d = obj(b, "device")) h.row({"device", str(*d, "hostname") + " (" + str(*d, "device_id") + ", serial " + str(*d, "serial") + ")"});
+  if (auto a = obj(b, "assignee")) h.row({"assigned to", str(*a, "employee") + " <" + str(*a, "email") + ">"});
+  if (auto v = obj(b, "latest_verdict")) {
+    h.row({"verdict", str(*v, "level") + ", score " + str(*v, "score_text") + ", evaluated " +
+                          iso_time_ms(ms(*v, "evaluated_unix_ms"))});
+    h.row({"why", str(b, "why")});
+  } else {
+    h.row({"verdict", "not evaluated yet"});
+  }
+  if (auto groups = arr(b, "evidence_groups"))
+    for (auto& g : *groups)
+      if (g.is_object())
+        h.row({"evidence about", str(g.as_object(), "label") + " — " + str(g.as_object(), "severity") + ", score " +
+                                     str(g.as_object(), "score_text")});
+  h.raw("</table>\n");
+}
+
 void evidence_sections(Html& h, const json::object& b) {
+  summary_section(h, b);
   device_section(h, b);
   verdict_section(h, b);
   h.raw("<h2>Timeline</h2>\n<table>\n");
@@ -250,7 +282,7 @@ void evidence_sections(Html& h, const json::object& b) {
             h.row({iso_time_ms(ms(n.as_object(), "unix_ms")), str(n.as_object(), "author"), str(n.as_object(), "text")});
       h.raw("</table>\n");
     }
-  h.raw("<h2>Snapshot (as stored)</h2>\n<pre>");
+  h.raw("<h2>Appendix: raw facts of the latest snapshot</h2>\n<p>Binary fields are shown as their SHA-256 and length.</p>\n<pre>");
   std::string snap;
   auto it = b.find("snapshot");
   pretty(snap, it == b.end() ? json::value(nullptr) : it->value(), 0);
@@ -267,7 +299,7 @@ std::string bundle_html(const json::object& bundle, const std::string& heading) 
   h.raw("</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#111}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}"
         "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "th{background:#eee}pre{white-space:pre-wrap;font-size:.8em}.level{font-size:1.3em;font-weight:bold}"
+        "th{background:#eee}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8em}td{overflow-wrap:anywhere}.level{font-size:1.3em;font-weight:bold}"
         "@media print{h2{page-break-after:avoid}tr{page-break-inside:avoid}}\n</style></head><body>\n<h1>");
   h.text(heading);
   h.raw("</h1>\n");
@@ -287,7 +319,13 @@ std::string bundle_html(const json::object& bundle, const std::string& heading) 
   }
   if (auto ev = obj(bundle, "evidence")) evidence_sections(h, *ev);
   else evidence_sections(h, bundle);
-  h.raw("</body></html>\n");
+  // The reader can check the printout was not edited: hash everything before
+  // the marker line and compare.
+  neutralize_bidi(h.out);  // before hashing, so the hash covers the bytes served
+  const std::string digest = sha256_hex(h.out);
+  h.raw("<hr>\n<p class=\"integrity\">");
+  h.text("SHA-256 of this page's bytes before the horizontal rule above: " + digest);
+  h.raw("</p>\n</body></html>\n");
   return std::move(h.out);
 }
 

@@ -222,6 +222,8 @@ std::map<std::string, std::string> flat(const telltale::v1::Snapshot& s, bool al
 
 }  // namespace
 
+std::string describe_base64(const std::string& base64) { return describe_binary(b64decode(base64)); }
+
 std::vector<FieldChange> snapshot_diff(const telltale::v1::Snapshot& a, const telltale::v1::Snapshot& b, bool all) {
   auto fa = flat(a, all), fb = flat(b, all);
   std::vector<FieldChange> out;

@@ -34,5 +34,7 @@ std::vector<FieldChange> snapshot_diff(const telltale::v1::Snapshot& a, const te
 
 // "sha256 0123abcd…, 256 bytes": how binary data is shown in diffs and exports.
 std::string describe_binary(const std::string& bytes);
+// The same for bytes as proto JSON prints them (base64).
+std::string describe_base64(const std::string& base64);
 
 }  // namespace telltale::server::console

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "platform/common/hash.h"
 #include "server/ctl/remote_commands.h"
 #include "server/detect/engine.h"
 #include "server/detect/why.h"
@@ -184,6 +185,31 @@ TEST_F(ConsoleSearchTest, Exports_CarryTheWhyAndTheOneScoreFormat) {
   EXPECT_NE(html.find("Why: " + why), std::string::npos);
   EXPECT_NE(html.find("score " + telltale::detect::format_score(verdict_.score()) + " "), std::string::npos);
   EXPECT_EQ(html.find("E2<"), std::string::npos);  // no exponent anywhere a score is printed
+}
+
+TEST_F(ConsoleSearchTest, PrintableExport_HasASummaryNoWideBinaryLinesAndAVerifiableHash) {
+  auto r = get(a_, "/api/v1/devices/dev-kvm/export?format=html");
+  ASSERT_EQ(r.status, 200);
+  const std::string& html = r.body;
+  EXPECT_EQ(r.content_sha256, telltale::sha256_hex(html));
+  EXPECT_LT(html.find("<h2>Summary</h2>"), html.find("<h2>Device</h2>"));
+  EXPECT_NE(html.find("Appendix: raw facts"), std::string::npos);
+  // The EDID is its hash, not 350 characters of base64.
+  auto edid = html.find("edid_raw");
+  ASSERT_NE(edid, std::string::npos);
+  const std::string edid_line = html.substr(edid, html.find('\n', edid) - edid);
+  EXPECT_NE(edid_line.find("sha256 "), std::string::npos) << edid_line;
+  EXPECT_NE(edid_line.find(" bytes"), std::string::npos) << edid_line;
+  size_t longest = 0, start = 0;
+  for (size_t nl; (nl = html.find('\n', start)) != std::string::npos; start = nl + 1) longest = std::max(longest, nl - start);
+  EXPECT_LT(longest, 1200u);
+  // The page states the SHA-256 of its own bytes before the rule.
+  const std::string marker = "<hr>\n<p class=\"integrity\">";
+  auto at = html.find(marker);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(html.find(telltale::sha256_hex(html.substr(0, at)), at), std::string::npos);
+  auto j = get(a_, "/api/v1/devices/dev-kvm/export?format=json");
+  EXPECT_EQ(j.content_sha256, telltale::sha256_hex(j.body));
 }
 
 }  // namespace
