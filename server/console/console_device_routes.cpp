@@ -7,6 +7,7 @@
 #include "server/console/evidence_export.h"
 #include "server/console/heatmap.h"
 #include "server/console/snapshot_changes.h"
+#include "server/reports/csv_cell.h"
 #include "server/detect/why.h"
 #include "server/store/device_ref.h"
 
@@ -35,6 +36,8 @@ HttpResponse list_devices(Context& c) {
   if (sort != "score" && sort != "last_seen" && sort != "hostname" && sort != "verdict")
     throw BadRequest("sort=\"" + sort + "\": expected score, verdict, last_seen or hostname");
   if (order != "asc" && order != "desc") throw BadRequest("order=\"" + order + "\": expected asc or desc");
+  const std::string format = c.query.count("format") ? c.query.at("format") : "json";
+  if (format != "json" && format != "csv") throw BadRequest("format=\"" + format + "\": expected json or csv");
   if (q.size() > 200) throw BadRequest("q: " + std::to_string(q.size()) + " bytes, expected at most 200");
   const bool searching = q.find_first_not_of(" \t") != std::string::npos;
 
@@ -88,6 +91,26 @@ HttpResponse list_devices(Context& c) {
     if (sort == "last_seen" && x.last_seen != y.last_seen) return asc ? x.last_seen < y.last_seen : x.last_seen > y.last_seen;
     return asc ? x.hostname < y.hostname : x.hostname > y.hostname;
   });
+  if (format == "csv") {
+    // The list as shown (same filter, search and order), cells guarded
+    // against spreadsheet formulas by csv_cell.
+    auto s = [](const json::object& o, const char* k) {
+      auto* v = o.if_contains(k);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    std::string body = csv_line({"device_id", "hostname", "serial", "verdict", "score", "why", "assignee", "email",
+                                 "last_seen_utc", "timezone", "location_hint", "agent_version"});
+    for (auto& r : rows) {
+      const auto* a = r.o.at("assignee").is_object() ? &r.o.at("assignee").as_object() : nullptr;
+      body += csv_line({s(r.o, "device_id"), s(r.o, "hostname"), s(r.o, "serial"), s(r.o, "verdict"),
+                        s(r.o, "score_text"), s(r.o, "why"), a ? s(*a, "employee") : "", a ? s(*a, "email") : "",
+                        iso_time_ms(r.last_seen), s(r.o, "timezone"), s(r.o, "location_hint"), s(r.o, "agent_version")});
+    }
+    neutralize_bidi(body);
+    HttpResponse out{200, "text/csv; charset=utf-8", std::move(body), {}};
+    out.headers.emplace_back("Content-Disposition", "attachment; filename=\"telltale-devices.csv\"");
+    return out;
+  }
   json::array out;
   for (auto& r : rows) out.push_back(std::move(r.o));
   json::object answer{{"devices", std::move(out)}};

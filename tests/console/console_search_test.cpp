@@ -187,6 +187,22 @@ TEST_F(ConsoleSearchTest, Exports_CarryTheWhyAndTheOneScoreFormat) {
   EXPECT_EQ(html.find("E2<"), std::string::npos);  // no exponent anywhere a score is printed
 }
 
+TEST_F(ConsoleSearchTest, DeviceListAsCsv_IsTheSameFilteredListWithTheWhy) {
+  auto r = get(a_, "/api/v1/devices?verdict=puppeteered&q=lab&format=csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type.rfind("text/csv", 0), 0u);
+  EXPECT_NE(r.content_disposition.find("telltale-devices.csv"), std::string::npos);
+  std::vector<std::string> lines;
+  std::istringstream in(r.body);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 2u) << r.body;  // header + lab-7 only
+  EXPECT_EQ(lines[0].rfind("device_id,hostname,serial,verdict,score,why,", 0), 0u);
+  EXPECT_EQ(lines[1].rfind("dev-kvm,lab-7,5CG1234XYZ,puppeteered," + telltale::detect::format_score(verdict_.score()), 0), 0u);
+  EXPECT_NE(lines[1].find("on USB 1-3"), std::string::npos);
+  EXPECT_NE(lines[1].find("mallory@example.com"), std::string::npos);
+  EXPECT_EQ(get(a_, "/api/v1/devices?format=xlsx").status, 400);
+}
+
 TEST_F(ConsoleSearchTest, PrintableExport_HasASummaryNoWideBinaryLinesAndAVerifiableHash) {
   auto r = get(a_, "/api/v1/devices/dev-kvm/export?format=html");
   ASSERT_EQ(r.status, 200);

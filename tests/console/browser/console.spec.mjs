@@ -142,6 +142,11 @@ try {
     `a USB VID:PID finds the KVM laptops and says which field matched (${matched.join(' | ')})`);
   check(await page.locator('#devices-table tbody tr').count() < rows, 'the search leaves the clean laptop out');
   check((await page.evaluate(() => location.hash)).includes('q=1d6b%3A0104'), 'the search is in the URL');
+  const csvHref = await page.getAttribute('#devices-csv', 'href');
+  const csvRes = await context.request.get(base + csvHref);
+  const csvLines = (await csvRes.text()).trim().split('\n');
+  check(csvRes.status() === 200 && csvLines[0].startsWith('device_id,hostname,serial,verdict,score,why')
+    && csvLines.length - 1 === matched.length, `the CSV link exports the searched list (${csvLines.length - 1} rows)`);
   await page.fill('#device-search', 'jordan@example');
   await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('jordan@example'));
   check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'an e-mail finds its assignee\'s laptop');

@@ -46,7 +46,8 @@ export default async function devices(view, ctx, param, params = new URLSearchPa
   select.value = state.verdict;
   const status = h('span', { class: 'muted count', id: 'devices-count', role: 'status' });
   const box = h('div', { id: 'devices-box' });
-  const card = section('Devices', h('div', { class: 'toolbar wrap' }, search, h('label', {}, 'Verdict ', select), status), box);
+  const csv = h('a', { id: 'devices-csv', href: '/api/v1/devices?format=csv', download: 'telltale-devices.csv', text: 'CSV of this list' });
+  const card = section('Devices', h('div', { class: 'toolbar wrap' }, search, h('label', {}, 'Verdict ', select), status, csv), box);
   view.append(card);
 
   function urlQuery() {
@@ -69,6 +70,7 @@ export default async function devices(view, ctx, param, params = new URLSearchPa
     if (state.verdict) api.set('verdict', state.verdict);
     if (state.q.trim()) api.set('q', state.q);
     if (SERVER_SORTS.includes(state.sort)) { api.set('sort', state.sort); api.set('order', state.order); }
+    csv.setAttribute('href', `/api/v1/devices?${api.toString()}${api.toString() ? '&' : ''}format=csv`);
     const { devices: rows } = await get(`/devices?${api.toString()}`);
     if (mine !== generation) return;  // a newer keystroke already asked
     const cols = state.q.trim() ? [...columns.slice(0, 4), matchedColumn, ...columns.slice(4)] : columns;
