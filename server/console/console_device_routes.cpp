@@ -130,7 +130,7 @@ HttpResponse device_detail(Context& c, const DeviceRecord& d) {
     if (history.empty()) latest = parsed;
     history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level},
                                    {"score", v.score}, {"score_text", detect::format_score(v.score)},
-                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", embed_json(v.json)}});
+                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", verdict_value(v.json)}});
   }
   o["verdicts"] = std::move(history);
   o["why"] = latest ? detect::why(*latest) : "";

@@ -74,6 +74,31 @@ json::value proto_value(const google::protobuf::Message& m) {
 }
 
 namespace {
+// "firstSeenUnixMs" → "first_seen_unix_ms", recursively over object keys.
+// Renaming keys keeps every value, even fields a newer engine added.
+json::value snake_keys(const json::value& v) {
+  if (v.is_array()) {
+    json::array out;
+    for (auto& x : v.as_array()) out.push_back(snake_keys(x));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  json::object out;
+  for (auto& [k, x] : v.as_object()) {
+    std::string name;
+    for (char ch : k) {
+      if (ch >= 'A' && ch <= 'Z') name += std::string("_") + static_cast<char>(ch - 'A' + 'a');
+      else name += ch;
+    }
+    out[name] = snake_keys(x);
+  }
+  return out;
+}
+}  // namespace
+
+json::value verdict_value(const std::string& stored) { return snake_keys(embed_json(stored)); }
+
+namespace {
 std::string url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

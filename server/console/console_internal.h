@@ -38,6 +38,11 @@ json::value parse_json_or_null(const std::string& text);
 // text when it does not parse (never drop evidence on the floor).
 json::value embed_json(const std::string& text);
 json::value proto_value(const google::protobuf::Message& m);
+// A stored verdict in the API's naming (snake_case, like every other field
+// the console answers with; the store keeps protobuf's lowerCamel JSON), or
+// the stored text as embed_json gives it when it does not parse. Keys are
+// renamed, values kept: nothing a rule wrote is dropped.
+json::value verdict_value(const std::string& stored);
 
 // "?a=1&b=x%20y" → {a:1, b:"x y"}; '+' reads as a space (form encoding).
 std::map<std::string, std::string> query_params(const std::string& target);

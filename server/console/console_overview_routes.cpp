@@ -14,7 +14,7 @@ json::object cluster_json(const StoredCluster& c, bool detail) {
   if (detail) {
     o["first_seen_unix_ms"] = c.first_seen_unix_ms;
     o["last_seen_unix_ms"] = c.last_seen_unix_ms;
-    o["detail"] = embed_json(c.json);
+    o["detail"] = verdict_value(c.json);  // snake_case like the rest of the API
   }
   return o;
 }

@@ -47,7 +47,7 @@ json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& de
     if (history.empty()) latest = parsed;
     history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level}, {"score", v.score},
                                    {"score_text", detect::format_score(v.score)},
-                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", embed_json(v.json)}});
+                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", verdict_value(v.json)}});
   }
   b["why"] = latest ? detect::why(*latest) : "";
   b["evidence_groups"] = latest ? evidence_groups_json(*latest) : json::array{};

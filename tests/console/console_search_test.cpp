@@ -187,6 +187,25 @@ TEST_F(ConsoleSearchTest, Exports_CarryTheWhyAndTheOneScoreFormat) {
   EXPECT_EQ(html.find("E2<"), std::string::npos);  // no exponent anywhere a score is printed
 }
 
+// Every key at any depth: snake_case only (the stored verdict is protobuf's lowerCamel).
+void expect_snake_case(const json::value& v, const std::string& where) {
+  if (v.is_array())
+    for (auto& x : v.as_array()) expect_snake_case(x, where);
+  if (!v.is_object()) return;
+  for (auto& [k, x] : v.as_object()) {
+    for (char ch : k) EXPECT_FALSE(ch >= 'A' && ch <= 'Z') << where << ": key " << k;
+    expect_snake_case(x, where + "." + std::string(k));
+  }
+}
+
+TEST_F(ConsoleSearchTest, JsonExportAndDeviceDetail_UseSnakeCaseKeysOnly) {
+  expect_snake_case(get(a_, "/api/v1/devices/dev-kvm/export?format=json").json(), "export");
+  expect_snake_case(get(a_, "/api/v1/devices/dev-kvm").json(), "device");
+  auto v = get(a_, "/api/v1/devices/dev-kvm").json().at("verdicts").as_array().at(0).at("verdict");
+  EXPECT_TRUE(v.as_object().contains("catalog_version"));
+  EXPECT_TRUE(v.at("indicators").as_array().at(0).as_object().contains("first_seen_unix_ms"));
+}
+
 TEST_F(ConsoleSearchTest, DeviceListAsCsv_IsTheSameFilteredListWithTheWhy) {
   auto r = get(a_, "/api/v1/devices?verdict=puppeteered&q=lab&format=csv");
   ASSERT_EQ(r.status, 200) << r.body;
