@@ -59,7 +59,9 @@ export function fmtTime(ms) {
   if (!n) return '—';
   const d = new Date(n);
   const pad = (x) => String(x).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  // The browser's zone, named: a time without its zone is ambiguous in a report.
+  const zone = (new Intl.DateTimeFormat('en', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName') || {}).value || '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}${zone ? ' ' + zone : ''}`;
 }
 
 export function fmtAgo(ms) {
@@ -97,6 +99,21 @@ export function withLinks(text) {
   const parts = String(text).split(/(https?:\/\/[^\s)"';,]+)/);
   return parts.filter((p) => p !== '').map((p) => (/^https?:\/\//.test(p)
     ? h('a', { href: p, target: '_blank', rel: 'noopener noreferrer', text: p }) : p));
+}
+
+// Cluster kinds as an investigator says them; the rule's code stays as a tooltip.
+const CLUSTER_KINDS = {
+  shared_gateway_mac: 'Same router (gateway MAC)',
+  shared_egress_ip: 'Same public internet address',
+  shared_bssid: 'Same Wi-Fi access point',
+  shared_monitor_serial: 'Same monitor or capture device (EDID serial)',
+  shared_kvm_serial: 'Same KVM (USB serial)',
+  borrowed_monitor_serial: 'Monitor seen on another laptop before',
+  borrowed_kvm_serial: 'KVM seen on another laptop before',
+  silent_together: 'Went silent at the same time',
+};
+export function clusterKind(kind) {
+  return h('span', { class: 'cluster-kind', title: kind || '', text: CLUSTER_KINDS[kind] || String(kind || '').replace(/_/g, ' ') });
 }
 
 export function hex4(v) { return Number(v || 0).toString(16).padStart(4, '0'); }

@@ -101,6 +101,11 @@ try {
   step = 'overview';
   const kvmTile = await page.textContent('#verdict-tiles .v-puppeteered .tile-count');
   check(Number(kvmTile) >= 1, `overview counts a puppeteered device (tile says ${kvmTile})`);
+  if (args['cluster-kind']) {
+    await page.waitForSelector('#overview-clusters');
+    check(await page.locator(`#overview-clusters a[href="#/device/${encodeURIComponent(args.device)}"]`).count() > 0,
+      'the overview names and links the members of each cluster');
+  }
   await screenshot('overview');
 
   step = 'a verdict tile opens the filtered list';
@@ -187,6 +192,21 @@ try {
   log(`evidence shows ${kvmText}; heatmap visible`);
   await screenshot('device');
 
+  step = 'a phone-sized window (390 px)';
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const hash of ['#/overview', '#/devices', `#/device/${encodeURIComponent(args.device)}`]) {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForSelector(hash === '#/overview' ? '#verdict-tiles' : hash === '#/devices' ? '#devices-table' : '#indicators');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 392, `${hash} fits 390 px without sideways scrolling of the page (${width} px)`);
+  }
+  const navOk = await page.evaluate(() => [...document.querySelectorAll('#nav a')].filter((a) => !a.hidden)
+    .every((a) => a.scrollWidth <= a.getBoundingClientRect().width + 1));
+  check(navOk, 'no navigation entry is cut');
+  await screenshot('device-390px');
+  await page.setViewportSize({ width: 1360, height: 900 });
+  log('overview, devices and the device page fit 390 px');
+
   step = 'evidence export';
   const exp = await context.request.get(`${base}/api/v1/devices/${encodeURIComponent(args.device)}/export?format=html`);
   if (exp.status() === 404 && !args['require-cases']) {
@@ -219,13 +239,26 @@ try {
     await page.waitForSelector('#view-case h1 .s-acknowledged');
     log('case opened, note added, status acknowledged');
     await screenshot('case');
+    step = 'a second case on the same laptop';
+    const caseHash = await page.evaluate(() => location.hash);
+    await page.evaluate((h) => { location.hash = h; }, `#/device/${encodeURIComponent(args.device)}`);
+    await page.waitForSelector('#open-case');
+    let dialogText = '';
+    page.once('dialog', async (d) => { dialogText = d.message(); await d.dismiss(); });
+    await page.click('#open-case');
+    await page.waitForFunction((h) => location.hash === h, caseHash);
+    check(/already has acknowledged case \d+/.test(dialogText), `the duplicate case is announced: "${dialogText}"`);
+    log('a second case is not opened silently: the existing one is offered');
   }
 
   await nav('clusters', '#view-clusters section');
   if (args['cluster-kind']) {
     step = 'clusters';
     await page.waitForSelector('#cluster-links');
-    check((await page.textContent('#view-clusters')).includes(args['cluster-kind']), `a ${args['cluster-kind']} cluster is listed`);
+    const kindEl = page.locator(`#view-clusters .cluster-kind[title="${args['cluster-kind']}"]`).first();
+    check(await kindEl.count() > 0, `a ${args['cluster-kind']} cluster is listed`);
+    const words = await kindEl.textContent();
+    check(!words.includes('_') && words.length > 3, `the cluster kind is said in words ("${words}")`);
     check(await page.locator(`#cluster-links a[href="#/device/${encodeURIComponent(args.device)}"]`).count() > 0,
       'the links table names the puppeteered device');
     log(`${args['cluster-kind']} cluster with its links`);
@@ -297,7 +330,8 @@ try {
     await vpage.goto(base + `/#/device/${encodeURIComponent(args.device)}`);
     await vpage.waitForSelector('#error:not([hidden])');
     const err = await vpage.textContent('#error');
-    check(err.includes('403') && err.includes('investigator'), `the viewer is told why evidence is refused: "${err}"`);
+    check(err.includes('Not allowed') && err.includes('investigator role required') && !err.includes('/api/v1'),
+      `the viewer is told in plain words why evidence is refused: "${err}"`);
     await vpage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-viewer-refused.png`), fullPage: true });
     log('viewer: no Admin or Cases entry, evidence refused with the API\'s reason');
     await vctx.close();

@@ -25,7 +25,20 @@ export default async function device(view, ctx, id) {
   const openCase = h('button', { type: 'button', id: 'open-case', text: 'Open case', onclick: async () => {
     openCase.disabled = true;
     try {
-      const c = await post('/cases', { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` });
+      const body = { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` };
+      let c;
+      try {
+        c = await post('/cases', body);
+      } catch (e) {
+        // A case is already being worked: say which, and open another only if meant.
+        const existing = e.status === 409 && e.data && e.data.existing_case;
+        if (!existing) throw e;
+        if (!confirm(`${e.data.error.replace(/; send duplicate_ok.*$/, '')}.\nOpen a second case anyway? (Cancel opens the existing one.)`)) {
+          ctx.navigate(`#/case/${encodeURIComponent(existing)}`);
+          return;
+        }
+        c = await post('/cases', { ...body, duplicate_ok: true });
+      }
       ctx.navigate(`#/case/${encodeURIComponent(c.id)}`);
     } catch (e) {
       caseMsg.textContent = isMissingEndpoint(e) ? 'Cases: not available on this collector.' : e.message;

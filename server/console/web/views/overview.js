@@ -3,7 +3,7 @@
 // counts, silent devices and clusters are worked out here from /devices and
 // /clusters (new findings need the verdict times only /overview has).
 import { get, isMissingEndpoint } from '../api.js';
-import { h, section, dataTable, fmtTime, fmtAgo, fmtScore, verdictBadge, link, empty, num } from '../dom.js';
+import { h, section, dataTable, fmtTime, fmtAgo, fmtScore, verdictBadge, link, empty, num, clusterKind } from '../dom.js';
 
 const LEVELS = ['puppeteered', 'suspicious', 'review', 'clean', 'unevaluated'];
 const SILENT_MS = 24 * 3600 * 1000;
@@ -62,12 +62,18 @@ export default async function overview(view) {
       ], silent, { initialSort: { index: 1, dir: 1 }, id: 'silent-devices' })));
 
   const clusters = o.clusters || [];
+  // Members by name, each a link: "2 laptops share a KVM" is only useful with which.
+  const names = new Map();
+  if (clusters.length)
+    for (const d of (await get('/devices').catch(() => ({ devices: [] }))).devices || []) names.set(d.device_id, d.hostname || d.device_id);
   view.append(section('Farm clusters',
     clusters.length === 0 ? empty('No devices share a gateway, egress address, KVM or monitor.')
       : dataTable([
-        { label: 'Kind', value: (c) => c.kind },
+        { label: 'What they share', value: (c) => c.kind, render: (c) => clusterKind(c.kind) },
         { label: 'Shared value', value: (c) => c.key },
-        { label: 'Members', value: (c) => (c.members || []).length, num: true },
+        { label: 'Members', value: (c) => (c.members || []).length, num: true,
+          render: (c) => h('span', { class: 'members' }, (c.members || []).map((m, i) => [i ? ', ' : '',
+            link(`#/device/${encodeURIComponent(m)}`, names.get(m) || m)])) },
       ], clusters, { initialSort: { index: 2, dir: -1 }, id: 'overview-clusters' }),
     h('p', {}, link('#/clusters', 'All clusters with their members and evidence →'))));
 }
