@@ -35,6 +35,12 @@ HttpResponse overview(Context& c) {
   std::vector<Finding> findings;
   json::array silent;
   size_t total = 0;
+  // A verdict an investigator already settled (case confirmed or closed as a
+  // false positive after it was evaluated) is not new; a later verdict is.
+  std::map<std::string, int64_t> settled;
+  for (const char* status : {"confirmed", "false_positive"})
+    for (auto& k : c.db.cases(status)) settled[k.device_id] = std::max(settled[k.device_id], k.updated_unix_ms);
+  size_t settled_findings = 0;
   for (auto& d : devices) {
     if (d.revoked) continue;  // a revoked laptop no longer belongs to the fleet's picture
     ++total;
@@ -43,8 +49,11 @@ HttpResponse overview(Context& c) {
     if (!by_verdict.contains(level)) level = "unevaluated";
     by_verdict[level] = by_verdict[level].as_int64() + 1;
     // A finding is a non-clean latest verdict evaluated in the last day.
-    if (v != verdicts.end() && level != "clean" && level != "unevaluated" &&
-        v->second.evaluated_unix_ms >= now - 24LL * 3600 * 1000)
+    const bool recent = v != verdicts.end() && level != "clean" && level != "unevaluated" &&
+                        v->second.evaluated_unix_ms >= now - 24LL * 3600 * 1000;
+    const auto done = settled.find(d.device_id);
+    if (recent && done != settled.end() && done->second >= v->second.evaluated_unix_ms) ++settled_findings;
+    else if (recent)
       findings.push_back({v->second.evaluated_unix_ms,
                           json::object{{"device_id", d.device_id}, {"hostname", d.hostname}, {"level", level},
                                        {"score", v->second.score}, {"score_text", detect::format_score(v->second.score)},
@@ -62,6 +71,7 @@ HttpResponse overview(Context& c) {
   return reply(200, json::object{{"devices_total", total},
                                  {"by_verdict", std::move(by_verdict)},
                                  {"new_findings_24h", std::move(new_findings)},
+                                 {"settled_findings_24h", settled_findings},
                                  {"silent_after_hours", silent_ms / 3600000},
                                  {"silent_devices", std::move(silent)},
                                  {"clusters", std::move(clusters)}});

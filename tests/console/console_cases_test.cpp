@@ -208,3 +208,33 @@ TEST_F(ConsoleTest, SecondCaseOnALaptopBeingWorked_IsRefusedWithTheExistingCaseU
 }
 
 }  // namespace
+
+namespace {
+using namespace telltale::console_test;
+
+TEST_F(ConsoleTest, ConfirmedLaptop_LeavesNewFindingsUntilItsVerdictChangesAgain) {
+  const int64_t now = now_ms();
+  enroll("dev-n", "laptop-n", "SNN", now);
+  store_->save_verdict({"dev-n", now - 1000, "puppeteered", 500, "{}"});
+  auto a = admin();
+  auto ids = [&] {
+    std::vector<std::string> out;
+    auto o = get(a, "/api/v1/overview").json();
+    for (auto& f : o.at("new_findings_24h").as_array()) out.emplace_back(f.at("device_id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});
+  auto k = post(a, "/api/v1/cases", R"({"device_id":"dev-n"})");
+  ASSERT_EQ(k.status, 201);
+  const std::string path = "/api/v1/cases/" + std::to_string(k.json().at("id").as_int64());
+  ASSERT_EQ(post(a, path, R"({"status":"acknowledged"})").status, 200);
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});  // still being worked: still a finding
+  ASSERT_EQ(post(a, path, R"({"status":"confirmed"})").status, 200);
+  EXPECT_TRUE(ids().empty());
+  EXPECT_EQ(get(a, "/api/v1/overview").json().at("settled_findings_24h").as_int64(), 1);
+  // A new verdict after the confirmation is news again.
+  store_->save_verdict({"dev-n", now_ms() + 1000, "suspicious", 90, "{}"});
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});
+}
+
+}  // namespace

@@ -51,7 +51,9 @@ export default async function overview(view) {
           { label: 'Score', value: (r) => num(r.score), render: (r) => fmtScore(r.score), num: true },
           { label: 'Why', value: (r) => r.why || '', render: (r) => h('span', { class: 'why', text: r.why || '' }) },
           { label: 'Evaluated', value: (r) => num(r.evaluated_unix_ms), render: (r) => fmtTime(r.evaluated_unix_ms) },
-        ], o.new_findings_24h, { initialSort: { index: 2, dir: -1 }, id: 'new-findings' })));
+        ], o.new_findings_24h, { initialSort: { index: 2, dir: -1 }, id: 'new-findings' }),
+    num(o.settled_findings_24h) ? h('p', { class: 'muted', id: 'settled-findings',
+      text: `${num(o.settled_findings_24h)} more already settled by a confirmed or false-positive case (they return if the verdict changes).` }) : null));
 
   const silent = o.silent_devices || [];
   view.append(section(`Silent devices${o.silent_after_hours ? ` (no report for ${o.silent_after_hours} h)` : ''}`,
