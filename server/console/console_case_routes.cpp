@@ -48,7 +48,7 @@ HttpResponse list(Context& c) {
 }
 
 HttpResponse open_case(Context& c) {
-  const std::string expected = "{\"device_id\": string, \"title\"?: string}";
+  const std::string expected = "{\"device_id\": string, \"title\"?: string, \"duplicate_ok\"?: true}";
   auto body = c.body_object(expected);
   if (!body.contains("device_id") || !body.at("device_id").is_string())
     throw BadRequest("device_id: expected a string; body " + expected);
@@ -57,6 +57,18 @@ HttpResponse open_case(Context& c) {
   auto d = c.store.device(device_id);
   if (!d) return error(404, "no device " + device_id);
   if (title.empty()) title = "Investigation of " + d->hostname;
+  // A second case on a laptop already being worked splits the evidence and
+  // the notes: refuse it unless the caller says it is meant.
+  const bool duplicate_ok = body.contains("duplicate_ok") && body.at("duplicate_ok").is_bool() &&
+                            body.at("duplicate_ok").as_bool();
+  if (!duplicate_ok)
+    for (auto& other : c.db.cases({}, device_id))
+      if (other.status == "open" || other.status == "acknowledged")
+        return reply(409, json::object{{"error", d->hostname + " already has " + other.status + " case " +
+                                                     std::to_string(other.id) + " (\"" + other.title + "\", owner " +
+                                                     (other.owner.empty() ? "none" : other.owner) +
+                                                     "); send duplicate_ok to open another"},
+                                       {"existing_case", other.id}});
   auto k = c.db.create_case(device_id, title, c.who.username, now_ms());
   c.audit("case.open", std::to_string(k.id), "device=" + device_id);
   return reply(201, case_json(k, d->hostname, true));
@@ -119,7 +131,7 @@ HttpResponse add_note(Context& c, const CaseRecord& k) {
 HttpResponse export_case(Context& c, const CaseRecord& k) {
   const std::string format = c.query.count("format") ? c.query.at("format") : "json";
   if (format != "json" && format != "html") throw BadRequest("format=\"" + format + "\": expected json or html");
-  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version()};
+  const ExportMeta meta{c.who.username, now_ms(), catalog(c.options)->version(), &c.options};
   json::object out{{"export", json::object{{"exported_by", meta.exported_by},
                                            {"exported_unix_ms", meta.exported_unix_ms},
                                            {"exported_at", iso_time_ms(meta.exported_unix_ms)},

@@ -1,5 +1,7 @@
 #include "server/console/console_internal.h"
 
+#include "server/detect/why.h"
+
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -70,6 +72,31 @@ json::value proto_value(const google::protobuf::Message& m) {
   (void)google::protobuf::util::MessageToJsonString(m, &text, opts);
   return embed_json(text);
 }
+
+namespace {
+// "firstSeenUnixMs" → "first_seen_unix_ms", recursively over object keys.
+// Renaming keys keeps every value, even fields a newer engine added.
+json::value snake_keys(const json::value& v) {
+  if (v.is_array()) {
+    json::array out;
+    for (auto& x : v.as_array()) out.push_back(snake_keys(x));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  json::object out;
+  for (auto& [k, x] : v.as_object()) {
+    std::string name;
+    for (char ch : k) {
+      if (ch >= 'A' && ch <= 'Z') name += std::string("_") + static_cast<char>(ch - 'A' + 'a');
+      else name += ch;
+    }
+    out[name] = snake_keys(x);
+  }
+  return out;
+}
+}  // namespace
+
+json::value verdict_value(const std::string& stored) { return snake_keys(embed_json(stored)); }
 
 namespace {
 std::string url_decode(std::string_view s) {
@@ -148,70 +175,6 @@ json::value assignee_json(const std::optional<Assignment>& a) {
   return json::object{{"employee", a->employee}, {"email", a->email}, {"timezone", a->timezone}, {"region", a->region}};
 }
 
-namespace {
-std::string hex4(uint32_t v) {
-  char buf[8];
-  snprintf(buf, sizeof buf, "%04x", v & 0xffff);
-  return buf;
-}
-
-// One line a human reads in the timeline; the type is stable for filters.
-std::pair<std::string, std::string> describe(const telltale::v1::Event& e) {
-  switch (e.kind_case()) {
-    case telltale::v1::Event::kUsb: {
-      auto& u = e.usb();
-      return {u.added() ? "usb.plugged" : "usb.unplugged",
-              std::string(u.added() ? "USB plugged: " : "USB unplugged: ") + hex4(u.vendor_id()) + ":" +
-                  hex4(u.product_id()) + (u.product().empty() ? "" : " " + u.product()) + " at " + u.port_path()};
-    }
-    case telltale::v1::Event::kDisplay: {
-      auto& d = e.display();
-      return {"display.changed", "Display " + d.connector() + " " + d.status() +
-                                     (d.monitor_name().empty() ? "" : " (" + d.monitor_name() + ")")};
-    }
-    case telltale::v1::Event::kTimezone: {
-      auto& t = e.timezone();
-      return {"timezone.changed", "Timezone changed from " + (t.from_zone().empty() ? "?" : t.from_zone()) + " to " +
-                                      (t.to_zone().empty() ? "?" : t.to_zone())};
-    }
-    case telltale::v1::Event::kSpoolGap: {
-      auto& g = e.spool_gap();
-      return {"spool.gap", std::to_string(g.dropped_reports()) + " reports dropped (seq " +
-                               std::to_string(g.first_seq()) + "-" + std::to_string(g.last_seq()) + "): " + g.reason()};
-    }
-    case telltale::v1::Event::kClockJump:
-      return {"clock.jump", "Wall clock jumped by " + std::to_string(e.clock_jump().delta_ms()) + " ms"};
-    case telltale::v1::Event::KIND_NOT_SET:
-      break;
-  }
-  return {"unknown", "event of an unknown kind"};
-}
-}  // namespace
-
-json::array device_timeline(Store& store, const std::string& device_id, size_t limit) {
-  struct Row {
-    int64_t unix_ms;
-    json::object o;
-  };
-  std::vector<Row> rows;
-  for (auto& r : store.reports(device_id, limit))
-    rows.push_back({r.created_unix_ms,
-                    json::object{{"unix_ms", r.created_unix_ms}, {"kind", "snapshot"}, {"type", r.kind},
-                                 {"summary", (r.kind == "delta" ? "Changes report, " : "Full snapshot, ") +
-                                                 std::to_string(r.bytes) + " bytes"},
-                                 {"seq", r.seq}}});
-  for (auto& e : store.events(device_id, limit)) {
-    auto [type, summary] = describe(e.event);
-    rows.push_back({e.event.at_unix_ms(), json::object{{"unix_ms", e.event.at_unix_ms()}, {"kind", "event"},
-                                                       {"type", type}, {"summary", summary}, {"seq", e.seq}}});
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.unix_ms > b.unix_ms; });
-  if (rows.size() > limit) rows.resize(limit);
-  json::array out;
-  for (auto& r : rows) out.push_back(std::move(r.o));
-  return out;
-}
-
 std::shared_ptr<const detect::Catalog> catalog(const ApiOptions& options) {
   static std::mutex mu;
   static std::map<std::filesystem::path, std::shared_ptr<const detect::Catalog>> loaded;
@@ -237,10 +200,24 @@ SnapshotFacts SnapshotFactsCache::get(Store& store, const DeviceRecord& d) {
     f.egress = snap->network().egress_ip();
     f.has_health = snap->has_health();
     f.health = snap->health();
+    f.search = snapshot_search_fields(*snap);
   }
   std::lock_guard lock(mu_);
   entries_[d.device_id] = {d.last_seq, d.reports, f};
   return f;
+}
+
+std::string SnapshotFactsCache::why(const StoredVerdict& v) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = whys_.find(v.device_id); it != whys_.end() && it->second.first == v.evaluated_unix_ms)
+      return it->second.second;
+  }
+  auto parsed = detect::verdict_from_json(v.json);
+  std::string text = parsed ? detect::why(*parsed) : "";
+  std::lock_guard lock(mu_);
+  whys_[v.device_id] = {v.evaluated_unix_ms, text};  // lists only ask for the latest evaluation
+  return text;
 }
 
 std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, const detect::Catalog& catalog) {
@@ -262,6 +239,18 @@ std::string location_hint(const SnapshotFacts& facts, const DeviceRecord& d, con
   }
   if (!egress.empty()) hint += (hint.empty() ? "" : ", ") + std::string("egress ") + egress;
   return hint;
+}
+
+json::array evidence_groups_json(const telltale::v1::Verdict& v) {
+  json::array out;
+  for (auto& g : detect::group_evidence(v)) {
+    json::array idx;
+    for (int i : g.indicators) idx.emplace_back(i);
+    out.push_back(json::object{{"thing", g.thing}, {"kind", g.kind}, {"label", g.label}, {"severity", g.severity},
+                               {"score", g.score}, {"score_text", detect::format_score(g.score)},
+                               {"indicators", std::move(idx)}});
+  }
+  return out;
 }
 
 json::object case_json(const CaseRecord& c, const std::string& hostname, bool with_notes) {

@@ -15,8 +15,10 @@
 
 #include "server/console/console_api.h"
 #include "server/console/console_db.h"
+#include "server/console/device_search.h"
 #include "server/detect/catalog.h"
 #include "server/store/store.h"
+#include "telltale/v1/verdict.pb.h"
 
 namespace telltale::server::console::internal {
 namespace json = boost::json;
@@ -36,6 +38,11 @@ json::value parse_json_or_null(const std::string& text);
 // text when it does not parse (never drop evidence on the floor).
 json::value embed_json(const std::string& text);
 json::value proto_value(const google::protobuf::Message& m);
+// A stored verdict in the API's naming (snake_case, like every other field
+// the console answers with; the store keeps protobuf's lowerCamel JSON), or
+// the stored text as embed_json gives it when it does not parse. Keys are
+// renamed, values kept: nothing a rule wrote is dropped.
+json::value verdict_value(const std::string& stored);
 
 // "?a=1&b=x%20y" → {a:1, b:"x y"}; '+' reads as a space (form encoding).
 std::map<std::string, std::string> query_params(const std::string& target);
@@ -54,9 +61,16 @@ json::object device_json(const DeviceRecord& d);
 std::optional<Assignment> assignment_for(const std::vector<Assignment>& all, const DeviceRecord& d);
 json::value assignee_json(const std::optional<Assignment>& a);
 
-// Snapshots and events merged, newest first (what the device page's timeline
-// and the evidence export show).
-json::array device_timeline(Store& store, const std::string& device_id, size_t limit);
+// What happened on the laptop, newest first, from consecutive stored states
+// (Store::snapshot_at), the agent's own events, the verdict history and the
+// gaps between reports: {unix_ms, time_utc, local_time, zone, kind: change|
+// event|verdict|silence|report, type, summary, seq}. Covers the last
+// `reports` reports (what the device page and the evidence export show).
+json::array device_timeline(Store& store, const std::string& device_id, const ApiOptions& options,
+                            size_t reports = 200);
+// detect::group_evidence as JSON: [{thing, kind, label, severity, score,
+// score_text, indicators: [index into verdict.indicators]}].
+json::array evidence_groups_json(const telltale::v1::Verdict& v);
 json::object case_json(const CaseRecord& c, const std::string& hostname, bool with_notes);
 
 // The detection catalog the collector runs (ApiOptions::catalog_path, else
@@ -72,13 +86,17 @@ struct SnapshotFacts {
   std::string egress;  // NetworkContext.egress_ip (filled by the collector)
   bool has_health = false;
   telltale::v1::AgentHealth health;
+  std::vector<SearchField> search;  // snapshot_search_fields
 };
 
 class SnapshotFactsCache {
  public:
   SnapshotFacts get(Store& store, const DeviceRecord& d);
+  // detect::why of a stored verdict, parsed once per (device, evaluation).
+  std::string why(const StoredVerdict& v);
 
  private:
+  std::map<std::string, std::pair<int64_t, std::string>> whys_;  // device → (evaluated, why)
   struct Entry {
     uint64_t last_seq = 0;
     uint64_t reports = 0;

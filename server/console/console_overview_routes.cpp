@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "server/console/console_internal.h"
+#include "server/detect/why.h"
 
 namespace telltale::server::console::internal {
 namespace {
@@ -13,7 +14,7 @@ json::object cluster_json(const StoredCluster& c, bool detail) {
   if (detail) {
     o["first_seen_unix_ms"] = c.first_seen_unix_ms;
     o["last_seen_unix_ms"] = c.last_seen_unix_ms;
-    o["detail"] = embed_json(c.json);
+    o["detail"] = verdict_value(c.json);  // snake_case like the rest of the API
   }
   return o;
 }
@@ -34,6 +35,12 @@ HttpResponse overview(Context& c) {
   std::vector<Finding> findings;
   json::array silent;
   size_t total = 0;
+  // A verdict an investigator already settled (case confirmed or closed as a
+  // false positive after it was evaluated) is not new; a later verdict is.
+  std::map<std::string, int64_t> settled;
+  for (const char* status : {"confirmed", "false_positive"})
+    for (auto& k : c.db.cases(status)) settled[k.device_id] = std::max(settled[k.device_id], k.updated_unix_ms);
+  size_t settled_findings = 0;
   for (auto& d : devices) {
     if (d.revoked) continue;  // a revoked laptop no longer belongs to the fleet's picture
     ++total;
@@ -42,11 +49,16 @@ HttpResponse overview(Context& c) {
     if (!by_verdict.contains(level)) level = "unevaluated";
     by_verdict[level] = by_verdict[level].as_int64() + 1;
     // A finding is a non-clean latest verdict evaluated in the last day.
-    if (v != verdicts.end() && level != "clean" && level != "unevaluated" &&
-        v->second.evaluated_unix_ms >= now - 24LL * 3600 * 1000)
+    const bool recent = v != verdicts.end() && level != "clean" && level != "unevaluated" &&
+                        v->second.evaluated_unix_ms >= now - 24LL * 3600 * 1000;
+    const auto done = settled.find(d.device_id);
+    if (recent && done != settled.end() && done->second >= v->second.evaluated_unix_ms) ++settled_findings;
+    else if (recent)
       findings.push_back({v->second.evaluated_unix_ms,
                           json::object{{"device_id", d.device_id}, {"hostname", d.hostname}, {"level", level},
-                                       {"score", v->second.score}, {"evaluated_unix_ms", v->second.evaluated_unix_ms}}});
+                                       {"score", v->second.score}, {"score_text", detect::format_score(v->second.score)},
+                                       {"why", c.facts.why(v->second)},
+                                       {"evaluated_unix_ms", v->second.evaluated_unix_ms}}});
     if (d.last_seen_unix_ms < now - silent_ms)
       silent.push_back(json::object{{"device_id", d.device_id}, {"hostname", d.hostname},
                                     {"last_seen_unix_ms", d.last_seen_unix_ms}});
@@ -59,6 +71,7 @@ HttpResponse overview(Context& c) {
   return reply(200, json::object{{"devices_total", total},
                                  {"by_verdict", std::move(by_verdict)},
                                  {"new_findings_24h", std::move(new_findings)},
+                                 {"settled_findings_24h", settled_findings},
                                  {"silent_after_hours", silent_ms / 3600000},
                                  {"silent_devices", std::move(silent)},
                                  {"clusters", std::move(clusters)}});

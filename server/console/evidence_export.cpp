@@ -5,6 +5,9 @@
 
 #include "server/console/console_internal.h"
 #include "server/ctl/output.h"
+#include "server/detect/why.h"
+#include "server/console/snapshot_changes.h"
+#include "platform/common/hash.h"
 
 namespace telltale::server::console {
 namespace json = boost::json;
@@ -23,6 +26,8 @@ void name_export(HttpResponse& response, std::string_view kind, std::string_view
   day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
   const bool html = response.content_type.rfind("text/html", 0) == 0;
   const std::string file = "telltale-" + std::string(kind) + "-" + safe + "-" + day + (html ? ".html" : ".json");
+  // The exact bytes served, so a recipient can check a saved copy.
+  response.headers.emplace_back("X-Content-SHA256", sha256_hex(response.body));
   response.headers.emplace_back("Content-Disposition", std::string(html ? "inline" : "attachment") + "; filename=\"" + file + "\"");
 }
 
@@ -36,14 +41,21 @@ json::object evidence_bundle(ConsoleDb& db, Store& store, const DeviceRecord& de
   b["device"] = device_json(device);
   b["assignee"] = assignee_json(assignment_for(store.assignments(), device));
   json::array history;
-  for (auto& v : store.verdict_history(device.device_id, 200))
+  std::optional<telltale::v1::Verdict> latest;
+  for (auto& v : store.verdict_history(device.device_id, 200)) {
+    auto parsed = detect::verdict_from_json(v.json);
+    if (history.empty()) latest = parsed;
     history.push_back(json::object{{"evaluated_unix_ms", v.evaluated_unix_ms}, {"level", v.level}, {"score", v.score},
-                                   {"verdict", embed_json(v.json)}});
+                                   {"score_text", detect::format_score(v.score)},
+                                   {"why", parsed ? detect::why(*parsed) : ""}, {"verdict", verdict_value(v.json)}});
+  }
+  b["why"] = latest ? detect::why(*latest) : "";
+  b["evidence_groups"] = latest ? evidence_groups_json(*latest) : json::array{};
   b["latest_verdict"] = history.empty() ? json::value(nullptr) : history.front();
   b["verdict_history"] = std::move(history);
   auto snap = store.latest_snapshot(device.device_id);
   b["snapshot"] = snap ? proto_value(*snap) : json::value(nullptr);
-  b["timeline"] = device_timeline(store, device.device_id, 1000);
+  b["timeline"] = device_timeline(store, device.device_id, meta.options ? *meta.options : ApiOptions{}, 1000);
   json::array rtt;
   for (auto& p : store.rtt_history(device.device_id, meta.exported_unix_ms - 30LL * 86400 * 1000, 5000))
     rtt.push_back(json::object{{"unix_ms", p.unix_ms}, {"samples", p.samples}, {"median_us", p.median_us},
@@ -69,6 +81,13 @@ std::string str(const json::object& o, std::string_view key) {
   return it == o.end() ? "" : text_of(it->value());
 }
 
+// A number through the one score format (never 4.995E2).
+std::string score_text(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_number()) return "";
+  return detect::format_score(it->value().to_number<double>());
+}
+
 const json::object* obj(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   return it != o.end() && it->value().is_object() ? &it->value().as_object() : nullptr;
@@ -85,7 +104,14 @@ int64_t ms(const json::object& o, std::string_view key) {
 }
 
 // Pretty JSON for the snapshot appendix (escaped by the caller).
-void pretty(std::string& out, const json::value& v, int depth) {
+// Binary fields (*_raw, base64 in proto JSON) become their SHA-256 and
+// length: a 256-byte EDID is a 350-character unbreakable line that makes a
+// printed page 2,000 px wide, and the hash identifies it as well.
+void pretty(std::string& out, const json::value& v, int depth, std::string_view key = {}) {
+  if (v.is_string() && key.size() > 4 && key.substr(key.size() - 4) == "_raw") {
+    out += json::serialize(json::value(describe_base64(std::string(v.as_string()))));
+    return;
+  }
   std::string pad(static_cast<size_t>(depth) * 2, ' ');
   if (v.is_object()) {
     if (v.as_object().empty()) { out += "{}"; return; }
@@ -95,7 +121,7 @@ void pretty(std::string& out, const json::value& v, int depth) {
       if (!first) out += ",\n";
       first = false;
       out += pad + "  " + json::serialize(json::value(k)) + ": ";
-      pretty(out, x, depth + 1);
+      pretty(out, x, depth + 1, k);
     }
     out += "\n" + pad + "}";
   } else if (v.is_array()) {
@@ -156,8 +182,10 @@ void verdict_section(Html& h, const json::object& b) {
     return;
   }
   h.raw("<p class=\"level\">");
-  h.text(str(*latest, "level") + " — score " + str(*latest, "score") + " — evaluated " +
+  h.text(str(*latest, "level") + " — score " + str(*latest, "score_text") + " — evaluated " +
          iso_time_ms(ms(*latest, "evaluated_unix_ms")));
+  h.raw("</p>\n<p class=\"why\">");
+  h.text("Why: " + str(b, "why"));
   h.raw("</p>\n<table>\n");
   h.row({"indicator", "title", "severity", "score", "evidence"}, true);
   if (auto v = obj(*latest, "verdict"))
@@ -172,7 +200,7 @@ void verdict_section(Html& h, const json::object& b) {
         h.raw("</td><td>");
         h.text(str(ind, "severity"));
         h.raw("</td><td>");
-        h.text(str(ind, "score"));
+        h.text(score_text(ind, "score"));
         h.raw("</td><td><ul>");
         if (auto ev = arr(ind, "evidence"))
           for (auto& f : *ev) {
@@ -194,11 +222,33 @@ void verdict_section(Html& h, const json::object& b) {
   if (auto hist = arr(b, "verdict_history"))
     for (auto& v : *hist)
       if (v.is_object())
-        h.row({iso_time_ms(ms(v.as_object(), "evaluated_unix_ms")), str(v.as_object(), "level"), str(v.as_object(), "score")});
+        h.row({iso_time_ms(ms(v.as_object(), "evaluated_unix_ms")), str(v.as_object(), "level"),
+               str(v.as_object(), "score_text")});
+  h.raw("</table>\n");
+}
+
+// What a reader of the printout needs first: who, what verdict, why.
+void summary_section(Html& h, const json::object& b) {
+  h.raw("<h2>Summary</h2>\n<table>\n");
+  if (auto d = obj(b, "device")) h.row({"device", str(*d, "hostname") + " (" + str(*d, "device_id") + ", serial " + str(*d, "serial") + ")"});
+  if (auto a = obj(b, "assignee")) h.row({"assigned to", str(*a, "employee") + " <" + str(*a, "email") + ">"});
+  if (auto v = obj(b, "latest_verdict")) {
+    h.row({"verdict", str(*v, "level") + ", score " + str(*v, "score_text") + ", evaluated " +
+                          iso_time_ms(ms(*v, "evaluated_unix_ms"))});
+    h.row({"why", str(b, "why")});
+  } else {
+    h.row({"verdict", "not evaluated yet"});
+  }
+  if (auto groups = arr(b, "evidence_groups"))
+    for (auto& g : *groups)
+      if (g.is_object())
+        h.row({"evidence about", str(g.as_object(), "label") + " — " + str(g.as_object(), "severity") + ", score " +
+                                     str(g.as_object(), "score_text")});
   h.raw("</table>\n");
 }
 
 void evidence_sections(Html& h, const json::object& b) {
+  summary_section(h, b);
   device_section(h, b);
   verdict_section(h, b);
   h.raw("<h2>Timeline</h2>\n<table>\n");
@@ -232,7 +282,7 @@ void evidence_sections(Html& h, const json::object& b) {
             h.row({iso_time_ms(ms(n.as_object(), "unix_ms")), str(n.as_object(), "author"), str(n.as_object(), "text")});
       h.raw("</table>\n");
     }
-  h.raw("<h2>Snapshot (as stored)</h2>\n<pre>");
+  h.raw("<h2>Appendix: raw facts of the latest snapshot</h2>\n<p>Binary fields are shown as their SHA-256 and length.</p>\n<pre>");
   std::string snap;
   auto it = b.find("snapshot");
   pretty(snap, it == b.end() ? json::value(nullptr) : it->value(), 0);
@@ -249,7 +299,7 @@ std::string bundle_html(const json::object& bundle, const std::string& heading) 
   h.raw("</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#111}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}"
         "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "th{background:#eee}pre{white-space:pre-wrap;font-size:.8em}.level{font-size:1.3em;font-weight:bold}"
+        "th{background:#eee}pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8em}td{overflow-wrap:anywhere}.level{font-size:1.3em;font-weight:bold}"
         "@media print{h2{page-break-after:avoid}tr{page-break-inside:avoid}}\n</style></head><body>\n<h1>");
   h.text(heading);
   h.raw("</h1>\n");
@@ -269,7 +319,13 @@ std::string bundle_html(const json::object& bundle, const std::string& heading) 
   }
   if (auto ev = obj(bundle, "evidence")) evidence_sections(h, *ev);
   else evidence_sections(h, bundle);
-  h.raw("</body></html>\n");
+  // The reader can check the printout was not edited: hash everything before
+  // the marker line and compare.
+  neutralize_bidi(h.out);  // before hashing, so the hash covers the bytes served
+  const std::string digest = sha256_hex(h.out);
+  h.raw("<hr>\n<p class=\"integrity\">");
+  h.text("SHA-256 of this page's bytes before the horizontal rule above: " + digest);
+  h.raw("</p>\n</body></html>\n");
   return std::move(h.out);
 }
 

@@ -19,6 +19,7 @@ struct ExportMeta {
   std::string exported_by;
   int64_t exported_unix_ms = 0;
   std::string catalog_version;
+  const ApiOptions* options = nullptr;  // silence threshold and zoneinfo for the timeline; defaults when null
 };
 
 // device, assignee, latest_verdict (every indicator with its evidence),

@@ -13,6 +13,7 @@
 #include "server/detect/engine.h"
 #include "server/enroll/token_issuer.h"
 #include "server/store/assignments_csv.h"
+#include "server/store/device_ref.h"
 #include "server/collector/collector.h"
 #include "server/store/open_store.h"
 #include "server/store/postgres_store.h"
@@ -37,6 +38,17 @@ std::unique_ptr<server::Store> open_local_store(const LocalContext& ctx) {
                              " (start telltale-collector with this --data-dir first; collectors on PostgreSQL: "
                              "pass --store postgresql://...)");
   return std::make_unique<server::SqliteStore>(db);
+}
+
+// A device id, hostname or serial → the device id, or nullopt after saying
+// why (none, or the candidates of an ambiguous name).
+std::optional<std::string> resolve(LocalContext& ctx, server::Store& store, const std::string& ref) {
+  auto r = server::resolve_device_ref(store.devices(), ref);
+  if (!r.resolved()) {
+    ctx.err << "telltale-ctl: " << r.error << "\n";
+    return std::nullopt;
+  }
+  return r.matches.front().device_id;
 }
 
 }  // namespace
@@ -122,16 +134,14 @@ int devices_list(LocalContext& ctx) {
   return 0;
 }
 
-int device_show(LocalContext& ctx, const std::string& device_id) {
+int device_show(LocalContext& ctx, const std::string& ref) {
   auto owned_store = open_local_store(ctx);
   auto& store = *owned_store;
-  if (!store.device(device_id)) {
-    ctx.err << "telltale-ctl: no device " << device_id << "\n";
-    return 1;
-  }
-  auto snapshot = store.latest_snapshot(device_id);
+  auto device_id = resolve(ctx, store, ref);
+  if (!device_id) return 1;
+  auto snapshot = store.latest_snapshot(*device_id);
   if (!snapshot) {
-    ctx.err << "telltale-ctl: device " << device_id << " has not reported a snapshot yet\n";
+    ctx.err << "telltale-ctl: device " << *device_id << " has not reported a snapshot yet\n";
     return 1;
   }
   std::string json;
@@ -142,9 +152,12 @@ int device_show(LocalContext& ctx, const std::string& device_id) {
   return 0;
 }
 
-int device_revoke(LocalContext& ctx, const std::string& device_id) {
+int device_revoke(LocalContext& ctx, const std::string& ref) {
   auto owned_store = open_local_store(ctx);
   auto& store = *owned_store;
+  auto resolved = resolve(ctx, store, ref);
+  if (!resolved) return 1;
+  const std::string& device_id = *resolved;
   if (!store.revoke_device(device_id)) {
     ctx.err << "telltale-ctl: no device " << device_id << "\n";
     return 1;
@@ -213,9 +226,12 @@ int reports_list(LocalContext& ctx) {
   return 0;
 }
 
-int verdict_history(LocalContext& ctx, const std::string& device_id) {
+int verdict_history(LocalContext& ctx, const std::string& ref) {
   auto owned_store = open_local_store(ctx);
   auto& store = *owned_store;
+  auto resolved = resolve(ctx, store, ref);
+  if (!resolved) return 1;
+  const std::string& device_id = *resolved;
   if (ctx.format == Format::kJson) {
     ctx.out << "[";
     bool first = true;

@@ -1,7 +1,9 @@
 #include "server/ctl/remote_commands.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -51,6 +53,16 @@ void check_id(const std::string& id) {
     throw std::invalid_argument("\"" + id + "\" is not a device or case id");
 }
 
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
 struct Fetched {
   bool ok = false;
   json::value json;
@@ -90,6 +102,25 @@ std::string members_of(const json::value& cluster) {
   std::string members;
   for (auto& m : array_of(cluster, "members")) members += (members.empty() ? "" : " ") + cell(m);
   return members;
+}
+
+// The console's score_text (one format everywhere), else the raw number from
+// an older console.
+std::string score_of(const json::value& v) {
+  auto t = text(v, "score_text");
+  return t.empty() ? text(v, "score") : t;
+}
+
+// A device id, hostname or serial → the device id, through the console's
+// /resolve (the same resolver as the local commands); nullopt after the
+// console's reason (no match, or the candidates of an ambiguous name).
+std::optional<std::string> resolve_device(RemoteContext& ctx, const std::string& ref) {
+  check_id(ref);  // no id, hostname or serial holds '/', '?' or spaces
+  auto f = fetch(ctx, "/api/v1/resolve?device=" + url_encode(ref));
+  if (!f.ok) return std::nullopt;
+  auto id = text(f.json, "device_id");
+  check_id(id);
+  return id;
 }
 
 int overview(RemoteContext& ctx) {
@@ -134,16 +165,17 @@ int list(RemoteContext& ctx, const std::string& path, std::string_view key, std:
 
 int devices(RemoteContext& ctx) {
   return list(ctx, "/api/v1/devices?sort=score&order=desc", "devices",
-              {"device", "hostname", "verdict", "score", "assignee", "timezone", "location", "last_seen"},
+              {"device", "hostname", "verdict", "score", "why", "assignee", "timezone", "location", "last_seen"},
               [](const json::value& d) -> std::vector<std::string> {
-                return {text(d, "device_id"), text(d, "hostname"), text(d, "verdict"), text(d, "score"),
+                return {text(d, "device_id"), text(d, "hostname"), text(d, "verdict"), score_of(d), text(d, "why"),
                         text(at(d, "assignee"), "employee"), text(d, "timezone"), text(d, "location_hint"),
                         time_of(d, "last_seen_unix_ms")};
               });
 }
-int device(RemoteContext& ctx, const std::string& id) {
-  check_id(id);
-  auto f = fetch(ctx, "/api/v1/devices/" + id);
+int device(RemoteContext& ctx, const std::string& ref) {
+  auto id = resolve_device(ctx, ref);
+  if (!id) return 1;
+  auto f = fetch(ctx, "/api/v1/devices/" + *id);
   if (!f.ok) return 1;
   if (ctx.format == Format::kJson) return ctx.out << f.body << "\n", 0;
   const auto& d = at(f.json, "device");
@@ -156,7 +188,8 @@ int device(RemoteContext& ctx, const std::string& id) {
                {"agent", text(d, "agent_version")},
                {"last_seen", time_of(d, "last_seen_unix_ms")},
                {"verdict", text(latest, "level")},
-               {"score", text(latest, "score")},
+               {"score", score_of(latest)},
+               {"why", text(f.json, "why")},
                {"assignee", text(at(f.json, "assignee"), "employee")},
                {"expected_timezone", text(at(f.json, "assignee"), "timezone")}}};
   render(facts, ctx.format, ctx.out);
@@ -241,11 +274,12 @@ int agent_health(RemoteContext& ctx) {
                         text(a, "cpu_percent"), text(a, "spool_depth"), time_of(a, "last_seen_unix_ms")};
               });
 }
-int export_device(RemoteContext& ctx, const std::string& id, const std::string& format) {
-  check_id(id);
+int export_device(RemoteContext& ctx, const std::string& ref, const std::string& format) {
   if (format != "json" && format != "html")
     throw std::invalid_argument("export --format " + format + ": expected json or html");
-  auto f = fetch(ctx, "/api/v1/devices/" + id + "/export?format=" + format, false);
+  auto id = resolve_device(ctx, ref);
+  if (!id) return 1;
+  auto f = fetch(ctx, "/api/v1/devices/" + *id + "/export?format=" + format, false);
   if (!f.ok) return 1;
   ctx.out << f.body;
   if (!f.body.empty() && f.body.back() != '\n') ctx.out << "\n";

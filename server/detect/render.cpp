@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "server/detect/engine.h"
+#include "server/detect/why.h"
 
 namespace telltale::detect {
 namespace {
@@ -35,14 +36,15 @@ std::string iso_utc(int64_t unix_ms) {
 std::string render_text(const telltale::v1::Verdict& v) {
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s: %s (score %.1f, catalog %s, evaluated %s)\n",
-                v.device_id().empty() ? "device" : v.device_id().c_str(), v.level().c_str(), v.score(),
+  std::snprintf(buf, sizeof buf, "%s: %s (score %s, catalog %s, evaluated %s)\n",
+                v.device_id().empty() ? "device" : v.device_id().c_str(), v.level().c_str(), format_score(v.score()).c_str(),
                 v.catalog_version().c_str(), iso_utc(v.evaluated_at_unix_ms()).c_str());
   out += buf;
+  out += "  why: " + why(v) + "\n";
   if (v.indicators().empty()) out += "  no indicators\n";
   for (const auto& i : v.indicators()) {
-    std::snprintf(buf, sizeof buf, "  [%s %s %.1f] %s — %s (since %s)\n", i.category().c_str(), i.severity().c_str(),
-                  i.score(), i.id().c_str(), i.title().c_str(), iso_utc(i.first_seen_unix_ms()).c_str());
+    std::snprintf(buf, sizeof buf, "  [%s %s %s] %s — %s (since %s)\n", i.category().c_str(), i.severity().c_str(),
+                  format_score(i.score()).c_str(), i.id().c_str(), i.title().c_str(), iso_utc(i.first_seen_unix_ms()).c_str());
     out += buf;
     for (const auto& f : i.evidence()) out += "      " + f.key() + ": " + f.value() + "\n";
   }

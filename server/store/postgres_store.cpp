@@ -9,6 +9,7 @@
 #include "server/store/postgres_ingest.h"
 #include "server/store/postgres_revocations.h"
 #include "server/store/postgres_schema.h"
+#include "server/store/state_at.h"
 
 namespace telltale::server {
 namespace {
@@ -360,6 +361,20 @@ std::optional<telltale::v1::Snapshot> PostgresStore::latest_snapshot(const std::
     pqxx::work tx(c);
     return load_state(tx, device_id);
   });
+}
+
+std::optional<telltale::v1::Snapshot> PostgresStore::snapshot_at(const std::string& device_id, uint64_t seq) {
+  auto payloads = with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT seq, payload FROM reports WHERE device_id=$1 AND seq<=$2 AND seq>=(SELECT max(seq) FROM reports "
+             "WHERE device_id=$1 AND seq<=$2 AND kind='snapshot') ORDER BY seq",
+             device_id, static_cast<int64_t>(seq)))
+      out.emplace_back(static_cast<uint64_t>(pg_int(row[0])), pg_bytes(row[1]));
+    return out;
+  });
+  return rebuild_state(device_id, payloads);
 }
 
 std::vector<ReportSummary> PostgresStore::reports(const std::string& device_id, size_t limit) {

@@ -5,6 +5,7 @@
 
 #include "platform/common/log.h"
 #include "server/store/id_list.h"
+#include "server/store/state_at.h"
 #include "telltale/v1/snapshot_delta.h"
 
 namespace telltale::server {
@@ -422,6 +423,19 @@ std::optional<telltale::v1::Snapshot> SqliteStore::load_state(const std::string&
   if (st->is_null(2) || !report.ParseFromString(st->blob(2)) || !report.has_snapshot())
     throw std::runtime_error("state of " + device_id + " names a report that is missing or not a snapshot");
   return std::move(*report.mutable_snapshot());
+}
+
+std::optional<telltale::v1::Snapshot> SqliteStore::snapshot_at(const std::string& device_id, uint64_t seq) {
+  std::vector<std::pair<uint64_t, std::string>> payloads;
+  {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare(
+        "SELECT seq, payload FROM reports WHERE device_id=?1 AND seq<=?2 AND seq>=(SELECT max(seq) FROM reports "
+        "WHERE device_id=?1 AND seq<=?2 AND kind='snapshot') ORDER BY seq");
+    st.bind(1, device_id).bind(2, static_cast<int64_t>(seq));
+    while (st.step()) payloads.emplace_back(static_cast<uint64_t>(st.int64(0)), st.blob(1));
+  }
+  return rebuild_state(device_id, payloads);
 }
 
 std::vector<ReportSummary> SqliteStore::reports(const std::string& device_id, size_t limit) {

@@ -25,6 +25,7 @@ class SqliteStore final : public Store {
   std::vector<std::string> revoked_device_ids() override;
   std::vector<IngestResult> ingest(std::span<const IncomingReport> batch) override;
   std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) override;
+  std::optional<telltale::v1::Snapshot> snapshot_at(const std::string& device_id, uint64_t seq) override;
   std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) override;
   std::vector<StoredEvent> events(const std::string& device_id, size_t limit) override;
   std::vector<RttPoint> rtt_history(const std::string& device_id, int64_t since_ms, size_t limit) override;

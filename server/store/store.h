@@ -207,6 +207,12 @@ class Store {
 
   // The device's current state: the newest full snapshot with later deltas applied.
   virtual std::optional<telltale::v1::Snapshot> latest_snapshot(const std::string& device_id) = 0;
+  // The device's state as of report `seq`: the newest full snapshot at or
+  // before it with the deltas up to `seq` applied; nullopt when no full
+  // snapshot precedes it. The console's change timeline and snapshot diff are
+  // built only on this call, so a store that keeps history another way (as
+  // deltas, say) answers them by implementing it.
+  virtual std::optional<telltale::v1::Snapshot> snapshot_at(const std::string& device_id, uint64_t seq) = 0;
   virtual std::vector<ReportSummary> reports(const std::string& device_id, size_t limit) = 0;
   virtual std::vector<StoredEvent> events(const std::string& device_id, size_t limit) = 0;
   // Round trips from reports received at or after since_ms that carry them,

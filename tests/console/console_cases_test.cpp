@@ -183,3 +183,58 @@ TEST(ConsoleDbMigration, DatabaseWithoutCases_GainsThemAndKeepsUsersAndAudit) {
 }
 
 }  // namespace
+
+namespace {
+using namespace telltale::console_test;
+
+TEST_F(ConsoleTest, SecondCaseOnALaptopBeingWorked_IsRefusedWithTheExistingCaseUnlessMeant) {
+  auto a = admin();
+  auto first = post(a, "/api/v1/cases", R"({"device_id":"dev-farm-1","title":"KVM seen"})");
+  ASSERT_EQ(first.status, 201);
+  const int64_t id = first.json().at("id").as_int64();
+  auto again = post(a, "/api/v1/cases", R"({"device_id":"dev-farm-1"})");
+  ASSERT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.json().at("existing_case").as_int64(), id);
+  const std::string why(again.json().at("error").as_string());
+  EXPECT_NE(why.find("laptop-17 already has open case " + std::to_string(id) + " (\"KVM seen\", owner admin)"),
+            std::string::npos) << why;
+  EXPECT_EQ(post(a, "/api/v1/cases", R"({"device_id":"dev-farm-1","duplicate_ok":true})").status, 201);
+  // A case closed as a false positive no longer blocks a new one.
+  enroll("dev-b", "laptop-b", "SNB", now_ms());
+  auto b = post(a, "/api/v1/cases", R"({"device_id":"dev-b"})");
+  ASSERT_EQ(b.status, 201);
+  ASSERT_EQ(post(a, "/api/v1/cases/" + std::to_string(b.json().at("id").as_int64()), R"({"status":"false_positive"})").status, 200);
+  EXPECT_EQ(post(a, "/api/v1/cases", R"({"device_id":"dev-b"})").status, 201);
+}
+
+}  // namespace
+
+namespace {
+using namespace telltale::console_test;
+
+TEST_F(ConsoleTest, ConfirmedLaptop_LeavesNewFindingsUntilItsVerdictChangesAgain) {
+  const int64_t now = now_ms();
+  enroll("dev-n", "laptop-n", "SNN", now);
+  store_->save_verdict({"dev-n", now - 1000, "puppeteered", 500, "{}"});
+  auto a = admin();
+  auto ids = [&] {
+    std::vector<std::string> out;
+    auto o = get(a, "/api/v1/overview").json();
+    for (auto& f : o.at("new_findings_24h").as_array()) out.emplace_back(f.at("device_id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});
+  auto k = post(a, "/api/v1/cases", R"({"device_id":"dev-n"})");
+  ASSERT_EQ(k.status, 201);
+  const std::string path = "/api/v1/cases/" + std::to_string(k.json().at("id").as_int64());
+  ASSERT_EQ(post(a, path, R"({"status":"acknowledged"})").status, 200);
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});  // still being worked: still a finding
+  ASSERT_EQ(post(a, path, R"({"status":"confirmed"})").status, 200);
+  EXPECT_TRUE(ids().empty());
+  EXPECT_EQ(get(a, "/api/v1/overview").json().at("settled_findings_24h").as_int64(), 1);
+  // A new verdict after the confirmation is news again.
+  store_->save_verdict({"dev-n", now_ms() + 1000, "suspicious", 90, "{}"});
+  EXPECT_EQ(ids(), std::vector<std::string>{"dev-n"});
+}
+
+}  // namespace

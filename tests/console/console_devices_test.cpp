@@ -123,14 +123,16 @@ TEST_F(ConsoleTest, DeviceDetail_HasAssigneeMergedTimelineNewestFirstAndCases) {
   auto o = r.json().as_object();
   EXPECT_EQ(o.at("assignee").at("email").as_string(), "bob@example.com");
   auto& timeline = o.at("timeline").as_array();
-  ASSERT_EQ(timeline.size(), 3u);
+  ASSERT_EQ(timeline.size(), 4u);  // two agent events, the first report, the fixture's first verdict
   EXPECT_EQ(timeline[0].at("type").as_string(), "timezone.changed");
   EXPECT_NE(std::string(timeline[0].at("summary").as_string()).find("Asia/Pyongyang"), std::string::npos);
   EXPECT_EQ(timeline[1].at("kind").as_string(), "event");
   EXPECT_EQ(timeline[1].at("type").as_string(), "usb.plugged");
   EXPECT_NE(std::string(timeline[1].at("summary").as_string()).find("1d6b:0104"), std::string::npos);
-  EXPECT_EQ(timeline[2].at("kind").as_string(), "snapshot");
+  EXPECT_EQ(timeline[2].at("kind").as_string(), "report");
+  EXPECT_EQ(timeline[2].at("type").as_string(), "first_report");
   EXPECT_EQ(timeline[2].at("seq").as_int64(), 1);
+  EXPECT_EQ(timeline[3].at("kind").as_string(), "verdict");
   for (size_t i = 1; i < timeline.size(); ++i)
     EXPECT_GE(timeline[i - 1].at("unix_ms").as_int64(), timeline[i].at("unix_ms").as_int64());
   auto& cases = o.at("cases").as_array();

@@ -22,6 +22,7 @@ struct Reply {
   std::string set_cookie;
   std::string content_type;
   std::string content_disposition;
+  std::string content_sha256;  // X-Content-SHA256 (exports)
   json::value json() const { return json::parse(body); }
 };
 

@@ -91,7 +91,7 @@ TEST_F(CtlRemoteTest, WrongTokenOrUnknownId_ExitOneWithTheConsolesReason) {
   EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
   auto missing = run({"device", "ghost"});
   EXPECT_EQ(missing.code, 1);
-  EXPECT_NE(missing.err.find("no device ghost"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("no device has the id, hostname or serial \"ghost\""), std::string::npos) << missing.err;
   EXPECT_THROW(run({"device", "../users"}), std::invalid_argument);
   EXPECT_THROW(run({"device"}), std::invalid_argument);
 }

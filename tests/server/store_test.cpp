@@ -124,6 +124,40 @@ TEST_P(StoreTest, DeltaIsAppliedOverTheLatestSnapshot) {
   EXPECT_EQ(s->time().iana_zone(), "Asia/Seoul");
 }
 
+TEST_P(StoreTest, SnapshotAtReport_RebuildsEachPastStateFromTheFullSnapshotAndItsDeltas) {
+  auto opened = open();
+  Store& store = *opened;
+  store.add_token(token("3333333333333333", 5, 1 << 30));
+  store.enroll("3333333333333333", 10, device("d1"));
+  // seq 1 full (Chicago), 2 delta (Seoul), 3 delta (Tokyo), 4 full (Berlin), 5 delta (Paris).
+  std::vector<telltale::v1::Report> rs(5);
+  const char* zones[] = {"America/Chicago", "Asia/Seoul", "Asia/Tokyo", "Europe/Berlin", "Europe/Paris"};
+  for (int i = 0; i < 5; ++i) {
+    rs[i].set_seq(i + 1);
+    if (i == 0 || i == 3) {
+      rs[i].mutable_snapshot()->mutable_hardware()->set_product_name(i == 0 ? "ThinkPad" : "ThinkPad X1");
+      rs[i].mutable_snapshot()->mutable_time()->set_iana_zone(zones[i]);
+    } else {
+      rs[i].mutable_delta()->set_base_seq(i);
+      rs[i].mutable_delta()->add_changed_sections("time");
+      rs[i].mutable_delta()->mutable_changed()->mutable_time()->set_iana_zone(zones[i]);
+    }
+  }
+  std::vector<IncomingReport> batch;
+  for (auto& r : rs) batch.push_back({"d1", "p", static_cast<int64_t>(r.seq()), &r});
+  store.ingest(batch);
+  for (int i = 0; i < 5; ++i) {
+    auto s = store.snapshot_at("d1", i + 1);
+    ASSERT_TRUE(s) << "seq " << i + 1;
+    EXPECT_EQ(s->time().iana_zone(), zones[i]) << "seq " << i + 1;
+    EXPECT_EQ(s->hardware().product_name(), i < 3 ? "ThinkPad" : "ThinkPad X1") << "seq " << i + 1;
+  }
+  EXPECT_EQ(store.snapshot_at("d1", 99)->time().iana_zone(), "Europe/Paris");  // newest at or before
+  EXPECT_FALSE(store.snapshot_at("d1", 0));
+  EXPECT_FALSE(store.snapshot_at("nobody", 3));
+  EXPECT_EQ(store.snapshot_at("d1", 5)->SerializeAsString(), store.latest_snapshot("d1")->SerializeAsString());
+}
+
 TEST_P(StoreTest, RttHistoryIsOldestFirstSinceTheGivenTimeAndSkipsReportsWithoutSamples) {
   auto opened = open();
   Store& store = *opened;

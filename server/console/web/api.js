@@ -6,10 +6,11 @@ let csrfToken = '';
 export function setCsrf(token) { csrfToken = token || ''; }
 
 export class ApiError extends Error {
-  constructor(status, message, path) {
+  constructor(status, message, path, data = null) {
     super(message);
     this.status = status;
     this.path = path;
+    this.data = data;  // the console's JSON answer, e.g. {error, existing_case}
   }
 }
 
@@ -32,7 +33,7 @@ export async function api(method, path, body, contentType = 'application/json') 
   try {
     res = await fetch('/api/v1' + path, init);
   } catch (e) {
-    throw new ApiError(0, `cannot reach the console (${e.message})`, path);
+    throw new ApiError(0, `The console cannot be reached; check the network and try again (${e.message}).`, path);
   }
   const text = await res.text();
   let data = null;
@@ -40,9 +41,23 @@ export async function api(method, path, body, contentType = 'application/json') 
   if (!res.ok) {
     const message = (data && data.error) || text || res.statusText;
     if (res.status === 401 && path !== '/login') onUnauthenticated();
-    throw new ApiError(res.status, `${method} /api/v1${path}: ${res.status} ${message}`, path);
+    throw new ApiError(res.status, plain(res.status, message), path, data);
   }
   return data;
+}
+
+// What a person reads: the console's own reason in a sentence, never the
+// request line ("GET /api/v1/devices/…: 404"). The status stays on the error.
+function plain(status, reason) {
+  const r = String(reason || '').replace(/\.$/, '');
+  if (status === 400) return `The console could not use that: ${r}.`;
+  if (status === 401) return `You are not logged in (${r}).`;
+  if (status === 403) return `Not allowed: ${r}.`;
+  if (status === 404) return `Not found: ${r}.`;
+  if (status === 409) return `Not possible right now: ${r}.`;
+  if (status === 429) return `Too many attempts: ${r}.`;
+  if (status >= 500) return `The console failed to answer (${r}). Try again; if it keeps failing, tell an administrator.`;
+  return r;
 }
 
 export const get = (path) => api('GET', path);

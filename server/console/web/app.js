@@ -28,7 +28,7 @@ function navigate(hash) {
 
 const pages = {
   overview: (view) => overview(view, ctx()),
-  devices: (view) => devices(view, ctx()),
+  devices: (view, param, params) => devices(view, ctx(), param, params),
   device: (view, param) => device(view, ctx(), param),
   clusters: (view) => clusters(view, ctx()),
   cases: (view) => caseList(view, ctx()),
@@ -48,7 +48,11 @@ function route() {
   document.getElementById('nav-admin').hidden = state.me.role !== 'admin';
   // Cases need the investigator role; a viewer would only meet a 403 there.
   document.querySelector('#nav a[data-page="cases"]').hidden = state.me.role === 'viewer';
-  const [page = 'overview', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  // "#/devices?verdict=suspicious&q=lab": the part after "?" is the page's
+  // state (filter, search, sort), so a link or a reload shows the same list.
+  const [path, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query);
+  const [page = 'overview', ...rest] = path.split('/');
   const param = decodeURIComponent(rest.join('/'));
   const name = pages[page] ? page : 'overview';
   const section = { device: 'devices', case: 'cases' }[name] || name;
@@ -58,7 +62,7 @@ function route() {
   const view = h('div', { class: 'view', id: 'view-' + name });
   clear(main).append(view);
   document.title = `Telltale · ${name}`;
-  Promise.resolve(pages[name](view, param)).catch((e) => showError(e.message));
+  Promise.resolve(pages[name](view, param, params)).catch((e) => showError(e.message));
 }
 
 function loginForm(notice) {

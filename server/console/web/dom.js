@@ -59,7 +59,9 @@ export function fmtTime(ms) {
   if (!n) return '—';
   const d = new Date(n);
   const pad = (x) => String(x).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  // The browser's zone, named: a time without its zone is ambiguous in a report.
+  const zone = (new Intl.DateTimeFormat('en', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName') || {}).value || '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}${zone ? ' ' + zone : ''}`;
 }
 
 export function fmtAgo(ms) {
@@ -82,7 +84,37 @@ export function fmtBytes(b) {
   return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
 
-export function fmtScore(v) { return v === null || v === undefined ? '—' : Number(v).toFixed(2); }
+// The one score format, the same as the server's detect::format_score: at
+// most one decimal, never an exponent (499.5, 500, 0.3).
+export function fmtScore(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  const n = Math.round(Number(v) * 10) / 10;
+  if (!Number.isFinite(n)) return '—';
+  return String(Object.is(n, -0) ? 0 : n);
+}
+
+// Text with its http(s) addresses as links (catalog sources cite pages).
+// Each piece is a text node or an <a> built through h(): no HTML parsing.
+export function withLinks(text) {
+  const parts = String(text).split(/(https?:\/\/[^\s)"';,]+)/);
+  return parts.filter((p) => p !== '').map((p) => (/^https?:\/\//.test(p)
+    ? h('a', { href: p, target: '_blank', rel: 'noopener noreferrer', text: p }) : p));
+}
+
+// Cluster kinds as an investigator says them; the rule's code stays as a tooltip.
+const CLUSTER_KINDS = {
+  shared_gateway_mac: 'Same router (gateway MAC)',
+  shared_egress_ip: 'Same public internet address',
+  shared_bssid: 'Same Wi-Fi access point',
+  shared_monitor_serial: 'Same monitor or capture device (EDID serial)',
+  shared_kvm_serial: 'Same KVM (USB serial)',
+  borrowed_monitor_serial: 'Monitor seen on another laptop before',
+  borrowed_kvm_serial: 'KVM seen on another laptop before',
+  silent_together: 'Went silent at the same time',
+};
+export function clusterKind(kind) {
+  return h('span', { class: 'cluster-kind', title: kind || '', text: CLUSTER_KINDS[kind] || String(kind || '').replace(/_/g, ' ') });
+}
 
 export function hex4(v) { return Number(v || 0).toString(16).padStart(4, '0'); }
 
@@ -115,7 +147,10 @@ export function link(href, text) { return h('a', { href, text }); }
 
 // A table with clickable, sortable headers and an optional text filter.
 // columns: [{label, value: row => sortable value, render?: row => Node|string, num?: bool}]
-export function dataTable(columns, rows, { filterPlaceholder, initialSort, id, rowClass } = {}) {
+// The text filter matches what a cell shows (its rendered text), never a
+// hidden sort key: typing "4" must not match every row whose verdict ranks 4.
+// onSort(index, dir) tells the caller (the device list keeps it in the URL).
+export function dataTable(columns, rows, { filterPlaceholder, initialSort, id, rowClass, onSort } = {}) {
   let sortIdx = initialSort ? initialSort.index : -1;
   let sortDir = initialSort ? initialSort.dir : 1;
   let filterText = '';
@@ -128,16 +163,22 @@ export function dataTable(columns, rows, { filterPlaceholder, initialSort, id, r
   const count = h('span', { class: 'muted count' });
 
   function cellText(c, r) { const v = c.value(r); return v === undefined || v === null ? '' : String(v); }
+  function shownText(c, r) {
+    if (!c.render) return cellText(c, r);
+    const n = c.render(r);
+    return n instanceof Node ? n.textContent : n === undefined || n === null ? '' : String(n);
+  }
   function sortBy(i) {
     sortDir = sortIdx === i ? -sortDir : 1;
     sortIdx = i;
+    if (onSort) onSort(i, sortDir);
     render();
   }
   function render() {
     let view = rows;
     if (filterText) {
       const q = filterText.toLowerCase();
-      view = rows.filter((r) => columns.some((c) => cellText(c, r).toLowerCase().includes(q)));
+      view = rows.filter((r) => columns.some((c) => shownText(c, r).toLowerCase().includes(q)));
     }
     if (sortIdx >= 0) {
       const c = columns[sortIdx];

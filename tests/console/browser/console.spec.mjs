@@ -101,7 +101,25 @@ try {
   step = 'overview';
   const kvmTile = await page.textContent('#verdict-tiles .v-puppeteered .tile-count');
   check(Number(kvmTile) >= 1, `overview counts a puppeteered device (tile says ${kvmTile})`);
+  if (args['cluster-kind']) {
+    await page.waitForSelector('#overview-clusters');
+    check(await page.locator(`#overview-clusters a[href="#/device/${encodeURIComponent(args.device)}"]`).count() > 0,
+      'the overview names and links the members of each cluster');
+  }
   await screenshot('overview');
+
+  step = 'a verdict tile opens the filtered list';
+  await page.click('#verdict-tiles a.v-puppeteered');
+  await page.waitForSelector('#devices-table');
+  await page.waitForFunction(() => location.hash.includes('verdict=puppeteered'));
+  const tileLevels = await page.locator('#devices-table tbody tr td:nth-child(2)').allTextContents();
+  check(tileLevels.length >= 1 && tileLevels.every((t) => t.trim() === 'puppeteered'),
+    `the puppeteered tile lists only puppeteered devices (${tileLevels.join(', ')})`);
+  check((await page.inputValue('#verdict-filter')) === 'puppeteered', 'the verdict picker shows the tile\'s filter');
+  const whyCells = await page.locator('#devices-table tbody tr td:nth-child(4)').allTextContents();
+  check(whyCells.every((t) => /USB 1-3/.test(t)), `every puppeteered row says why (${whyCells.join(' | ')})`);
+  log('tile → filtered list with the why column');
+  await screenshot('devices-from-tile');
 
   await nav('devices', '#devices-table');
   step = 'devices table';
@@ -110,11 +128,39 @@ try {
   check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'the imported assignee shows in the table');
   await page.click('#devices-table th:has-text("Score")');
   check(['ascending', 'descending'].includes(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort')), 'sorting by score');
+  await page.waitForFunction(() => location.hash.includes('sort=score'));
   await page.selectOption('#verdict-filter', 'puppeteered');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('with verdict puppeteered'));
+  check((await page.evaluate(() => location.hash)).includes('verdict=puppeteered'), 'the verdict filter is in the URL');
   await page.waitForSelector(`#devices-table a[href="#/device/${encodeURIComponent(args.device)}"]`);
   check(await page.locator('#devices-table tbody tr').count() < rows, 'the verdict filter narrows the table');
   check(await page.getAttribute('#devices-table th:has-text("Score")', 'aria-sort') !== 'none', 'the sort survives the filter');
   await screenshot('devices');
+
+  step = 'search in the API';
+  await page.selectOption('#verdict-filter', '');
+  await page.waitForFunction(() => !(document.querySelector('#devices-count') || {}).textContent?.includes('with verdict'));
+  await page.fill('#device-search', '1d6b:0104');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('matching "1d6b:0104"'));
+  const matched = await page.locator('#devices-table tbody tr td:nth-child(5)').allTextContents();
+  check(matched.length >= 1 && matched.every((t) => t.includes('usb 1-3: 1d6b:0104')),
+    `a USB VID:PID finds the KVM laptops and says which field matched (${matched.join(' | ')})`);
+  check(await page.locator('#devices-table tbody tr').count() < rows, 'the search leaves the clean laptop out');
+  check((await page.evaluate(() => location.hash)).includes('q=1d6b%3A0104'), 'the search is in the URL');
+  const csvHref = await page.getAttribute('#devices-csv', 'href');
+  const csvRes = await context.request.get(base + csvHref);
+  const csvLines = (await csvRes.text()).trim().split('\n');
+  check(csvRes.status() === 200 && csvLines[0].startsWith('device_id,hostname,serial,verdict,score,why')
+    && csvLines.length - 1 === matched.length, `the CSV link exports the searched list (${csvLines.length - 1} rows)`);
+  await page.fill('#device-search', 'jordan@example');
+  await page.waitForFunction(() => (document.querySelector('#devices-count') || {}).textContent?.includes('jordan@example'));
+  check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'an e-mail finds its assignee\'s laptop');
+  await screenshot('devices-search');
+  step = 'a reload keeps the search';
+  await page.reload();
+  await page.waitForSelector('#devices-table');
+  check((await page.inputValue('#device-search')) === 'jordan@example', 'the search box is refilled from the URL');
+  log('search by VID:PID and e-mail, kept in the URL');
 
   step = 'puppeteered device';
   await page.click(`#devices-table a[href="#/device/${encodeURIComponent(args.device)}"]`);
@@ -123,12 +169,43 @@ try {
   check(evidence.toLowerCase().includes(kvmText.toLowerCase()), `the device's evidence names "${kvmText}"`);
   check(await page.locator('#indicators table.evidence tr').count() > 0, 'indicators carry their evidence facts');
   check((await page.textContent('#view-device h1')).includes('puppeteered'), 'the device is shown as puppeteered');
+  step = 'why and grouped evidence';
+  const why = await page.textContent('#why');
+  check(/PiKVM/.test(why) && why.includes('on USB 1-3'), `the device page says why: "${why}"`);
+  check(await page.locator('#indicators li.evidence-group[data-thing="usb 1-3"]').count() === 1, 'one card for the PiKVM on USB 1-3');
+  const usbCard = await page.locator('#indicators li.evidence-group[data-thing="usb 1-3"] li.indicator').count();
+  check(usbCard >= 5, `the USB card holds the USB rules (${usbCard})`);
+  check(await page.locator('#indicators a[href^="https://github.com/pikvm"]').count() > 0, 'catalog sources are links');
+  check(await page.locator('#usb-tree li.flagged[data-port="1-3"]').count() === 1, 'the flagged USB device is highlighted in the tree');
+  step = 'timeline of changes and a snapshot diff';
+  const tl = await page.textContent('#timeline');
+  check(!tl.includes('Full snapshot'), 'the timeline lists changes, not one row per report');
+  check(/verdict\.changed/.test(tl) && /First verdict|→ puppeteered/.test(tl), 'the verdict change is on the timeline');
+  check(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/.test(tl), 'timeline times carry their zone');
+  await page.click('#diff-run');
+  await page.waitForFunction(() => /Report #\d+ .* → #\d+/.test((document.querySelector('#diff-box') || {}).textContent || ''));
+  log('timeline of changes; diff of the two newest reports runs');
   await page.waitForSelector('#heatmap', { state: 'visible' });
   check(await page.locator('#heatmap rect.heat').count() === 168, 'the heatmap has 7 × 24 cells');
   await page.waitForSelector('#usb-tree');
   await page.waitForFunction(() => !document.querySelector('#rtt-box').textContent.startsWith('Loading'));
   log(`evidence shows ${kvmText}; heatmap visible`);
   await screenshot('device');
+
+  step = 'a phone-sized window (390 px)';
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const hash of ['#/overview', '#/devices', `#/device/${encodeURIComponent(args.device)}`]) {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForSelector(hash === '#/overview' ? '#verdict-tiles' : hash === '#/devices' ? '#devices-table' : '#indicators');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 392, `${hash} fits 390 px without sideways scrolling of the page (${width} px)`);
+  }
+  const navOk = await page.evaluate(() => [...document.querySelectorAll('#nav a')].filter((a) => !a.hidden)
+    .every((a) => a.scrollWidth <= a.getBoundingClientRect().width + 1));
+  check(navOk, 'no navigation entry is cut');
+  await screenshot('device-390px');
+  await page.setViewportSize({ width: 1360, height: 900 });
+  log('overview, devices and the device page fit 390 px');
 
   step = 'evidence export';
   const exp = await context.request.get(`${base}/api/v1/devices/${encodeURIComponent(args.device)}/export?format=html`);
@@ -162,13 +239,26 @@ try {
     await page.waitForSelector('#view-case h1 .s-acknowledged');
     log('case opened, note added, status acknowledged');
     await screenshot('case');
+    step = 'a second case on the same laptop';
+    const caseHash = await page.evaluate(() => location.hash);
+    await page.evaluate((h) => { location.hash = h; }, `#/device/${encodeURIComponent(args.device)}`);
+    await page.waitForSelector('#open-case');
+    let dialogText = '';
+    page.once('dialog', async (d) => { dialogText = d.message(); await d.dismiss(); });
+    await page.click('#open-case');
+    await page.waitForFunction((h) => location.hash === h, caseHash);
+    check(/already has acknowledged case \d+/.test(dialogText), `the duplicate case is announced: "${dialogText}"`);
+    log('a second case is not opened silently: the existing one is offered');
   }
 
   await nav('clusters', '#view-clusters section');
   if (args['cluster-kind']) {
     step = 'clusters';
     await page.waitForSelector('#cluster-links');
-    check((await page.textContent('#view-clusters')).includes(args['cluster-kind']), `a ${args['cluster-kind']} cluster is listed`);
+    const kindEl = page.locator(`#view-clusters .cluster-kind[title="${args['cluster-kind']}"]`).first();
+    check(await kindEl.count() > 0, `a ${args['cluster-kind']} cluster is listed`);
+    const words = await kindEl.textContent();
+    check(!words.includes('_') && words.length > 3, `the cluster kind is said in words ("${words}")`);
     check(await page.locator(`#cluster-links a[href="#/device/${encodeURIComponent(args.device)}"]`).count() > 0,
       'the links table names the puppeteered device');
     log(`${args['cluster-kind']} cluster with its links`);
@@ -240,7 +330,8 @@ try {
     await vpage.goto(base + `/#/device/${encodeURIComponent(args.device)}`);
     await vpage.waitForSelector('#error:not([hidden])');
     const err = await vpage.textContent('#error');
-    check(err.includes('403') && err.includes('investigator'), `the viewer is told why evidence is refused: "${err}"`);
+    check(err.includes('Not allowed') && err.includes('investigator role required') && !err.includes('/api/v1'),
+      `the viewer is told in plain words why evidence is refused: "${err}"`);
     await vpage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-viewer-refused.png`), fullPage: true });
     log('viewer: no Admin or Cases entry, evidence refused with the API\'s reason');
     await vctx.close();

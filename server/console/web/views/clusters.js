@@ -2,7 +2,7 @@
 // address, KVM or monitor serial). Each cluster with its members and shared
 // evidence, then every pair of devices with what links them.
 import { get } from '../api.js';
-import { h, section, dataTable, fmtTime, link, empty, verdictBadge } from '../dom.js';
+import { h, section, dataTable, fmtTime, link, empty, verdictBadge, clusterKind } from '../dom.js';
 
 export default async function clusters(view) {
   view.append(h('h1', { text: 'Clusters' }));
@@ -27,7 +27,7 @@ export default async function clusters(view) {
       for (let j = i + 1; j < m.length; j++) {
         const key = m[i] + '\u0000' + m[j];
         if (!pairs.has(key)) pairs.set(key, { a: m[i], b: m[j], links: [] });
-        pairs.get(key).links.push(`${c.kind} ${c.key}`);
+        pairs.get(key).links.push(`${clusterKind(c.kind).textContent}: ${c.key}`);
       }
   }
   view.append(section('Links between devices', dataTable([
@@ -41,7 +41,7 @@ export default async function clusters(view) {
     const detail = c.detail && typeof c.detail === 'object' ? c.detail : {};
     const evidence = detail.evidence || c.evidence || [];
     view.append(h('section', { class: 'card cluster' },
-      h('h2', {}, h('code', { text: c.kind }), ' ', c.key),
+      h('h2', {}, clusterKind(c.kind), ' ', h('code', { text: c.key })),
       h('p', { class: 'muted', text: `${(c.members || []).length} members · first seen ${fmtTime(c.first_seen_unix_ms)} · last seen ${fmtTime(c.last_seen_unix_ms)}` }),
       h('ul', { class: 'plain' }, (c.members || []).map((m) => h('li', {}, devLink(m)))),
       evidence.length ? h('table', { class: 'evidence' }, h('tbody', {}, evidence.map((e) =>

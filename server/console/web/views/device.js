@@ -3,7 +3,7 @@
 // tools), the activity heatmap, RTT chart, timeline, verdict history, cases.
 import { get, post, isMissingEndpoint } from '../api.js';
 import { h, section, kv, dataTable, fmtTime, fmtAgo, fmtBytes, fmtScore, verdictBadge, link, empty, f, num, hex4,
-  load, notAvailable } from '../dom.js';
+  load, notAvailable, withLinks } from '../dom.js';
 import { rttChart, heatmap, heatmapFromBuckets } from '../charts.js';
 
 export default async function device(view, ctx, id) {
@@ -25,7 +25,20 @@ export default async function device(view, ctx, id) {
   const openCase = h('button', { type: 'button', id: 'open-case', text: 'Open case', onclick: async () => {
     openCase.disabled = true;
     try {
-      const c = await post('/cases', { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` });
+      const body = { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` };
+      let c;
+      try {
+        c = await post('/cases', body);
+      } catch (e) {
+        // A case is already being worked: say which, and open another only if meant.
+        const existing = e.status === 409 && e.data && e.data.existing_case;
+        if (!existing) throw e;
+        if (!confirm(`${e.data.error.replace(/; send duplicate_ok.*$/, '')}.\nOpen a second case anyway? (Cancel opens the existing one.)`)) {
+          ctx.navigate(`#/case/${encodeURIComponent(existing)}`);
+          return;
+        }
+        c = await post('/cases', { ...body, duplicate_ok: true });
+      }
       ctx.navigate(`#/case/${encodeURIComponent(c.id)}`);
     } catch (e) {
       caseMsg.textContent = isMissingEndpoint(e) ? 'Cases: not available on this collector.' : e.message;
@@ -46,11 +59,16 @@ export default async function device(view, ctx, id) {
   view.append(h('div', { class: 'page-head' },
     h('h1', {}, dev.hostname || dev.device_id, ' ', verdictBadge(latest ? latest.level : 'unevaluated'),
       dev.revoked ? h('span', { class: 'badge revoked', text: 'revoked' }) : null),
+    d.why ? h('p', { class: 'why-line', id: 'why' }, h('strong', { text: 'Why: ' }), d.why) : null,
     h('p', { class: 'muted' }, `Device ${dev.device_id} · score ${latest ? fmtScore(latest.score) : '—'} · last seen ${fmtAgo(dev.last_seen_unix_ms)}`),
     actions));
 
-  // Verdict and indicators.
-  view.append(section('Verdict', verdict ? indicatorsView(verdict, latest) : empty('No verdict yet: the collector has not scored a report from this device.')));
+  // Verdict and indicators, one card per physical thing when the collector groups them.
+  const groups = d.evidence_groups || null;
+  view.append(section('Verdict', verdict ? (groups && groups.length ? groupedView(verdict, latest, groups) : indicatorsView(verdict, latest))
+    : empty('No verdict yet: the collector has not scored a report from this device.')));
+  // USB devices the evidence is about, highlighted in the tree.
+  const flaggedUsb = new Map((groups || []).filter((g) => g.kind === 'usb').map((g) => [g.thing.slice(4), g.severity]));
 
   view.append(section('Device and assignee', h('div', { class: 'two-col' },
     kv([['Hostname', dev.hostname], ['Device id', dev.device_id], ['Serial', dev.serial], ['Platform', dev.platform],
@@ -82,15 +100,17 @@ export default async function device(view, ctx, id) {
   }, isMissingEndpoint);
 
   view.append(section('Hardware', hardwareView(f(snap, 'hardware'), snap)));
-  view.append(section('USB devices', usbTree(f(snap, 'usb_devices') || [])));
+  view.append(section('USB devices', usbTree(f(snap, 'usb_devices') || [], flaggedUsb)));
   view.append(section('Displays', displaysView(f(snap, 'displays') || [])));
   view.append(section('Keyboard layouts and input methods', keyboardView(f(snap, 'keyboard') || {})));
   view.append(section('Remote-access tools', remoteView(f(snap, 'remote_access') || [])));
-  view.append(section('Timeline', timelineView(d)));
+  view.append(section('Timeline of changes', timelineView(d)));
+  view.append(section('Compare two reports', diffView(base, d.reports)));
   view.append(section('Verdict history', dataTable([
     { label: 'Evaluated', value: (v) => num(v.evaluated_unix_ms), render: (v) => fmtTime(v.evaluated_unix_ms) },
     { label: 'Verdict', value: (v) => v.level, render: (v) => verdictBadge(v.level) },
     { label: 'Score', value: (v) => num(v.score), render: (v) => fmtScore(v.score), num: true },
+    { label: 'Why', value: (v) => v.why || '' },
     { label: 'Indicators', value: (v) => ((v.verdict && v.verdict.indicators) || []).map((i) => i.id).join(' ') },
   ], d.verdicts || [], { initialSort: { index: 0, dir: -1 } })));
   view.append(section('Cases', d.cases === undefined ? notAvailable('Cases') : (d.cases.length === 0 ? empty('No case for this device yet.')
@@ -99,20 +119,40 @@ export default async function device(view, ctx, id) {
       c.owner ? ` · ${c.owner}` : '')))), ));
 }
 
+function indicatorItem(i) {
+  return h('li', { class: ['indicator', 'sev-' + (i.severity || 'info')] },
+    h('div', { class: 'ind-head' },
+      h('span', { class: 'badge sev-' + (i.severity || 'info'), text: i.severity || 'info' }), ' ',
+      h('strong', { class: 'ind-title', text: i.title || i.id }), ' ',
+      h('code', { class: 'ind-id', text: i.id }), ' ',
+      h('span', { class: 'muted', text: `${i.category || ''} · confidence ${num(i.confidence).toFixed(2)} · score ${fmtScore(i.score)}` }),
+      f(i, 'first_seen_unix_ms') ? h('span', { class: 'muted', text: ` · since ${fmtTime(f(i, 'first_seen_unix_ms'))}` }) : null),
+    (i.evidence || []).length ? h('table', { class: 'evidence' }, h('tbody', {}, i.evidence.map((e) =>
+      h('tr', {}, h('th', { scope: 'row', text: e.key || '' }), h('td', {}, withLinks(e.value || '')))))) : null);
+}
+
+// One card per USB device, display, tool…: eight rules tripped by one PiKVM
+// are one "USB 1-3" card, coloured by its strongest indicator.
+function groupedView(verdict, latest, groups) {
+  const inds = verdict.indicators || [];
+  const head = h('p', {}, `Evaluated ${fmtTime(latest.evaluated_unix_ms)} with catalog ${f(verdict, 'catalog_version') || '—'}; `,
+    `${inds.length} indicator${inds.length === 1 ? '' : 's'} about ${groups.length} thing${groups.length === 1 ? '' : 's'}.`);
+  const list = h('ol', { class: 'indicators groups', id: 'indicators' }, groups.map((g) => h('li', {
+    class: ['evidence-group', 'sev-' + (g.severity || 'info')], 'data-thing': g.thing },
+  h('div', { class: 'group-head' },
+    h('span', { class: 'badge sev-' + (g.severity || 'info'), text: g.severity || 'info' }), ' ',
+    h('strong', { class: 'group-label', text: g.label }), ' ',
+    h('span', { class: 'muted', text: `${g.indicators.length} indicator${g.indicators.length === 1 ? '' : 's'} · score ${fmtScore(g.score)}` })),
+  h('ol', { class: 'indicators' }, g.indicators.map((k) => inds[k]).filter(Boolean).map(indicatorItem)))));
+  return h('div', {}, head, list);
+}
+
 function indicatorsView(verdict, latest) {
   const inds = verdict.indicators || [];
   const head = h('p', {}, `Evaluated ${fmtTime(latest.evaluated_unix_ms)} with catalog ${f(verdict, 'catalog_version') || '—'}; `,
     `${inds.length} indicator${inds.length === 1 ? '' : 's'}.`);
   if (!inds.length) return h('div', {}, head, empty('No indicator matched.'));
-  const list = h('ol', { class: 'indicators', id: 'indicators' }, inds.map((i) => h('li', { class: ['indicator', 'sev-' + (i.severity || 'info')] },
-    h('div', { class: 'ind-head' },
-      h('span', { class: 'badge sev-' + (i.severity || 'info'), text: i.severity || 'info' }), ' ',
-      h('strong', { class: 'ind-title', text: i.title || i.id }), ' ',
-      h('code', { class: 'ind-id', text: i.id }), ' ',
-      h('span', { class: 'muted', text: `${i.category || ''} · confidence ${num(i.confidence).toFixed(2)} · score ${num(i.score).toFixed(2)}` }),
-      f(i, 'first_seen_unix_ms') ? h('span', { class: 'muted', text: ` · since ${fmtTime(f(i, 'first_seen_unix_ms'))}` }) : null),
-    (i.evidence || []).length ? h('table', { class: 'evidence' }, h('tbody', {}, i.evidence.map((e) =>
-      h('tr', {}, h('th', { scope: 'row', text: e.key || '' }), h('td', { text: e.value || '' }))))) : null)));
+  const list = h('ol', { class: 'indicators', id: 'indicators' }, inds.map(indicatorItem));
   return h('div', {}, head, list);
 }
 
@@ -138,7 +178,7 @@ function hardwareView(hw, snap) {
 
 // USB devices as the tree the port paths describe: "usb1" is bus 1's root
 // hub, "1-2" its port 2, "1-2.4" port 4 of the hub on 1-2.
-function usbTree(devs) {
+function usbTree(devs, flagged = new Map()) {
   if (!devs.length) return empty('No USB devices reported.');
   const byPath = new Map(devs.map((d) => [f(d, 'port_path'), { d, kids: [] }]));
   const roots = [];
@@ -153,7 +193,9 @@ function usbTree(devs) {
   const render = (node) => {
     const d = node.d;
     const ifaces = (d.interfaces || []).map((i) => `${i.driver || 'no driver'}`).filter((x, i, a) => a.indexOf(x) === i).join(', ');
-    return h('li', {},
+    const sev = flagged.get(f(d, 'port_path'));
+    return h('li', { class: sev ? ['flagged', 'sev-' + sev] : undefined, 'data-port': f(d, 'port_path') || '' },
+      sev ? h('span', { class: 'badge sev-' + sev, text: 'flagged' }) : null, sev ? ' ' : null,
       h('code', { text: f(d, 'port_path') || '?' }), ' ',
       h('span', { class: 'usb-id', text: `${hex4(f(d, 'vendor_id'))}:${hex4(f(d, 'product_id'))}` }), ' ',
       h('strong', { text: [d.manufacturer, d.product].filter(Boolean).join(' ') || '(no strings)' }),
@@ -202,6 +244,9 @@ function remoteView(tools) {
   ], tools, {});
 }
 
+// Changes, not reports: each row is something that happened (a USB device
+// plugged, the zone moved, a remote session, the verdict changing), with the
+// time in UTC and in the zone the laptop reported then.
 function timelineView(d) {
   let rows = d.timeline;
   let note = null;
@@ -219,11 +264,44 @@ function timelineView(d) {
   }
   if (!rows.length) return empty('Nothing recorded yet.');
   return h('div', {}, note, dataTable([
-    { label: 'When', value: (r) => num(r.unix_ms), render: (r) => fmtTime(r.unix_ms) },
-    { label: 'Kind', value: (r) => r.kind },
-    { label: 'Type', value: (r) => r.type },
+    { label: 'When (UTC)', value: (r) => num(r.unix_ms), render: (r) => r.time_utc || fmtTime(r.unix_ms) },
+    { label: "Laptop's local time", value: (r) => r.local_time || '', render: (r) => h('span', { title: r.zone || '', text: r.local_time || '—' }) },
+    { label: 'What', value: (r) => r.type, render: (r) => h('span', { class: ['badge', 'tl-' + String(r.kind || '').replace(/[^a-z]/g, '')], text: r.type }) },
     { label: 'Summary', value: (r) => r.summary },
   ], rows.slice(0, 300), { filterPlaceholder: 'Filter the timeline…', initialSort: { index: 0, dir: -1 }, id: 'timeline' }));
+}
+
+// Two reports side by side: the changes in words, then every field that moved.
+function diffView(base, reports) {
+  if (!reports || reports.length < 2) return empty('Fewer than two reports: nothing to compare yet.');
+  const label = (r) => `#${r.seq} · ${fmtTime(r.created_unix_ms)} · ${r.kind}`;
+  const pick = (id, idx) => {
+    const sel = h('select', { id, 'aria-label': id === 'diff-from' ? 'Compare from report' : 'Compare to report' },
+      reports.map((r) => h('option', { value: String(r.seq), text: label(r) })));
+    sel.value = String(reports[idx].seq);
+    return sel;
+  };
+  const from = pick('diff-from', 1), to = pick('diff-to', 0);
+  const all = h('input', { type: 'checkbox', id: 'diff-all' });
+  const out = h('div', { id: 'diff-box' });
+  const run = () => load(out, 'Snapshot diff', async () => {
+    const r = await get(`${base}/diff?from=${encodeURIComponent(from.value)}&to=${encodeURIComponent(to.value)}${all.checked ? '&all=1' : ''}`);
+    const changes = r.changes || [], fields = r.fields || [];
+    return h('div', {},
+      h('p', {}, `Report #${r.from.seq} (${fmtTime(r.from.created_unix_ms)}) → #${r.to.seq} (${fmtTime(r.to.created_unix_ms)}): `,
+        `${changes.length} change${changes.length === 1 ? '' : 's'}, ${fields.length} field${fields.length === 1 ? '' : 's'}.`),
+      changes.length ? h('ul', { class: 'plain', id: 'diff-changes' }, changes.map((c) => h('li', {},
+        h('span', { class: 'badge tl-change', text: c.type }), ' ', c.summary))) : empty('Nothing an investigator would call a change.'),
+      fields.length ? dataTable([
+        { label: 'Field', value: (x) => x.path, render: (x) => h('code', { text: x.path }) },
+        { label: 'Change', value: (x) => x.change },
+        { label: 'Before', value: (x) => x.before },
+        { label: 'After', value: (x) => x.after },
+      ], fields, { id: 'diff-fields', filterPlaceholder: 'Filter fields…' }) : null);
+  });
+  const button = h('button', { type: 'button', id: 'diff-run', text: 'Compare', onclick: run });
+  return h('div', {}, h('div', { class: 'toolbar wrap' }, h('label', {}, 'From ', from), h('label', {}, 'to ', to),
+    h('label', {}, all, ' include agent health, latency and activity'), button), out);
 }
 
 // Without the server's heatmap: the snapshot's input-activity buckets, or one

@@ -1,37 +1,96 @@
-// Devices: every enrolled device with its latest verdict, sortable by any
-// column (click a header) and filtered by text and verdict.
+// Devices: every enrolled device with its latest verdict and why. The search
+// runs in the API (hostname, serial, user, e-mail, device id, USB VID:PID,
+// KVM/EDID serial, IP, gateway…) and each hit says which field matched. The
+// verdict filter, search and sort live in the URL (#/devices?verdict=…&q=…
+// &sort=…&order=…), so a verdict tile or a shared link opens the same list.
 import { get } from '../api.js';
-import { h, section, dataTable, fmtTime, fmtAgo, fmtScore, verdictBadge, link, num } from '../dom.js';
+import { h, section, dataTable, fmtTime, fmtAgo, fmtScore, verdictBadge, link, num, clear } from '../dom.js';
 
 const RANK = { puppeteered: 4, suspicious: 3, review: 2, clean: 1, unevaluated: 0 };
 const LEVELS = ['puppeteered', 'suspicious', 'review', 'clean', 'unevaluated'];
 
 const columns = [
-  { label: 'Device', value: (d) => d.hostname || d.device_id,
-    render: (d) => h('span', {}, link(`#/device/${encodeURIComponent(d.device_id)}`, d.hostname || d.device_id),
+  { key: 'hostname', label: 'Device', value: (d) => d.hostname || d.device_id,
+    render: (d) => h('span', { class: 'hostname' }, link(`#/device/${encodeURIComponent(d.device_id)}`, d.hostname || d.device_id),
       d.revoked ? h('span', { class: 'badge revoked', text: 'revoked' }) : null) },
   // Sorted by severity, not alphabetically.
-  { label: 'Verdict', value: (d) => RANK[d.verdict || 'unevaluated'] ?? 0, render: (d) => verdictBadge(d.verdict) },
-  { label: 'Score', value: (d) => (d.score === null || d.score === undefined ? null : num(d.score)), render: (d) => fmtScore(d.score), num: true },
-  { label: 'Assignee', value: (d) => (d.assignee && (d.assignee.employee || d.assignee.email)) || '' },
-  { label: 'Last seen', value: (d) => num(d.last_seen_unix_ms),
+  { key: 'verdict', label: 'Verdict', value: (d) => RANK[d.verdict || 'unevaluated'] ?? 0, render: (d) => verdictBadge(d.verdict) },
+  { key: 'score', label: 'Score', value: (d) => (d.score === null || d.score === undefined ? null : num(d.score)), render: (d) => fmtScore(d.score), num: true },
+  { key: 'why', label: 'Why', value: (d) => d.why || '', render: (d) => h('span', { class: 'why', text: d.why || '' }) },
+  { key: 'assignee', label: 'Assignee', value: (d) => (d.assignee && (d.assignee.employee || d.assignee.email)) || '' },
+  { key: 'last_seen', label: 'Last seen', value: (d) => num(d.last_seen_unix_ms),
     render: (d) => h('span', { title: fmtTime(d.last_seen_unix_ms), text: fmtAgo(d.last_seen_unix_ms) }) },
-  { label: 'Timezone', value: (d) => d.timezone || '' },
-  { label: 'Location hint', value: (d) => d.location_hint || '' },
-  { label: 'Agent', value: (d) => d.agent_version || '' },
+  { key: 'timezone', label: 'Timezone', value: (d) => d.timezone || '' },
+  { key: 'location', label: 'Location hint', value: (d) => d.location_hint || '' },
+  { key: 'agent', label: 'Agent', value: (d) => d.agent_version || '' },
 ];
+const matchedColumn = { key: 'matched', label: 'Matched', value: (d) => (d.matches || []).join('; '),
+  render: (d) => h('span', { class: 'matched muted', text: (d.matches || []).join('; ') }) };
+// Sort keys the API orders by; the others are sorted here.
+const SERVER_SORTS = ['hostname', 'verdict', 'score', 'last_seen'];
 
-export default async function devices(view, ctx, param) {
+export default async function devices(view, ctx, param, params = new URLSearchParams()) {
+  const state = {
+    // "#/devices/suspicious" (older links) means ?verdict=suspicious.
+    verdict: params.get('verdict') || (LEVELS.includes(param) ? param : ''),
+    q: params.get('q') || '',
+    sort: params.get('sort') || 'verdict',
+    order: params.get('order') === 'asc' ? 'asc' : 'desc',
+  };
+  if (!LEVELS.includes(state.verdict)) state.verdict = '';
   view.append(h('h1', { text: 'Devices' }));
-  const { devices: rows } = await get('/devices');
-  // The verdict filter matches the verdict itself (the text filter matches any
-  // column), so "review" does not also pick a host named "review-lab".
+  const search = h('input', { type: 'search', id: 'device-search', value: state.q, 'aria-label': 'Search devices',
+    placeholder: 'Search: host, serial, user, e-mail, device id, 1d6b:0104, KVM serial, IP…' });
   const select = h('select', { id: 'verdict-filter', 'aria-label': 'Verdict' },
     ['', ...LEVELS].map((v) => h('option', { value: v, text: v || 'any verdict' })));
-  select.value = LEVELS.includes(param) ? param : '';
-  const subset = () => (select.value ? rows.filter((d) => (d.verdict || 'unevaluated') === select.value) : rows);
-  const table = dataTable(columns, subset(), { filterPlaceholder: 'Filter: host, assignee, zone…',
-    initialSort: { index: 1, dir: -1 }, id: 'devices-table', rowClass: (d) => (d.revoked ? 'revoked' : undefined) });
-  select.addEventListener('change', () => table.setRows(subset()));
-  view.append(section(`${rows.length} devices`, h('div', { class: 'toolbar' }, h('label', {}, 'Verdict ', select)), table));
+  select.value = state.verdict;
+  const status = h('span', { class: 'muted count', id: 'devices-count', role: 'status' });
+  const box = h('div', { id: 'devices-box' });
+  const csv = h('a', { id: 'devices-csv', href: '/api/v1/devices?format=csv', download: 'telltale-devices.csv', text: 'CSV of this list' });
+  const card = section('Devices', h('div', { class: 'toolbar wrap' }, search, h('label', {}, 'Verdict ', select), status, csv), box);
+  view.append(card);
+
+  function urlQuery() {
+    const p = new URLSearchParams();
+    if (state.verdict) p.set('verdict', state.verdict);
+    if (state.q) p.set('q', state.q);
+    p.set('sort', state.sort);
+    p.set('order', state.order);
+    return p.toString();
+  }
+  // replaceState: the URL follows the list without a hashchange (which would
+  // rebuild the page and take the focus out of the search box).
+  const remember = () => history.replaceState(null, '', `#/devices?${urlQuery()}`);
+
+  let generation = 0;
+  async function reload() {
+    const mine = ++generation;
+    remember();
+    const api = new URLSearchParams();
+    if (state.verdict) api.set('verdict', state.verdict);
+    if (state.q.trim()) api.set('q', state.q);
+    if (SERVER_SORTS.includes(state.sort)) { api.set('sort', state.sort); api.set('order', state.order); }
+    csv.setAttribute('href', `/api/v1/devices?${api.toString()}${api.toString() ? '&' : ''}format=csv`);
+    const { devices: rows } = await get(`/devices?${api.toString()}`);
+    if (mine !== generation) return;  // a newer keystroke already asked
+    const cols = state.q.trim() ? [...columns.slice(0, 4), matchedColumn, ...columns.slice(4)] : columns;
+    let index = cols.findIndex((c) => c.key === state.sort);
+    if (index < 0) index = 1;
+    const table = dataTable(cols, rows, {
+      initialSort: { index, dir: state.order === 'asc' ? 1 : -1 }, id: 'devices-table',
+      rowClass: (d) => (d.revoked ? 'revoked' : undefined),
+      onSort: (i, dir) => { state.sort = cols[i].key; state.order = dir > 0 ? 'asc' : 'desc'; remember(); },
+    });
+    status.textContent = `${rows.length} device${rows.length === 1 ? '' : 's'}` +
+      (state.q.trim() ? ` matching "${state.q.trim()}"` : '') + (state.verdict ? ` with verdict ${state.verdict}` : '');
+    clear(box).append(table);
+  }
+  let timer = null;
+  search.addEventListener('input', () => {
+    state.q = search.value;
+    clearTimeout(timer);
+    timer = setTimeout(() => reload().catch((e) => ctx.showError(e.message)), 250);
+  });
+  select.addEventListener('change', () => { state.verdict = select.value; reload().catch((e) => ctx.showError(e.message)); });
+  await reload();
 }
