@@ -88,7 +88,7 @@ void NetworkProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out)
     auto* n = net->add_neighbours();
     n->set_ip(e.ip);
     n->set_mac(e.mac);
-    n->set_interface(e.device);
+    n->set_interface_name(e.device);
     n->set_state((e.flags & 0x4) ? "permanent" : (e.flags & 0x2) ? "complete" : "incomplete");
     ++kept;
   }

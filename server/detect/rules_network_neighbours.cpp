@@ -20,7 +20,7 @@ void network_neighbour_rules(const RuleInput& in, Findings& out) {
     const IndicatorEntry* e = in.catalog.find_indicator(id);
     auto& ind = e ? out.add(e->id, e->title, e->severity, p->weak ? 0.5 : 0.8, "structure")
                   : out.add(id, id, p->weak ? "low" : "medium", p->weak ? 0.5 : 0.8, "structure");
-    Findings::fact(ind, "neighbour " + n.ip() + " on " + n.interface(),
+    Findings::fact(ind, "neighbour " + n.ip() + " on " + n.interface_name(),
                    "MAC " + n.mac() + " belongs to " + p->vendor + " (" + p->title + "; catalog " + p->id + ")");
   }
 }

@@ -22,7 +22,7 @@ Snapshot laptop_with_neighbour(const std::string& ip, const std::string& mac, co
   auto* n = s.mutable_network()->add_neighbours();
   n->set_ip(ip);
   n->set_mac(mac);
-  n->set_interface("wlp2s0");
+  n->set_interface_name("wlp2s0");
   n->set_state(state);
   return s;
 }

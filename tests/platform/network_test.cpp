@@ -136,7 +136,7 @@ TEST(NetworkProbe, NeighbourTable_ListsEveryLanNeighbourWithItsState) {
   ASSERT_EQ(n.neighbours_size(), 5);  // the unanswered entry has no address to report
   EXPECT_EQ(n.neighbours(1).ip(), "192.168.1.40");
   EXPECT_EQ(n.neighbours(1).mac(), "30:52:53:0a:1b:2c");
-  EXPECT_EQ(n.neighbours(1).interface(), "wlp2s0");
+  EXPECT_EQ(n.neighbours(1).interface_name(), "wlp2s0");
   EXPECT_EQ(n.neighbours(1).state(), "complete");
   EXPECT_EQ(n.neighbours(4).state(), "permanent");
 }
@@ -148,7 +148,7 @@ TEST(NetworkProbe, NeighbourTableWithoutDefaultRoute_IsStillRead) {
              std::string(kArpHeader) + "169.254.10.2     0x1         0x2         30:52:53:0a:1b:2c     *        usb0\n");
   auto s = collect(root.path);
   ASSERT_EQ(s.network().neighbours_size(), 1);
-  EXPECT_EQ(s.network().neighbours(0).interface(), "usb0");
+  EXPECT_EQ(s.network().neighbours(0).interface_name(), "usb0");
 }
 
 TEST(NetworkProbe, HugeNeighbourTable_KeepsTheFirst256AndSaysSo) {
