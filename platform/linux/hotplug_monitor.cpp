@@ -15,6 +15,7 @@
 #include "platform/common/file.h"
 #include "platform/common/hash.h"
 #include "platform/common/log.h"
+#include "platform/decode/change_events.h"
 #include "platform/decode/edid.h"
 #include "platform/decode/text_sanitize.h"
 #include "platform/decode/usb_sysfs.h"
@@ -47,26 +48,13 @@ HotplugMonitor::UsbSeen seen_of(const telltale::v1::UsbDevice& d) {
 }
 
 telltale::v1::Event usb_event(const HotplugMonitor::UsbSeen& u, bool added) {
-  telltale::v1::Event e;
-  e.set_at_unix_ms(SystemClock::instance().now_unix_ms());
-  auto* c = e.mutable_usb();
-  c->set_added(added);
-  c->set_port_path(u.port_path);
-  c->set_vendor_id(u.vendor_id);
-  c->set_product_id(u.product_id);
-  c->set_product(u.product);
-  return e;
+  return decode::usb_change_event(SystemClock::instance().now_unix_ms(), added, u.port_path, u.vendor_id, u.product_id,
+                                  u.product);
 }
 
 telltale::v1::Event display_event(const std::string& connector, const HotplugMonitor::DisplaySeen& d) {
-  telltale::v1::Event e;
-  e.set_at_unix_ms(SystemClock::instance().now_unix_ms());
-  auto* c = e.mutable_display();
-  c->set_connector(connector);
-  c->set_status(d.status);
-  c->set_monitor_name(d.monitor_name);
-  c->set_serial_string(d.serial_string);
-  return e;
+  return decode::display_change_event(SystemClock::instance().now_unix_ms(), connector, d.status, d.monitor_name,
+                                      d.serial_string);
 }
 
 void log_event(const telltale::v1::Event& e) {

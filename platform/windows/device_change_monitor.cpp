@@ -7,6 +7,7 @@
 #include "platform/common/clock.h"
 #include "platform/common/log.h"
 #include "platform/common/hash.h"
+#include "platform/decode/change_events.h"
 
 namespace telltale::platform::windows_probe {
 namespace {
@@ -31,26 +32,11 @@ std::map<std::string, DisplaySeen> displays_of(const telltale::v1::Snapshot& s) 
 }
 
 telltale::v1::Event usb_event(const telltale::v1::UsbDevice& d, bool added, int64_t at) {
-  telltale::v1::Event e;
-  e.set_at_unix_ms(at);
-  auto* c = e.mutable_usb();
-  c->set_added(added);
-  c->set_port_path(d.port_path());
-  c->set_vendor_id(d.vendor_id());
-  c->set_product_id(d.product_id());
-  c->set_product(d.product());
-  return e;
+  return decode::usb_change_event(at, added, d.port_path(), d.vendor_id(), d.product_id(), d.product());
 }
 
 telltale::v1::Event display_event(const std::string& connector, const DisplaySeen& d, int64_t at) {
-  telltale::v1::Event e;
-  e.set_at_unix_ms(at);
-  auto* c = e.mutable_display();
-  c->set_connector(connector);
-  c->set_status(d.status);
-  c->set_monitor_name(d.monitor_name);
-  c->set_serial_string(d.serial_string);
-  return e;
+  return decode::display_change_event(at, connector, d.status, d.monitor_name, d.serial_string);
 }
 
 }  // namespace
