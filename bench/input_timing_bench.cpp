@@ -79,21 +79,29 @@ void BM_Reference_PlainReadLoopPerWakeup(benchmark::State& state) {
   report(state);
 }
 
+// The live reader's wakeups over the recording: each read of up to
+// kRecordsPerWakeup records decoded and handed to `consume`, as the probe does.
+// `events` is the caller's, reused across iterations as the live reader reuses it.
+template <typename Consume>
+void read_wakeups(const Recording& rec, std::vector<telltale::decode::InputEvent>& events, Consume consume) {
+  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
+  int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    events.clear();
+    telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
+    consume(events);
+  }
+  ::close(fd);
+}
+
 // The live path's work per wakeup: the same reads, plus decode and accumulate.
 void BM_InputTiming_ReadDecodeAccumulatePerWakeup(benchmark::State& state) {
   Recording rec;
-  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
   std::vector<telltale::decode::InputEvent> events;
   for (auto _ : state) {
     telltale::decode::InputTimingAccumulator acc;
-    int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-      events.clear();
-      telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
-      acc.add(events);
-    }
-    ::close(fd);
+    read_wakeups(rec, events, [&](const auto& decoded) { acc.add(decoded); });
     telltale::v1::DeviceActivity out;
     acc.fill(out);
     benchmark::DoNotOptimize(out.key_presses());
@@ -104,20 +112,12 @@ void BM_InputTiming_ReadDecodeAccumulatePerWakeup(benchmark::State& state) {
 // The behaviour counters alone on the same reads (lid timeline attached, as live).
 void BM_Behaviour_ReadDecodeCountPerWakeup(benchmark::State& state) {
   Recording rec;
-  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
   std::vector<telltale::decode::InputEvent> events;
   for (auto _ : state) {
     telltale::decode::LidTimeline lid;
     lid.record(1'795'701'000'000'000, true);
     telltale::decode::InputBehaviourCounters counters(&lid);
-    int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-      events.clear();
-      telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
-      counters.add(events);
-    }
-    ::close(fd);
+    read_wakeups(rec, events, [&](const auto& decoded) { counters.add(decoded); });
     telltale::v1::DeviceActivity out;
     counters.fill(out);
     benchmark::DoNotOptimize(out.key_presses_lid_closed());
@@ -128,22 +128,16 @@ void BM_Behaviour_ReadDecodeCountPerWakeup(benchmark::State& state) {
 // What the live reader does now: timing and behaviour on each wakeup's events.
 void BM_InputTiming_TimingAndBehaviourPerWakeup(benchmark::State& state) {
   Recording rec;
-  uint8_t buf[kRecordsPerWakeup * telltale::decode::kInputEventSize];
   std::vector<telltale::decode::InputEvent> events;
   for (auto _ : state) {
     telltale::decode::LidTimeline lid;
     lid.record(1'795'701'000'000'000, true);
     telltale::decode::InputTimingAccumulator acc;
     telltale::decode::InputBehaviourCounters counters(&lid);
-    int fd = ::open((rec.root / "dev/input/event0").c_str(), O_RDONLY);
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-      events.clear();
-      telltale::decode::decode_input_events(std::span<const uint8_t>(buf, static_cast<size_t>(n)), events);
-      acc.add(events);
-      counters.add(events);
-    }
-    ::close(fd);
+    read_wakeups(rec, events, [&](const auto& decoded) {
+      acc.add(decoded);
+      counters.add(decoded);
+    });
     telltale::v1::DeviceActivity out;
     acc.fill(out);
     counters.fill(out);
