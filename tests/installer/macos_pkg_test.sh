@@ -119,6 +119,35 @@ done
 shellcheck "$mac/build-pkg" "$mac/scripts/preinstall" "$mac/scripts/postinstall" "$mac/uninstall-telltale-agent" ||
   fail "shellcheck"
 
+# The installer scripts against a scratch target volume, with launchctl,
+# plutil and chown (macOS tools, or needing macOS's wheel group) recording
+# their calls instead.
+stubs=$work/stubs
+mkdir -p "$stubs"
+for tool in launchctl plutil chown; do
+  printf '#!/bin/sh\necho "%s $*" >> "%s/calls"\n' "$tool" "$work" > "$stubs/$tool"
+  chmod 0755 "$stubs/$tool"
+done
+PATH=$stubs:$PATH "$work/stage/scripts/preinstall" pkg "$work/stage/root" /
+grep -q "^launchctl bootout system/com.telltale.agent$" "$work/calls" &&
+  grep -q "^launchctl bootout system/com.telltale.agent.scan$" "$work/calls" ||
+  fail "preinstall did not boot out both jobs: $(cat "$work/calls")"
+vol=$work/volume
+mkdir -p "$vol/Library/LaunchDaemons" "$vol/Library/Application Support/Telltale"
+cp "$root/Library/LaunchDaemons/"*.plist "$vol/Library/LaunchDaemons/"
+echo "device_id = 'dev-1'" > "$vol/Library/Application Support/Telltale/identity.toml"
+chmod 0755 "$vol/Library/Application Support/Telltale"
+: > "$work/calls"
+PATH=$stubs:$PATH "$work/stage/scripts/postinstall" pkg "$work/stage/root" "$vol"
+[ "$(stat -c %a "$vol/Library/Application Support/Telltale")" = 700 ] || fail "postinstall left the state dir open"
+[ -f "$vol/Library/Application Support/Telltale/identity.toml" ] || fail "postinstall lost the device state"
+[ -d "$vol/Library/Logs/Telltale" ] || fail "postinstall made no log dir"
+hour=$(sed -n 's/^plutil -replace StartCalendarInterval.Hour -integer \([0-9]*\) .*scan.plist$/\1/p' "$work/calls")
+minute=$(sed -n 's/^plutil -replace StartCalendarInterval.Minute -integer \([0-9]*\) .*scan.plist$/\1/p' "$work/calls")
+[ -n "$hour" ] && [ "$hour" -ge 9 ] && [ "$hour" -le 12 ] && [ -n "$minute" ] && [ "$minute" -le 59 ] ||
+  fail "postinstall drew no scan time in 09:00-12:59: $(cat "$work/calls")"
+! grep -q "^launchctl" "$work/calls" || fail "postinstall on another volume loaded jobs into this system"
+
 # Uninstall on the staged tree: state stays, --purge removes it.
 state="$root/Library/Application Support/Telltale"
 mkdir -p "$state" "$root/Library/Logs/Telltale"
