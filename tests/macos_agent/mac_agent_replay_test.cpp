@@ -6,6 +6,8 @@
 // with what the fixture shows.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <fstream>
 #include <regex>
 
@@ -16,6 +18,8 @@ namespace telltale::testing {
 namespace {
 
 std::filesystem::path mac_fixture(const std::string& name) { return fixture("macos") / name; }
+
+std::filesystem::path replay_agent() { return std::filesystem::path(TELLTALE_BINARY_DIR) / "tests/tools/mac_replay_agent"; }
 
 class MacAgent {
  public:
@@ -28,6 +32,14 @@ class MacAgent {
     return agent({"run", "--once", "--once-timeout", "60", "--state-dir", state_.path().string(), "--backoff-max-ms",
                   "300"},
                  std::chrono::seconds(120), std::move(env));
+  }
+  // `run` as launchd starts it: in the foreground, until SIGTERM.
+  std::unique_ptr<Process> start_daemon() {
+    return std::make_unique<Process>(
+        std::vector<std::string>{replay_agent().string(), mac_fixture(fixture_).string(), "run", "--state-dir",
+                                 state_.path().string(), "--collect-interval", "1", "--heartbeat-interval", "1",
+                                 "--hotplug-rescan-ms", "200", "--log-level", "debug"},
+        state_.path() / "daemon.log");
   }
   RunResult scan_offline_json() { return agent({"scan", "--offline", "--format", "json", "--log-level", "error"}); }
 
@@ -44,8 +56,7 @@ class MacAgent {
  private:
   RunResult agent(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(60),
                   std::vector<std::string> env = {}) {
-    std::vector<std::string> argv = {(std::filesystem::path(TELLTALE_BINARY_DIR) / "tests/tools/mac_replay_agent").string(),
-                                     mac_fixture(fixture_).string()};
+    std::vector<std::string> argv = {replay_agent().string(), mac_fixture(fixture_).string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, timeout, env);
   }
@@ -139,6 +150,25 @@ TEST(MacAgentReplay, ProfileSettingOfAnUnusableType_StopsTheAgentNamingTheKeyAnd
   EXPECT_EQ(once.exit_code, 2) << once.err;
   EXPECT_NE(once.err.find("collect-interval"), std::string::npos) << once.err;
   EXPECT_NE(once.err.find(prefs.string()), std::string::npos) << once.err;
+}
+
+TEST(MacAgentReplay, DaemonAsLaunchdRunsIt_StreamsUntilSigtermAndExitsZero) {
+  CollectorProcess collector;
+  MacAgent mac("korean-2set-macbook");
+  ASSERT_EQ(mac.enroll(collector.token()).exit_code, 0);
+  auto daemon = mac.start_daemon();
+  const auto id = mac.device_id();
+  server::SqliteStore store(collector.data_dir() / "telltale.db");
+  ASSERT_TRUE(eventually([&] { return store.reports(id, 10).size() >= 2; }, std::chrono::seconds(60)))
+      << daemon->log_text() << collector.process().log_text();
+  daemon->signal(SIGTERM);
+  // KeepAlive.SuccessfulExit=false: launchd restarts only a failed agent, so a stop must exit 0.
+  EXPECT_EQ(daemon->wait(std::chrono::seconds(30)), 0) << daemon->log_text();
+  auto snap = last_snapshot(collector.data_dir(), id);
+  ASSERT_TRUE(snap);
+  EXPECT_EQ(snap->platform(), "macos");
+  ASSERT_EQ(snap->keyboard().users_size(), 1);
+  EXPECT_EQ(snap->keyboard().users(0).user(), "alex");
 }
 
 struct Expected {
