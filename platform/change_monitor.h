@@ -3,7 +3,7 @@
 // disconnect) reported as Events, from a thread of the monitor's own.
 // Linux: kernel uevents backed by a sysfs rescan (linux/hotplug_monitor.h);
 // Windows: a periodic SetupAPI rescan diffed against the previous one
-// (windows/device_change_monitor.h).
+// (rescan_change_monitor.h; macOS uses it too).
 #include <functional>
 
 #include "telltale/v1/events.pb.h"

@@ -1,6 +1,7 @@
 #include "agent/cli/agent_cli.h"
 
 #include <iostream>
+#include <set>
 
 #include "agent/collect/snapshot_collector.h"
 #include "agent/daemon/daemon.h"
@@ -87,6 +88,16 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
   if (!explicit_config && std::filesystem::exists(host.managed_config)) {
     args.push_back("--config");
     args.push_back(host.managed_config.string());
+  }
+  // A profile's settings (macOS) rank like flags, but a flag given here wins.
+  try {
+    std::set<std::string> given;
+    for (const auto& a : args)
+      if (a.rfind("--", 0) == 0) given.insert(a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2));
+    for (const auto& s : platform::host::managed_settings())
+      if (!given.count(s.key)) args.push_back(s.value ? "--" + s.key + "=" + *s.value : "--" + s.key);
+  } catch (const std::exception& e) {
+    return fail(std::string("managed settings: ") + e.what(), 2);
   }
   try {
     vm = parse_flags_and_config(args, desc, &positional);

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 
 namespace telltale {
 namespace {
@@ -28,18 +30,29 @@ void release_stop_requests() {
 }
 
 bool sleep_unless_stopped(std::chrono::milliseconds delay, std::stop_token stop) {
-  // The signals are blocked by hold_stop_requests(): sigtimedwait takes one
-  // that is pending or arrives. With a stop token the wait goes in slices so
-  // a service stop is noticed within a fifth of a second.
-  sigset_t set = stop_signals();
-  const auto slice = stop.stop_possible() ? std::chrono::milliseconds(200) : delay;
+  // The signals are blocked by hold_stop_requests(), so one that arrives
+  // stays pending: each slice checks sigpending() and takes it with
+  // sigwait(), which returns at once for a pending signal. (Linux's
+  // sigtimedwait would wait on the signal itself, but macOS has no
+  // sigtimedwait; this loop is the same code on both. It runs only while
+  // the agent waits to enroll, so waking ten times a second costs nothing.)
+  const sigset_t set = stop_signals();
+  constexpr auto kSlice = std::chrono::milliseconds(100);
   for (auto left = delay;;) {
     if (stop.stop_requested()) return true;
-    const auto d = std::min(left, slice);
-    timespec ts{static_cast<time_t>(d.count() / 1000), static_cast<long>((d.count() % 1000) * 1000000)};
-    if (sigtimedwait(&set, nullptr, &ts) > 0) return true;
-    left -= d;
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+      int taken = 0;
+      sigwait(&set, &taken);
+      return true;
+    }
     if (left.count() <= 0) return stop.stop_requested();
+    const auto d = std::min(left, kSlice);
+    timespec ts{static_cast<time_t>(d.count() / 1000), static_cast<long>((d.count() % 1000) * 1000000)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    left -= d;
   }
 }
 

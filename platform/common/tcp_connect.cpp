@@ -40,8 +40,12 @@ TcpConnection connect_tcp(const std::string& address, std::chrono::seconds timeo
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(res, freeaddrinfo);
   std::string last_error = "no address";
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    Fd s{::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol)};
+    // SOCK_CLOEXEC/SOCK_NONBLOCK are Linux's; fcntl does the same on macOS.
+    // (Enrollment, the caller, runs no tool meanwhile, so the gap is harmless.)
+    Fd s{::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)};
     if (s.fd < 0) continue;
+    ::fcntl(s.fd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(s.fd, F_SETFL, ::fcntl(s.fd, F_GETFL) | O_NONBLOCK);
     int rc = ::connect(s.fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
       pollfd p{s.fd, POLLOUT, 0};

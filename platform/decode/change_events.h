@@ -1,6 +1,6 @@
 #pragma once
 // The Events both OSes' change monitors send (linux/hotplug_monitor,
-// windows/device_change_monitor): one shape, so the collector and console
+// rescan_change_monitor): one shape, so the collector and console
 // read a plug or a display change the same way whichever OS saw it.
 #include <cstdint>
 #include <string>

@@ -13,22 +13,26 @@
 
 namespace telltale::platform::host {
 
-std::string_view name() { return "linux"; }
+namespace {
 
-ProbeList make_probes() { return linux_probe::make_all(); }
+class LinuxHost final : public HostPlatform {
+ public:
+  std::string_view name() const override { return "linux"; }
+  ProbeList make_probes() override { return linux_probe::make_all(); }
+  const telltale::v1::Watchlist& default_watchlist() override { return linux_probe::default_watchlist(); }
+  void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out) override {
+    linux_probe::HardwareProbe().collect(ctx, out);
+  }
+  std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& root,
+                                                     std::chrono::milliseconds rescan) override {
+    return std::make_unique<linux_probe::HotplugMonitor>(root, rescan);
+  }
+  Defaults defaults() const override { return {"/var/lib/telltale-agent", "/etc/telltale/agent.toml", "/"}; }
+};
 
-const telltale::v1::Watchlist& default_watchlist() { return linux_probe::default_watchlist(); }
+}  // namespace
 
-void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out) {
-  linux_probe::HardwareProbe().collect(ctx, out);
-}
-
-std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& root,
-                                                   std::chrono::milliseconds rescan) {
-  return std::make_unique<linux_probe::HotplugMonitor>(root, rescan);
-}
-
-Defaults defaults() { return {"/var/lib/telltale-agent", "/etc/telltale/agent.toml", "/"}; }
+std::unique_ptr<HostPlatform> make_built_in_host() { return std::make_unique<LinuxHost>(); }
 
 std::vector<std::string> command_line(int argc, char** argv) { return {argv + 1, argv + argc}; }
 

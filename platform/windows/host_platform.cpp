@@ -10,7 +10,7 @@
 #include <cstdio>
 
 #include "platform/windows/default_watchlist.h"
-#include "platform/windows/device_change_monitor.h"
+#include "platform/rescan_change_monitor.h"
 #include "platform/windows/displays.h"
 #include "platform/windows/hardware.h"
 #include "platform/windows/probes.h"
@@ -34,37 +34,37 @@ std::filesystem::path program_data() {
   return L"C:\\ProgramData";
 }
 
+class WindowsHost final : public HostPlatform {
+ public:
+  std::string_view name() const override { return "windows"; }
+  ProbeList make_probes() override { return windows_probe::make_all(); }
+  const telltale::v1::Watchlist& default_watchlist() override { return windows_probe::default_watchlist(); }
+  void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out) override {
+    static windows_probe::SystemFirmware firmware;
+    windows_probe::HardwareProbe(firmware).collect(ctx, out);
+  }
+  std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& /*root*/,
+                                                     std::chrono::milliseconds rescan) override {
+    static windows_probe::SystemHidPreparsed hid;
+    static windows_probe::SystemDisplayTopology topology;
+    ProbeList probes;
+    probes.push_back(std::make_unique<windows_probe::UsbProbe>(hid));
+    probes.push_back(std::make_unique<windows_probe::DisplaysProbe>(topology));
+    return std::make_unique<RescanChangeMonitor>(std::move(probes), rescan);
+  }
+  Defaults defaults() const override {
+    const auto dir = program_data() / "Telltale";
+    wchar_t drive[MAX_PATH] = L"C:";
+    GetEnvironmentVariableW(L"SystemDrive", drive, MAX_PATH);
+    // The Windows probes ask the OS, not files below a root: the system
+    // drive is only what --root is checked against.
+    return {dir, dir / "agent.toml", std::filesystem::path(std::wstring(drive) + L"\\")};
+  }
+};
+
 }  // namespace
 
-std::string_view name() { return "windows"; }
-
-ProbeList make_probes() { return windows_probe::make_all(); }
-
-const telltale::v1::Watchlist& default_watchlist() { return windows_probe::default_watchlist(); }
-
-void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out) {
-  static windows_probe::SystemFirmware firmware;
-  windows_probe::HardwareProbe(firmware).collect(ctx, out);
-}
-
-std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& /*root*/,
-                                                   std::chrono::milliseconds rescan) {
-  static windows_probe::SystemHidPreparsed hid;
-  static windows_probe::SystemDisplayTopology topology;
-  ProbeList probes;
-  probes.push_back(std::make_unique<windows_probe::UsbProbe>(hid));
-  probes.push_back(std::make_unique<windows_probe::DisplaysProbe>(topology));
-  return std::make_unique<windows_probe::DeviceChangeMonitor>(std::move(probes), rescan);
-}
-
-Defaults defaults() {
-  const auto dir = program_data() / "Telltale";
-  wchar_t drive[MAX_PATH] = L"C:";
-  GetEnvironmentVariableW(L"SystemDrive", drive, MAX_PATH);
-  // The Windows probes ask the OS, not files below a root: the system
-  // drive is only what --root is checked against.
-  return {dir, dir / "agent.toml", std::filesystem::path(std::wstring(drive) + L"\\")};
-}
+std::unique_ptr<HostPlatform> make_built_in_host() { return std::make_unique<WindowsHost>(); }
 
 std::vector<std::string> command_line(int /*argc*/, char** /*argv*/) {
   // main()'s argv is in the ANSI code page: a token or path outside it would

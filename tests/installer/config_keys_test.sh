@@ -42,8 +42,6 @@ accepts "$collector" "$work/collector.toml" "installer/config/collector.toml wit
 /usr/bin/python3 - "$src/installer/mdm/macos/telltale-agent.mobileconfig" > "$work/profile.toml" <<'PY'
 import json, plistlib, sys
 profile = plistlib.load(open(sys.argv[1], "rb"))
-for f in ("com.telltale.agent.plist", "com.telltale.agent.scan.plist"):
-    plistlib.load(open(sys.argv[1].rsplit("/", 1)[0] + "/" + f, "rb"))  # well-formed
 settings = [p for p in profile["PayloadContent"] if p["PayloadType"] == "com.telltale.agent"]
 assert len(settings) == 1, "one com.telltale.agent payload"
 for key, value in settings[0].items():

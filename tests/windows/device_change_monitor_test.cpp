@@ -2,7 +2,7 @@
 // two registry fixture machines, diffed the way the running agent does.
 #include <gtest/gtest.h>
 
-#include "platform/windows/device_change_monitor.h"
+#include "platform/rescan_change_monitor.h"
 #include "platform/windows/displays.h"
 #include "platform/windows/usb.h"
 #include "recorded_sources.h"
@@ -11,6 +11,7 @@
 namespace {
 
 using namespace telltale::platform::windows_probe;
+using telltale::platform::device_changes;
 using telltale::testing::RegistryFixture;
 
 telltale::v1::Snapshot scan_machine(const std::string& machine) {

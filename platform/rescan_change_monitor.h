@@ -1,9 +1,11 @@
 #pragma once
-// USB and display changes on Windows by periodic rescan: the USB and
-// display probes run on the monitor's thread every interval and the result
-// is diffed against the previous one, giving the same UsbChange and
-// DisplayChange events as Linux. (Windows would also announce changes with
-// WM_DEVICECHANGE to a window; a service without a window gets them through
+// USB and display changes by periodic rescan (Windows and macOS): the USB
+// and display probes run on the monitor's thread every interval and the
+// result is diffed against the previous one, giving the same UsbChange and
+// DisplayChange events as Linux. On macOS the probes are the ioreg ones
+// (IOKit notifications would need CoreFoundation run loops the portable
+// probes avoid; each period costs the ioreg runs of those two probes).
+// (Windows would also announce changes with WM_DEVICECHANGE to a window; a service without a window gets them through
 // RegisterDeviceNotification on its control handler, which the service
 // host owns: the rescan needs neither and catches what a message misses.)
 #include <chrono>
@@ -17,7 +19,7 @@
 #include "platform/change_monitor.h"
 #include "platform/probe.h"
 
-namespace telltale::platform::windows_probe {
+namespace telltale::platform {
 
 // The changes from `before` to `after` (their usb_devices and displays).
 // USB devices are keyed by port path + VID:PID + serial, so a device swapped
@@ -26,11 +28,11 @@ namespace telltale::platform::windows_probe {
 std::vector<telltale::v1::Event> device_changes(const telltale::v1::Snapshot& before,
                                                 const telltale::v1::Snapshot& after, int64_t at_unix_ms);
 
-class DeviceChangeMonitor final : public ChangeMonitor {
+class RescanChangeMonitor final : public ChangeMonitor {
  public:
   // `probes` fill usb_devices and displays (the live UsbProbe and DisplaysProbe).
-  DeviceChangeMonitor(ProbeList probes, std::chrono::milliseconds interval);
-  ~DeviceChangeMonitor() override;
+  RescanChangeMonitor(ProbeList probes, std::chrono::milliseconds interval);
+  ~RescanChangeMonitor() override;
   void start(Sink sink) override;
   void stop() override;
 
@@ -45,4 +47,4 @@ class DeviceChangeMonitor final : public ChangeMonitor {
   std::thread thread_;
 };
 
-}  // namespace telltale::platform::windows_probe
+}  // namespace telltale::platform

@@ -1,4 +1,4 @@
-#include "platform/windows/device_change_monitor.h"
+#include "platform/rescan_change_monitor.h"
 
 
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "platform/common/hash.h"
 #include "platform/decode/change_events.h"
 
-namespace telltale::platform::windows_probe {
+namespace telltale::platform {
 namespace {
 
 std::string usb_key(const telltale::v1::UsbDevice& d) {
@@ -64,12 +64,12 @@ std::vector<telltale::v1::Event> device_changes(const telltale::v1::Snapshot& be
   return events;
 }
 
-DeviceChangeMonitor::DeviceChangeMonitor(ProbeList probes, std::chrono::milliseconds interval)
+RescanChangeMonitor::RescanChangeMonitor(ProbeList probes, std::chrono::milliseconds interval)
     : probes_(std::move(probes)), interval_(interval) {}
 
-DeviceChangeMonitor::~DeviceChangeMonitor() { stop(); }
+RescanChangeMonitor::~RescanChangeMonitor() { stop(); }
 
-telltale::v1::Snapshot DeviceChangeMonitor::scan() {
+telltale::v1::Snapshot RescanChangeMonitor::scan() {
   telltale::v1::Snapshot s;
   ProbeContext ctx;
   for (auto& p : probes_) {
@@ -82,9 +82,9 @@ telltale::v1::Snapshot DeviceChangeMonitor::scan() {
   return s;
 }
 
-void DeviceChangeMonitor::start(Sink sink) {
+void RescanChangeMonitor::start(Sink sink) {
   std::lock_guard lock(mu_);
-  if (thread_.joinable()) throw std::logic_error("DeviceChangeMonitor started twice");
+  if (thread_.joinable()) throw std::logic_error("RescanChangeMonitor started twice");
   stopping_ = false;
   auto baseline = scan();
   thread_ = std::thread([this, sink = std::move(sink), previous = std::move(baseline)]() mutable {
@@ -107,7 +107,7 @@ void DeviceChangeMonitor::start(Sink sink) {
   });
 }
 
-void DeviceChangeMonitor::stop() {
+void RescanChangeMonitor::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -116,4 +116,4 @@ void DeviceChangeMonitor::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace telltale::platform::windows_probe
+}  // namespace telltale::platform
