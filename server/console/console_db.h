@@ -145,6 +145,21 @@ class ConsoleDb {
   bool add_case_note(int64_t id, const std::string& author, const std::string& text, int64_t now_ms);
   std::map<std::string, int64_t> case_counts();  // by status
 
+  // Single sign-on (console_sso_db.cpp, table sso_identities): the console
+  // user an identity provider's (issuer, subject) signs in as, made on its
+  // first sign-in with a name from the token and given the role the token
+  // maps to on every sign-in. A local user of the same name is never taken
+  // over: that is a refusal (`refusal` says why in plain words).
+  struct SsoSignIn {
+    std::optional<Principal> principal;
+    std::string refusal;
+    bool created = false;
+  };
+  SsoSignIn sso_sign_in(const std::string& issuer, const std::string& subject, const std::string& preferred_name,
+                        Role role, int64_t now_ms);
+  // Users that sign in through the identity provider (for the user list).
+  std::map<std::string, std::string> sso_users();  // username → issuer
+
   sqlite::Database& raw() { return db_; }
 
  private:
