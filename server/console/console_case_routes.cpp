@@ -177,7 +177,7 @@ HttpResponse open_case(Context& c) {
     for (auto& m : cluster->members)
       if (auto d = c.store.device(m)) {
         members.push_back(m);
-        names += (names.empty() ? "" : ", ") + d->hostname;
+        names += (names.empty() ? "" : ", ") + (d->hostname.empty() ? m : d->hostname);  // a laptop without a hostname by its id
       }
     if (members.empty()) return error(404, "cluster " + cluster_id + " has no enrolled laptop");
     if (!duplicate_ok)
