@@ -57,7 +57,7 @@ void Transport::notify() {
 
 v1::RttSummary Transport::collector_rtt() {
   std::lock_guard lock(mu_);
-  return decode::summarize_rtt({rtt_samples_us_.begin(), rtt_samples_us_.end()});
+  return rtt_.take();
 }
 
 void Transport::run() {
@@ -201,8 +201,7 @@ grpc::Status Transport::session() {
           uint64_t sent = msg.pong().sent_monotonic_us();
           if (sent <= now) {
             std::lock_guard lock(mu_);
-            rtt_samples_us_.push_back(static_cast<uint32_t>(std::min<uint64_t>(now - sent, UINT32_MAX)));
-            while (rtt_samples_us_.size() > 64) rtt_samples_us_.pop_front();
+            rtt_.add(static_cast<uint32_t>(std::min<uint64_t>(now - sent, UINT32_MAX)));
           }
           break;
         }

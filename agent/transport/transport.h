@@ -13,6 +13,7 @@
 
 #include "agent/spool/spool.h"
 #include "agent/transport/backoff.h"
+#include "agent/transport/rtt_window.h"
 #include "platform/common/clock.h"
 #include "telltale/v1/telemetry.grpc.pb.h"
 
@@ -56,6 +57,7 @@ class Transport {
   void notify();
 
   void set_heartbeat_interval(std::chrono::milliseconds interval) { heartbeat_ms_ = interval.count(); }
+  // Round trips since the previous call (one report's window, rtt_window.h).
   telltale::v1::RttSummary collector_rtt();
   bool connected() const { return connected_; }
   uint64_t acknowledged() const { return acked_; }
@@ -81,7 +83,7 @@ class Transport {
   bool stopping_ = false;
   bool wake_ = false;
   grpc::ClientContext* active_ = nullptr;
-  std::deque<uint32_t> rtt_samples_us_;
+  RttWindow rtt_;  // pongs since the last report (collector_rtt takes them)
   std::atomic<int64_t> heartbeat_ms_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> acked_{0};

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
     ("console-max-connections", po::value<int>()->default_value(512), "console: open connections, all addresses")
     ("console-max-connections-per-address", po::value<int>()->default_value(32), "console: open connections from one address")
     ("console-api-token-days", po::value<int>()->default_value(90), "console: API token lifetime when none is asked for")
+    ("console-sso-config", po::value<std::string>()->default_value(""),
+     "console: TOML file with [sso] (OpenID Connect issuer, client, secret, role claim); docs/CONSOLE.md")
     ("report-interval", po::value<int>()->default_value(86400), "seconds between fleet reports in DATA_DIR/reports (0: off)")
     ("silent-hours", po::value<int>()->default_value(24), "a device unheard of this long is silent in reports")
     ("listener-wedged-seconds", po::value<int>()->default_value(10),
@@ -155,6 +157,15 @@ int main(int argc, char** argv) {
     cc.max_connections = vm["console-max-connections"].as<int>();
     cc.max_connections_per_address = vm["console-max-connections-per-address"].as<int>();
     cc.api_token_default_days = vm["console-api-token-days"].as<int>();
+    if (const auto sso = vm["console-sso-config"].as<std::string>(); !sso.empty()) {
+      try {
+        cc.sso = telltale::server::console::load_sso_config(sso);
+      } catch (const std::exception& e) {
+        std::cerr << "telltale-collector: --console-sso-config: " << e.what() << "\n";
+        collector.shutdown();
+        return 2;
+      }
+    }
     console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
     try {
       console->start();

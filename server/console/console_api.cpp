@@ -9,6 +9,8 @@
 
 #include "server/console/console_internal.h"
 #include "server/console/login_throttle.h"
+#include "platform/common/log.h"
+#include "server/console/oidc_http.h"
 #include "server/console/password_policy.h"
 
 namespace telltale::server::console {
@@ -50,12 +52,67 @@ struct ConsoleApi::Impl {
   std::mutex mu;  // every request but a login
   std::mutex login_mu;
   std::map<std::string, int> logins_in_flight;  // by peer address
+  std::unique_ptr<SsoLogin> sso;                // set when single sign-on is configured
 
   Impl(ConsoleDb& d, Store& s, ApiOptions o)
       : db(d), store(s), options(std::move(o)),
         throttle(LoginThrottleOptions{options.login_free_failures, options.login_backoff_base_ms,
                                       options.login_backoff_max_ms}) {
     if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
+    if (options.sso.enabled()) sso = std::make_unique<SsoLogin>(options.sso);
+  }
+
+  // Single sign-on runs outside the request lock (it waits on the identity
+  // provider). Both legs are browser navigations, so failures go back to the
+  // login page with the reason in words (?sso_error=), never a JSON error.
+  static HttpResponse redirect(const std::string& location) {
+    HttpResponse r{302, "text/plain; charset=utf-8", "", {}};
+    r.headers.emplace_back("Location", location);
+    return r;
+  }
+  HttpResponse sso_refused(const HttpRequest& req, const std::string& who, const std::string& reason,
+                           const std::string& problem, const std::string& detail) {
+    db.audit(now_ms(), who.empty() ? "(single sign-on)" : who, "login.sso_refused", who, req.peer,
+             "reason=" + reason + " " + detail);
+    spdlog::warn("event=console_sso_refused reason={} peer={} detail={}", reason, req.peer, log::q(detail));
+    return redirect("/#/login?sso_error=" + form_encode(problem));
+  }
+  HttpResponse sso_start(const HttpRequest& req) {
+    try {
+      auto s = sso->start(now_ms());
+      auto r = redirect(s.authorize_url);
+      // Lax, not Strict: the browser comes back from the provider's site and
+      // must send it then. Scoped to the SSO paths and ten minutes.
+      r.set_cookie = "tt_sso=" + s.state + "; Path=/api/v1/sso; HttpOnly; Secure; SameSite=Lax; Max-Age=600";
+      return r;
+    } catch (const SsoError& e) {
+      return sso_refused(req, {}, e.reason, e.what(), e.detail);
+    }
+  }
+  HttpResponse sso_callback(const HttpRequest& req) {
+    auto q = query_params(req.target);
+    if (!q["error"].empty())
+      return sso_refused(req, {}, "provider",
+                         "The identity provider did not sign you in (" + q["error"] +
+                             (q["error_description"].empty() ? "" : ": " + q["error_description"]) + "). Try again.",
+                         "error=" + q["error"] + " " + q["error_description"]);
+    SsoIdentity id;
+    try {
+      id = sso->finish(q["code"], q["state"], cookie_value(req.cookie, "tt_sso"), now_ms());
+    } catch (const SsoError& e) {
+      return sso_refused(req, {}, e.reason, e.what(), e.detail);
+    }
+    const int64_t now = now_ms();
+    auto signin = db.sso_sign_in(id.issuer, id.subject, id.username, id.role, now);
+    if (!signin.principal)
+      return sso_refused(req, id.username, "account", signin.refusal, "sub=" + id.subject);
+    auto [sid, csrf] = db.create_session(*signin.principal, now);
+    db.audit(now, signin.principal->username, "login.sso", signin.principal->username, req.peer,
+             "role=" + std::string(to_string(id.role)) + " " + options.sso.role_claim + "=[" + id.role_claim_values +
+                 "] sub=" + id.subject + (signin.created ? " user_created" : ""));
+    auto r = redirect("/#/");
+    r.set_cookie = "tt_session=" + sid + "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=43200";
+    return r;
   }
 
   std::optional<Principal> authenticate(const HttpRequest& req) {
@@ -216,6 +273,10 @@ struct ConsoleApi::Impl {
       return metrics();
     }
     if (path == "/api/v1/login" && req.method == "POST") return login(req);
+    if (path == "/api/v1/sso" && req.method == "GET")
+      return reply(200, json::object{{"enabled", sso != nullptr}, {"label", sso ? options.sso.label : std::string()}});
+    if (sso && path == "/api/v1/sso/start" && req.method == "GET") return sso_start(req);
+    if (sso && path == "/api/v1/sso/callback" && req.method == "GET") return sso_callback(req);
     std::lock_guard lock(mu);
     if (path.rfind("/api/v1/", 0) != 0) return error(404, "no such path: " + path);
     auto who = authenticate(req);

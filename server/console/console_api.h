@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/console/console_db.h"
+#include "server/console/sso_login.h"
 #include "server/store/store.h"
 
 namespace telltale::server::console {
@@ -59,6 +60,8 @@ struct ApiOptions {
   // API token lifetime when the request names none, and the longest allowed.
   int api_token_default_days = 90;
   int api_token_max_days = 366;
+  // OpenID Connect sign-in besides local users (sso_login.h); off when sso.issuer is empty.
+  SsoConfig sso{};
 };
 
 // Thread-safe: requests run one at a time, except logins, which only touch

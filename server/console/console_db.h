@@ -145,6 +145,46 @@ class ConsoleDb {
   bool add_case_note(int64_t id, const std::string& author, const std::string& text, int64_t now_ms);
   std::map<std::string, int64_t> case_counts();  // by status
 
+  // Single sign-on (console_sso_db.cpp, table sso_identities): the console
+  // user an identity provider's (issuer, subject) signs in as, made on its
+  // first sign-in with a name from the token and given the role the token
+  // maps to on every sign-in. A local user of the same name is never taken
+  // over: that is a refusal (`refusal` says why in plain words).
+  struct SsoSignIn {
+    std::optional<Principal> principal;
+    std::string refusal;
+    bool created = false;
+  };
+  SsoSignIn sso_sign_in(const std::string& issuer, const std::string& subject, const std::string& preferred_name,
+                        Role role, int64_t now_ms);
+  // Users that sign in through the identity provider (for the user list).
+  std::map<std::string, std::string> sso_users();  // username → issuer
+
+  // What a case page shows besides notes (console_case_db.cpp; tables
+  // case_history, case_evidence, case_devices, append-only by trigger):
+  // who changed what when, the device's grouped evidence as it was when
+  // pinned, and the laptops a case covers besides its first (a cluster).
+  struct CaseChange {
+    int64_t unix_ms = 0;
+    std::string actor, field, before, after;  // field: opened, status, owner, evidence
+  };
+  void add_case_change(int64_t case_id, const std::string& actor, const std::string& field, const std::string& before,
+                       const std::string& after, int64_t now_ms);
+  std::vector<CaseChange> case_history(int64_t case_id);
+  struct PinnedEvidence {
+    int64_t unix_ms = 0;
+    std::string pinned_by, device_id, json;  // json: the pinned verdict, why and groups
+  };
+  void pin_case_evidence(int64_t case_id, const std::string& device_id, const std::string& pinned_by,
+                         const std::string& json, int64_t now_ms);
+  std::vector<PinnedEvidence> case_evidence(int64_t case_id);
+  void add_case_devices(int64_t case_id, const std::vector<std::string>& device_ids, const std::string& cluster_id);
+  // Every laptop the case covers, its first device first; and the cluster it was opened for ("" if none).
+  std::vector<std::string> case_devices(int64_t case_id, const std::string& first_device);
+  std::string case_cluster(int64_t case_id);
+  // Cases that cover the device as a cluster member (not as their first device).
+  std::vector<int64_t> cases_covering(const std::string& device_id);
+
   sqlite::Database& raw() { return db_; }
 
  private:

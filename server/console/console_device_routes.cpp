@@ -147,7 +147,26 @@ HttpResponse device_detail(Context& c, const DeviceRecord& d) {
   json::array cases;
   for (auto& k : c.db.cases({}, id))
     cases.push_back(json::object{{"id", k.id}, {"status", k.status}, {"owner", k.owner}, {"title", k.title}});
+  // Cluster cases that cover this laptop as one of several.
+  for (int64_t case_id : c.db.cases_covering(id))
+    if (auto k = c.db.get_case(case_id); k && k->device_id != id)
+      cases.push_back(json::object{{"id", k->id}, {"status", k->status}, {"owner", k->owner}, {"title", k->title}});
   o["cases"] = std::move(cases);
+  // The clusters the laptop is in now, each naming its members: a cluster
+  // indicator's own text was written when the verdict was evaluated ("2
+  // laptops …") and goes stale as the cluster grows; this does not.
+  json::array clusters;
+  for (auto& cl : c.store.clusters()) {
+    if (std::find(cl.members.begin(), cl.members.end(), id) == cl.members.end()) continue;
+    json::array members;
+    for (auto& m : cl.members) {
+      auto md = c.store.device(m);
+      members.push_back(json::object{{"device_id", m}, {"hostname", md ? md->hostname : ""}});
+    }
+    clusters.push_back(json::object{{"cluster_id", cl.cluster_id}, {"kind", cl.kind}, {"key", cl.key},
+                                    {"count", cl.members.size()}, {"members", std::move(members)}});
+  }
+  o["clusters"] = std::move(clusters);
   c.audit("evidence.view", id);
   return reply(200, o);
 }

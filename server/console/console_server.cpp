@@ -392,6 +392,7 @@ void ConsoleServer::start() {
   api_options.login_backoff_base_ms = d.config.login_backoff_base_ms;
   api_options.login_backoff_max_ms = d.config.login_backoff_max_ms;
   api_options.api_token_default_days = d.config.api_token_default_days;
+  api_options.sso = d.config.sso;
   d.api = std::make_unique<ConsoleApi>(*d.db, d.store, std::move(api_options));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);

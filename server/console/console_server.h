@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "server/console/sso_login.h"
 #include "server/store/store.h"
 
 namespace telltale::server::console {
@@ -39,6 +40,8 @@ struct ConsoleConfig {
   int64_t login_backoff_base_ms = 1000;
   int64_t login_backoff_max_ms = 15LL * 60 * 1000;
   int api_token_default_days = 90;
+  // OpenID Connect sign-in (--console-sso-config FILE, load_sso_config); off when empty.
+  SsoConfig sso{};
 };
 
 class ConsoleServer {

@@ -99,7 +99,7 @@ Reply ConsoleTest::call(const std::string& method, const std::string& target, co
   stream.shutdown(ec);
   return {static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::set_cookie]),
           std::string(res[http::field::content_type]), std::string(res[http::field::content_disposition]),
-          std::string(res["X-Content-SHA256"])};
+          std::string(res["X-Content-SHA256"]), std::string(res[http::field::location])};
 }
 
 Session ConsoleTest::login(const std::string& user, const std::string& password) {

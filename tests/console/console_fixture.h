@@ -23,6 +23,7 @@ struct Reply {
   std::string content_type;
   std::string content_disposition;
   std::string content_sha256;  // X-Content-SHA256 (exports)
+  std::string location{};      // Location (redirects: single sign-on)
   json::value json() const { return json::parse(body); }
 };
 

@@ -41,17 +41,20 @@ export async function api(method, path, body, contentType = 'application/json') 
   if (!res.ok) {
     const message = (data && data.error) || text || res.statusText;
     if (res.status === 401 && path !== '/login') onUnauthenticated();
-    throw new ApiError(res.status, plain(res.status, message), path, data);
+    throw new ApiError(res.status, plain(res.status, message, path), path, data);
   }
   return data;
 }
 
 // What a person reads: the console's own reason in a sentence, never the
 // request line ("GET /api/v1/devices/…: 404"). The status stays on the error.
-function plain(status, reason) {
-  const r = String(reason || '').replace(/\.$/, '');
+function plain(status, reason, path) {
+  // "…; body {"status"?: …}" is the API's hint for programmers; people get the reason alone.
+  const r = String(reason || '').replace(/;? ?body [{[].*$/s, '').replace(/\.$/, '');
+  if (status === 401 && path !== '/login') return 'Your session has ended; log in again.';
+  if (status === 403 && /CSRF/i.test(r)) return 'This page is out of date; reload it and try again.';
   if (status === 400) return `The console could not use that: ${r}.`;
-  if (status === 401) return `You are not logged in (${r}).`;
+  if (status === 401) return `${r.charAt(0).toUpperCase()}${r.slice(1)}.`;
   if (status === 403) return `Not allowed: ${r}.`;
   if (status === 404) return `Not found: ${r}.`;
   if (status === 409) return `Not possible right now: ${r}.`;

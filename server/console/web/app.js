@@ -91,6 +91,22 @@ function loginForm(notice) {
   clear(main).append(form);
   document.title = 'Telltale · log in';
   (user.value ? pass : user).focus();
+  singleSignOn(form, err);
+}
+
+// Single sign-on: a link to the identity provider when the console has one,
+// and the reason a sign-in there was refused (the callback sends it back in
+// #/login?sso_error=…, already in plain words).
+async function singleSignOn(form, err) {
+  const refused = new URLSearchParams(location.hash.split('?')[1] || '').get('sso_error');
+  if (refused) { err.textContent = refused; err.hidden = false; }
+  try {
+    const sso = await get('/sso');
+    if (!sso.enabled) return;
+    form.append(h('p', { class: 'sso' }, h('a', { id: 'sso-login', class: 'button', href: '/api/v1/sso/start', text: `Sign in with ${sso.label}` })));
+  } catch (e) {
+    // An older collector has no /sso: the password form is all there is.
+  }
 }
 
 function passwordForm(view, forced) {

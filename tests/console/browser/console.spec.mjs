@@ -243,12 +243,28 @@ try {
     const caseHash = await page.evaluate(() => location.hash);
     await page.evaluate((h) => { location.hash = h; }, `#/device/${encodeURIComponent(args.device)}`);
     await page.waitForSelector('#open-case');
-    let dialogText = '';
-    page.once('dialog', async (d) => { dialogText = d.message(); await d.dismiss(); });
     await page.click('#open-case');
+    await page.waitForSelector('#duplicate-case:not([hidden])');
+    const warning = await page.textContent('#duplicate-case');
+    check(/already has acknowledged case \d+/.test(warning), `the duplicate case is announced on the page: "${warning}"`);
+    await screenshot('duplicate-case-warning');
+    await page.click('#duplicate-open-existing');
     await page.waitForFunction((h) => location.hash === h, caseHash);
-    check(/already has acknowledged case \d+/.test(dialogText), `the duplicate case is announced: "${dialogText}"`);
-    log('a second case is not opened silently: the existing one is offered');
+    log('a second case is not opened silently: the page warns and offers the existing one');
+
+    step = 'case page: owner from the user list, history, pinned evidence';
+    await page.waitForSelector('#case-history');
+    check(await page.locator('#case-owner option[value="admin"]').count() === 1, 'the owner is picked from the console users');
+    check((await page.textContent('#case-history')).includes('status open → acknowledged'), 'the history says who changed the status from what to what');
+    check((await page.textContent('#case-evidence')).includes(kvmText.replace(/^usb\./, '').slice(0, 3)) || (await page.textContent('#case-evidence')).length > 20,
+      'the evidence was pinned into the case');
+    check((await page.textContent('#view-case h1')).includes('#'), 'the case id is shown');
+    // Settled: the laptop's own case no longer blocks one for its cluster.
+    await page.selectOption('#case-status', 'confirmed');
+    await page.click('#case-save');
+    await page.waitForSelector('#view-case h1 .s-confirmed');
+    await screenshot('case-page-history-evidence');
+    log('case page: owner select, status history, pinned evidence');
   }
 
   await nav('clusters', '#view-clusters section');
@@ -264,6 +280,37 @@ try {
     log(`${args['cluster-kind']} cluster with its links`);
   }
   await screenshot('clusters');
+  if (args['cluster-kind'] && casesStatus !== 404) {
+    step = 'one case for the whole cluster';
+    const button = page.locator(`#view-clusters section.cluster:has(.cluster-kind[title="${args['cluster-kind']}"]) button.open-cluster-case`).first();
+    const label = await button.textContent();
+    await button.click();
+    await page.waitForSelector('#case-devices');
+    const members = await page.locator('#case-devices a').count();
+    check(label.includes(`these ${members} laptops`), `the cluster case covers every member the button named ("${label}", ${members} linked)`);
+    check(members >= 2 && await page.locator(`#case-devices a[href="#/device/${encodeURIComponent(args.device)}"]`).count() === 1,
+      'the cluster case names and links each member laptop');
+    check(await page.locator('#case-evidence .card.pinned').count() === members, 'evidence pinned for each member');
+    await screenshot('cluster-case');
+    log(`one case covers the ${members} laptops of the cluster`);
+
+    step = 'bulk assign from the device list';
+    await nav('devices', '#devices-table');
+    await page.waitForSelector('.select-device');
+    const boxes = page.locator('.select-device');
+    const n = await boxes.count();
+    for (let i = 0; i < n; i++) await boxes.nth(i).check();
+    await page.waitForSelector('#bulk-bar:not([hidden])');
+    check((await page.textContent('#bulk-count')).includes(`${n} selected`), 'the bar counts the selection');
+    await screenshot('bulk-select');
+    await page.click('#bulk-assign');
+    await page.waitForSelector('#bulk-result li');
+    const result = await page.textContent('#bulk-result');
+    check(/Opened \d+ cases?, assigned \d+/.test(result) && await page.locator('#bulk-result li').count() === n,
+      `one line per selected device: "${result}"`);
+    await screenshot('bulk-assigned');
+    log(`bulk assign over ${n} devices`);
+  }
 
   await nav('cases', '#view-cases .tabs');
   await page.waitForFunction(() => !document.querySelector('#view-cases').textContent.includes('Loading cases'));
@@ -335,6 +382,47 @@ try {
     await vpage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-viewer-refused.png`), fullPage: true });
     log('viewer: no Admin or Cases entry, evidence refused with the API\'s reason');
     await vctx.close();
+  }
+
+  if (args['sso-issuer']) {
+    step = 'single sign-on';
+    const sctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
+    const spage = await sctx.newPage();
+    watch(spage);
+    const sshot = async (name) => spage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await spage.goto(base + '/');
+    await spage.waitForSelector('#sso-login');
+    check((await spage.textContent('#sso-login')).includes('Example IdP'), 'the login page offers single sign-on');
+    await sshot('sso-login-page');
+    await spage.click('#sso-login');
+    await spage.waitForSelector('input[name="login"]');
+    await sshot('sso-provider-form');
+    await spage.fill('input[name="login"]', 'alice');
+    await spage.click('button[type="submit"]');
+    await spage.waitForSelector('#verdict-tiles');
+    const who = await spage.textContent('#who');
+    check(who.includes('alice') && who.includes('investigator'), `signed in through the provider with the role from the groups claim: "${who}"`);
+    await sshot('sso-signed-in');
+    log('single sign-on: alice signed in at the provider and is an investigator here');
+    await sctx.close();
+
+    step = 'single sign-on refused';
+    await fetch(`${args['sso-issuer']}/__test/mode`, { method: 'POST', body: 'expired' });
+    const rctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
+    const rpage = await rctx.newPage();
+    watch(rpage);
+    await rpage.goto(base + '/');
+    await rpage.click('#sso-login');
+    await rpage.waitForSelector('input[name="login"]');
+    await rpage.fill('input[name="login"]', 'alice');
+    await rpage.click('button[type="submit"]');
+    await rpage.waitForSelector('#login-form .error-inline:not([hidden])');
+    const refused = await rpage.textContent('#login-form .error-inline');
+    check(refused.includes('had already expired') && !refused.includes('exp='), `an expired token is refused in plain words: "${refused}"`);
+    await rpage.screenshot({ path: join(args.out, `${String(++shot).padStart(2, '0')}-sso-refused.png`), fullPage: true });
+    await fetch(`${args['sso-issuer']}/__test/mode`, { method: 'POST', body: 'ok' });
+    log('single sign-on: an expired token lands on the login page with the reason');
+    await rctx.close();
   }
 
   check(problems.length === 0, `no JavaScript errors or CSP violations:\n  ${problems.join('\n  ')}`);

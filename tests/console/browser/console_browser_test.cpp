@@ -5,6 +5,13 @@
 // screenshots land in <build>/console-screenshots/ for review.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -23,6 +30,58 @@ std::filesystem::path find_node() {
 }
 
 
+// A port the kernel has just handed out and released: the console must be
+// told its own URL before it starts (single sign-on's redirect URL).
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// The real OpenID provider of tests/console/oidc (npm oidc-provider) on
+// loopback; "" when node or the package is missing.
+struct OidcProvider {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+  std::string issuer;
+  explicit OidcProvider(const std::string& redirect) {
+    const auto dir = std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/console/oidc";
+    if (!std::filesystem::exists(dir / "node_modules/oidc-provider") || !std::filesystem::exists("/usr/bin/node")) return;
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid = fork();
+    if (pid == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      const std::string script = (dir / "provider.mjs").string();
+      execl("/usr/bin/node", "node", script.c_str(), "--redirect-uri", redirect.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    out = fdopen(fds[0], "r");
+    char line[512];
+    while (fgets(line, sizeof line, out))
+      if (std::string(line).rfind("issuer ", 0) == 0) {
+        issuer = std::string(line + 7);
+        issuer.erase(issuer.find_last_not_of("\r\n") + 1);
+        break;
+      }
+  }
+  ~OidcProvider() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+    if (out) fclose(out);
+  }
+};
+
 TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACaseAndLogsOut) {
   const auto browser_dir = std::filesystem::path(TELLTALE_SOURCE_DIR) / "tests/console/browser";
   const auto node = find_node();
@@ -37,8 +96,22 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
   TempDir detect_dir;
   const auto detect_config = detect_dir.path() / "detect.toml";
   std::ofstream(detect_config) << "[detect]\nshared_serial_min_reports = 2\nshared_serial_min_span_hours = 0\n";
-  CollectorProcess collector(
-      {"--console", "127.0.0.1:0", "--correlate-interval", "1", "--detect-config", detect_config.string()});
+  // Single sign-on: the provider knows the console's callback, the console
+  // its provider (tests/console/oidc; skipped in the script when missing).
+  const int console_port = free_port();
+  OidcProvider provider("https://127.0.0.1:" + std::to_string(console_port) + "/api/v1/sso/callback");
+  std::vector<std::string> collector_args{"--console", "127.0.0.1:" + std::to_string(console_port), "--correlate-interval",
+                                          "1", "--detect-config", detect_config.string()};
+  if (!provider.issuer.empty()) {
+    const auto sso_config = detect_dir.path() / "sso.toml";
+    std::ofstream(sso_config) << "[sso]\nissuer = \"" << provider.issuer << "\"\nclient_id = \"telltale-console\"\n"
+                              << "client_secret = \"telltale-console-secret-for-tests\"\n"
+                              << "redirect_url = \"https://127.0.0.1:" << console_port << "/api/v1/sso/callback\"\n"
+                              << "role_claim = \"groups\"\nscopes = \"openid email profile groups\"\nlabel = \"Example IdP\"\n"
+                              << "[sso.roles]\ninvestigator = [\"telltale-investigators\"]\nadmin = [\"telltale-admins\"]\n";
+    collector_args.insert(collector_args.end(), {"--console-sso-config", sso_config.string()});
+  }
+  CollectorProcess collector(collector_args);
   const std::string port = collector.console_port();
   ASSERT_FALSE(port.empty()) << collector.process().log_text();
 
@@ -79,6 +152,7 @@ TEST(ConsoleBrowser, InvestigatorLogsInSeesThePuppeteeredDevicesEvidenceOpensACa
                                    "--out", out_dir.string(),
                                    // This collector has the cases API: a 404 there is a failure, not a skip.
                                    "--require-cases"};
+  if (!provider.issuer.empty()) argv.insert(argv.end(), {"--sso-issuer", provider.issuer});
   auto r = run(argv, std::chrono::seconds(240));
   EXPECT_EQ(r.exit_code, 0) << "console.spec.mjs failed:\n" << r.out << r.err << "\ncollector log tail:\n"
                             << collector.process().log_text().substr(

@@ -168,7 +168,7 @@ export default async function admin(view, ctx) {
       { label: 'When', value: (e) => num(e.unix_ms), render: (e) => fmtTime(e.unix_ms) },
       { label: 'Actor', value: (e) => e.actor },
       { label: 'Action', value: (e) => e.action },
-      { label: 'Target', value: (e) => e.target },
+      { label: 'Target', value: (e) => e.target_name || e.target, render: (e) => h('span', { title: e.target, text: e.target_name || e.target }) },
       { label: 'Peer', value: (e) => e.peer },
       { label: 'Detail', value: (e) => e.detail },
       { label: 'Count', value: (e) => num(e.count || 1), num: true },

@@ -1,10 +1,10 @@
 // Clusters: devices the fleet rules tied together (a shared gateway, egress
 // address, KVM or monitor serial). Each cluster with its members and shared
 // evidence, then every pair of devices with what links them.
-import { get } from '../api.js';
+import { get, post } from '../api.js';
 import { h, section, dataTable, fmtTime, link, empty, verdictBadge, clusterKind } from '../dom.js';
 
-export default async function clusters(view) {
+export default async function clusters(view, ctx) {
   view.append(h('h1', { text: 'Clusters' }));
   const [{ clusters: list }, devs] = await Promise.all([get('/clusters'), get('/devices').catch(() => ({ devices: [] }))]);
   const byId = new Map((devs.devices || []).map((d) => [d.device_id, d]));
@@ -44,7 +44,25 @@ export default async function clusters(view) {
       h('h2', {}, clusterKind(c.kind), ' ', h('code', { text: c.key })),
       h('p', { class: 'muted', text: `${(c.members || []).length} members · first seen ${fmtTime(c.first_seen_unix_ms)} · last seen ${fmtTime(c.last_seen_unix_ms)}` }),
       h('ul', { class: 'plain' }, (c.members || []).map((m) => h('li', {}, devLink(m)))),
+      ctx && ctx.me.role !== 'viewer' ? clusterCaseButton(c, ctx) : null,
       evidence.length ? h('table', { class: 'evidence' }, h('tbody', {}, evidence.map((e) =>
         h('tr', {}, h('th', { scope: 'row', text: e.key || '' }), h('td', { text: e.value || '' }))))) : empty('No shared evidence recorded.')));
   }
+}
+
+// One case naming and linking every member laptop of the cluster.
+function clusterCaseButton(c, ctx) {
+  const msg = h('span', { role: 'status' });
+  const n = (c.members || []).length;
+  return h('p', {}, h('button', { type: 'button', class: 'open-cluster-case', 'data-cluster': c.cluster_id,
+    text: `Open one case for these ${n} laptops`, onclick: async () => {
+      try {
+        const k = await post('/cases', { cluster_id: c.cluster_id });
+        ctx.navigate(`#/case/${encodeURIComponent(k.id)}`);
+      } catch (e) {
+        const existing = e.status === 409 && e.data && e.data.existing_case;
+        msg.replaceChildren(h('span', { class: 'warning', text: e.message.replace(/; send duplicate_ok.*$/, '') + ' ' }),
+          existing ? link(`#/case/${encodeURIComponent(existing)}`, `Open case #${existing}`) : '');
+      }
+    } }), ' ', msg);
 }

@@ -22,34 +22,40 @@ export default async function device(view, ctx, id) {
 
   // Header and actions.
   const caseMsg = h('span', { class: 'muted', role: 'status' });
+  // A case already being worked on this laptop: say so on the page (not in a
+  // browser dialog) and offer the existing case first, a second one only if meant.
+  const duplicateBox = h('div', { class: 'warning', id: 'duplicate-case', role: 'alert', hidden: true });
+  const body = { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` };
   const openCase = h('button', { type: 'button', id: 'open-case', text: 'Open case', onclick: async () => {
     openCase.disabled = true;
+    duplicateBox.hidden = true;
     try {
-      const body = { device_id: dev.device_id, title: `${dev.hostname || dev.device_id}: ${latest ? latest.level : 'review'}` };
-      let c;
-      try {
-        c = await post('/cases', body);
-      } catch (e) {
-        // A case is already being worked: say which, and open another only if meant.
-        const existing = e.status === 409 && e.data && e.data.existing_case;
-        if (!existing) throw e;
-        if (!confirm(`${e.data.error.replace(/; send duplicate_ok.*$/, '')}.\nOpen a second case anyway? (Cancel opens the existing one.)`)) {
-          ctx.navigate(`#/case/${encodeURIComponent(existing)}`);
-          return;
-        }
-        c = await post('/cases', { ...body, duplicate_ok: true });
-      }
+      const c = await post('/cases', body);
       ctx.navigate(`#/case/${encodeURIComponent(c.id)}`);
     } catch (e) {
+      const existing = e.status === 409 && e.data && e.data.existing_case;
+      openCase.disabled = false;
+      if (existing) {
+        duplicateBox.replaceChildren(
+          h('p', { text: `${e.data.error.replace(/; send duplicate_ok.*$/, '')}. A second case would split the notes and evidence.` }),
+          h('button', { type: 'button', id: 'duplicate-open-existing', text: `Open case #${existing}`, onclick: () => ctx.navigate(`#/case/${encodeURIComponent(existing)}`) }), ' ',
+          h('button', { type: 'button', id: 'duplicate-open-anyway', class: 'secondary', text: 'Open a second case anyway', onclick: async () => {
+            try {
+              const c = await post('/cases', { ...body, duplicate_ok: true });
+              ctx.navigate(`#/case/${encodeURIComponent(c.id)}`);
+            } catch (ex) { caseMsg.textContent = ex.message; caseMsg.className = 'error-inline'; }
+          } }));
+        duplicateBox.hidden = false;
+        return;
+      }
       caseMsg.textContent = isMissingEndpoint(e) ? 'Cases: not available on this collector.' : e.message;
       caseMsg.className = 'error-inline';
-      openCase.disabled = false;
     }
   } });
   const exportLinks = h('span', { class: 'exports' }, 'Export: ',
     h('a', { href: `/api/v1${base}/export?format=json`, download: `evidence-${dev.device_id}.json`, id: 'export-json', text: 'JSON' }), ' · ',
     h('a', { href: `/api/v1${base}/export?format=html`, target: '_blank', rel: 'noopener', id: 'export-html', text: 'printable HTML' }));
-  const actions = h('div', { class: 'actions' }, openCase, ' ', exportLinks, ' ', caseMsg);
+  const actions = h('div', { class: 'actions' }, openCase, ' ', exportLinks, ' ', caseMsg, duplicateBox);
   if (ctx.me.role === 'admin' && !dev.revoked) {
     actions.append(h('button', { type: 'button', class: 'danger', text: 'Revoke device', onclick: async (e) => {
       if (!confirm(`Revoke ${dev.hostname || dev.device_id}? Its agent can no longer report.`)) return;
@@ -65,7 +71,29 @@ export default async function device(view, ctx, id) {
 
   // Verdict and indicators, one card per physical thing when the collector groups them.
   const groups = d.evidence_groups || null;
-  view.append(section('Verdict', verdict ? (groups && groups.length ? groupedView(verdict, latest, groups) : indicatorsView(verdict, latest))
+  // A cluster card names the cluster's members as they are now (the
+  // indicator's own text was written when the verdict was made) and opens
+  // one case for all of them.
+  const liveClusters = new Map((d.clusters || []).map((c) => [c.cluster_id, c]));
+  const clusterBlock = (g) => {
+    const c = g.kind === 'cluster' ? liveClusters.get(g.thing.slice(8)) : null;
+    if (!c) return null;
+    const msg = h('span', { role: 'status' });
+    return h('div', { class: 'cluster-now', 'data-cluster': c.cluster_id },
+      h('p', {}, h('strong', { class: 'cluster-count', text: `Now ${c.count} laptop${c.count === 1 ? '' : 's'}: ` }),
+        ...c.members.flatMap((m, i) => [i ? ', ' : '', link(`#/device/${encodeURIComponent(m.device_id)}`, m.hostname || m.device_id)])),
+      ctx.me.role === 'viewer' ? null : h('button', { type: 'button', class: 'open-cluster-case', text: `Open one case for these ${c.count} laptops`, onclick: async () => {
+        try {
+          const k = await post('/cases', { cluster_id: c.cluster_id });
+          ctx.navigate(`#/case/${encodeURIComponent(k.id)}`);
+        } catch (e) {
+          const existing = e.status === 409 && e.data && e.data.existing_case;
+          msg.replaceChildren(h('span', { class: 'warning', text: e.message.replace(/; send duplicate_ok.*$/, '') + ' ' }),
+            existing ? link(`#/case/${encodeURIComponent(existing)}`, `Open case #${existing}`) : '');
+        }
+      } }), ' ', msg);
+  };
+  view.append(section('Verdict', verdict ? (groups && groups.length ? groupedView(verdict, latest, groups, clusterBlock) : indicatorsView(verdict, latest))
     : empty('No verdict yet: the collector has not scored a report from this device.')));
   // USB devices the evidence is about, highlighted in the tree.
   const flaggedUsb = new Map((groups || []).filter((g) => g.kind === 'usb').map((g) => [g.thing.slice(4), g.severity]));
@@ -133,7 +161,7 @@ function indicatorItem(i) {
 
 // One card per USB device, display, tool…: eight rules tripped by one PiKVM
 // are one "USB 1-3" card, coloured by its strongest indicator.
-function groupedView(verdict, latest, groups) {
+function groupedView(verdict, latest, groups, extra = () => null) {
   const inds = verdict.indicators || [];
   const head = h('p', {}, `Evaluated ${fmtTime(latest.evaluated_unix_ms)} with catalog ${f(verdict, 'catalog_version') || '—'}; `,
     `${inds.length} indicator${inds.length === 1 ? '' : 's'} about ${groups.length} thing${groups.length === 1 ? '' : 's'}.`);
@@ -143,6 +171,7 @@ function groupedView(verdict, latest, groups) {
     h('span', { class: 'badge sev-' + (g.severity || 'info'), text: g.severity || 'info' }), ' ',
     h('strong', { class: 'group-label', text: g.label }), ' ',
     h('span', { class: 'muted', text: `${g.indicators.length} indicator${g.indicators.length === 1 ? '' : 's'} · score ${fmtScore(g.score)}` })),
+  extra(g),
   h('ol', { class: 'indicators' }, g.indicators.map((k) => inds[k]).filter(Boolean).map(indicatorItem)))));
   return h('div', {}, head, list);
 }

@@ -3,7 +3,7 @@
 // KVM/EDID serial, IP, gateway…) and each hit says which field matched. The
 // verdict filter, search and sort live in the URL (#/devices?verdict=…&q=…
 // &sort=…&order=…), so a verdict tile or a shared link opens the same list.
-import { get } from '../api.js';
+import { get, post } from '../api.js';
 import { h, section, dataTable, fmtTime, fmtAgo, fmtScore, verdictBadge, link, num, clear } from '../dom.js';
 
 const RANK = { puppeteered: 4, suspicious: 3, review: 2, clean: 1, unevaluated: 0 };
@@ -49,6 +49,41 @@ export default async function devices(view, ctx, param, params = new URLSearchPa
   const csv = h('a', { id: 'devices-csv', href: '/api/v1/devices?format=csv', download: 'telltale-devices.csv', text: 'CSV of this list' });
   const card = section('Devices', h('div', { class: 'toolbar wrap' }, search, h('label', {}, 'Verdict ', select), status, csv), box);
   view.append(card);
+  // Bulk assign (investigators): pick laptops, then open or assign a case for
+  // each in one action; the API audits every device on its own.
+  const selected = new Set();
+  const canWork = ctx.me.role !== 'viewer';
+  const bulk = h('div', { class: 'toolbar wrap bulk', id: 'bulk-bar', hidden: true });
+  const bulkResult = h('div', { id: 'bulk-result', role: 'status' });
+  if (canWork) card.append(bulk, bulkResult);
+  const selectColumn = { key: 'select', label: 'Select', value: (d) => (selected.has(d.device_id) ? 1 : 0),
+    render: (d) => h('input', { type: 'checkbox', class: 'select-device', 'aria-label': `Select ${d.hostname || d.device_id}`,
+      'data-device': d.device_id, checked: selected.has(d.device_id) || undefined,
+      onchange: (e) => { if (e.target.checked) selected.add(d.device_id); else selected.delete(d.device_id); showBulk(); } }) };
+  let owners = null;
+  let shownRows = [];
+  async function showBulk() {
+    if (!canWork) return;
+    bulk.hidden = selected.size === 0;
+    if (bulk.hidden) return;
+    if (!owners) owners = (await get('/cases/owners').catch(() => ({ owners: [ctx.me.username] }))).owners || [];
+    const owner = h('select', { id: 'bulk-owner', 'aria-label': 'Owner' }, owners.map((u) => h('option', { value: u, text: u })));
+    owner.value = owners.includes(ctx.me.username) ? ctx.me.username : owners[0] || '';
+    bulk.replaceChildren(h('strong', { id: 'bulk-count', text: `${selected.size} selected` }),
+      h('label', {}, 'Owner ', owner),
+      h('button', { type: 'button', id: 'bulk-assign', text: 'Open or assign cases', onclick: async () => {
+        try {
+          const r = await post('/cases/bulk', { device_ids: [...selected], owner: owner.value });
+          bulkResult.replaceChildren(h('p', { text: `Opened ${r.opened} case${r.opened === 1 ? '' : 's'}, assigned ${r.assigned} to ${owner.value}.` }),
+            h('ul', { class: 'plain' }, r.results.map((x) => h('li', {}, x.case_id
+              ? link(`#/case/${encodeURIComponent(x.case_id)}`, `#${x.case_id} ${x.hostname}`) : x.device_id, ` — ${x.error || x.action}`))));
+          selected.clear();
+          await reload();
+        } catch (e) { bulkResult.replaceChildren(h('p', { class: 'error-inline', text: e.message })); }
+      } }),
+      h('button', { type: 'button', class: 'secondary', text: 'Select all shown', onclick: () => { for (const d of shownRows) selected.add(d.device_id); reload(); } }),
+      h('button', { type: 'button', class: 'secondary', text: 'Clear', onclick: () => { selected.clear(); reload(); } }));
+  }
 
   function urlQuery() {
     const p = new URLSearchParams();
@@ -73,7 +108,9 @@ export default async function devices(view, ctx, param, params = new URLSearchPa
     csv.setAttribute('href', `/api/v1/devices?${api.toString()}${api.toString() ? '&' : ''}format=csv`);
     const { devices: rows } = await get(`/devices?${api.toString()}`);
     if (mine !== generation) return;  // a newer keystroke already asked
-    const cols = state.q.trim() ? [...columns.slice(0, 4), matchedColumn, ...columns.slice(4)] : columns;
+    shownRows = rows;
+    const base = state.q.trim() ? [...columns.slice(0, 4), matchedColumn, ...columns.slice(4)] : columns;
+    const cols = canWork ? [...base, selectColumn] : base;
     let index = cols.findIndex((c) => c.key === state.sort);
     if (index < 0) index = 1;
     const table = dataTable(cols, rows, {
@@ -84,6 +121,7 @@ export default async function devices(view, ctx, param, params = new URLSearchPa
     status.textContent = `${rows.length} device${rows.length === 1 ? '' : 's'}` +
       (state.q.trim() ? ` matching "${state.q.trim()}"` : '') + (state.verdict ? ` with verdict ${state.verdict}` : '');
     clear(box).append(table);
+    await showBulk();
   }
   let timer = null;
   search.addEventListener('input', () => {
