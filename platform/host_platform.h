@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "platform/change_monitor.h"
+#include "platform/presence_input.h"
 #include "platform/probe.h"
 #include "telltale/v1/snapshot.pb.h"
 #include "telltale/v1/telemetry.pb.h"
@@ -36,6 +37,9 @@ void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out
 // USB and display changes between snapshots; `rescan` is the polling period.
 std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& root,
                                                    std::chrono::milliseconds rescan);
+
+// Input capture for presence checks; null where the OS has none yet.
+std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& root);
 
 struct Defaults {
   std::filesystem::path state_dir;       // keys, certificate, spool

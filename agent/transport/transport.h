@@ -40,6 +40,8 @@ struct TransportOptions {
 struct TransportCallbacks {
   std::function<void(const telltale::v1::ConfigUpdate&)> on_config;
   std::function<void(const telltale::v1::ScanResult&)> on_scan_result;
+  // Runs on the reader thread: must hand the request off, not run it.
+  std::function<void(const telltale::v1::PresenceRequest&)> on_presence_request;
 };
 
 class Transport {
@@ -54,6 +56,9 @@ class Transport {
   void stop();
   // A new report is in the spool.
   void notify();
+  // Queues a message outside the spool (a presence result): written in the
+  // current session or the next one; kept in memory only.
+  void send(telltale::v1::AgentMessage message);
 
   void set_heartbeat_interval(std::chrono::milliseconds interval) { heartbeat_ms_ = interval.count(); }
   telltale::v1::RttSummary collector_rtt();
@@ -82,6 +87,7 @@ class Transport {
   bool wake_ = false;
   grpc::ClientContext* active_ = nullptr;
   std::deque<uint32_t> rtt_samples_us_;
+  std::deque<telltale::v1::AgentMessage> outbox_;  // guarded by mu_
   std::atomic<int64_t> heartbeat_ms_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> acked_{0};

@@ -9,6 +9,7 @@
 #include "platform/linux/default_watchlist.h"
 #include "platform/linux/hardware.h"
 #include "platform/linux/hotplug_monitor.h"
+#include "platform/linux/presence_input.h"
 #include "platform/linux/probes.h"
 
 namespace telltale::platform::host {
@@ -26,6 +27,10 @@ void read_hardware_identity(const ProbeContext& ctx, telltale::v1::Snapshot& out
 std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& root,
                                                    std::chrono::milliseconds rescan) {
   return std::make_unique<linux_probe::HotplugMonitor>(root, rescan);
+}
+
+std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& root) {
+  return std::make_unique<linux_probe::LinuxPresenceCapture>(root);
 }
 
 Defaults defaults() { return {"/var/lib/telltale-agent", "/etc/telltale/agent.toml", "/"}; }

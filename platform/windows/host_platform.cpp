@@ -57,6 +57,10 @@ std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& 
   return std::make_unique<windows_probe::DeviceChangeMonitor>(std::move(probes), rescan);
 }
 
+// Raw Input (device handles tell the built-in keyboard from USB ones) and
+// LLKHF_INJECTED will fill this; until then checks answer "unsupported".
+std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path&) { return nullptr; }
+
 Defaults defaults() {
   const auto dir = program_data() / "Telltale";
   wchar_t drive[MAX_PATH] = L"C:";
