@@ -22,7 +22,7 @@ struct Device {
 
 struct Fleet {
   testing::TempDir dir;
-  CertificateAuthority ca = CertificateAuthority::open_or_create(dir.path() / "ca");
+  CertificateAuthority ca = CertificateAuthority::open_or_create(dir.path());
   SqliteStore store{dir.path() / "telltale.db"};
 
   Device enroll(const std::string& id) {
