@@ -40,5 +40,8 @@ std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& 
 }
 Defaults defaults() { return current().defaults(); }
 std::vector<ManagedSetting> managed_settings() { return current().managed_settings(); }
+std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& root) {
+  return current().make_presence_capture(root);
+}
 
 }  // namespace telltale::platform::host

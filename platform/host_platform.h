@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "platform/change_monitor.h"
+#include "platform/presence_input.h"
 #include "platform/probe.h"
 #include "telltale/v1/snapshot.pb.h"
 #include "telltale/v1/telemetry.pb.h"
@@ -56,6 +57,10 @@ class HostPlatform {
   // line's flags and above agent.toml; none where MDMs drop agent.toml
   // (Linux, Windows). Throws, naming the file and key, when they cannot be used.
   virtual std::vector<ManagedSetting> managed_settings() { return {}; }
+  // Input capture for presence checks; null where the OS has none yet.
+  virtual std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& /*root*/) {
+    return nullptr;
+  }
 };
 
 // This build's OS (implemented in the OS's host_platform.cpp).
@@ -76,6 +81,7 @@ std::unique_ptr<ChangeMonitor> make_change_monitor(const std::filesystem::path& 
                                                    std::chrono::milliseconds rescan);
 Defaults defaults();
 std::vector<ManagedSetting> managed_settings();
+std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& root);
 
 // The process, not the machine: per OS, never replaced.
 

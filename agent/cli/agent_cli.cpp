@@ -67,6 +67,8 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
     ("spool-max-age", po::value<int64_t>()->default_value(14 * 86400), "run: spool age cap, seconds")
     ("backoff-max-ms", po::value<int64_t>()->default_value(300000), "run: longest wait between reconnects")
     ("hotplug-rescan-ms", po::value<int64_t>()->default_value(5000), "run: USB/display rescan period")
+    ("presence-socket", po::value<std::string>()->default_value(""),
+     "run: Unix socket the per-user presence helper connects to, e.g. /run/telltale/presence.sock (empty: none, checks answer no_session)")
     ("rss-budget-mb", po::value<uint64_t>()->default_value(48), "run: RSS above which optional work is shed")
     ("cpu-budget-percent", po::value<double>()->default_value(2.0), "run: CPU (% of a core) above which optional work is shed")
     ("service", "run: as a Windows service under the Service Control Manager (the MSI installs it so)")
@@ -181,6 +183,7 @@ int agent_cli(std::vector<std::string> args, const CliHooks& hooks) {
         opts.backoff_cap = std::chrono::milliseconds(vm["backoff-max-ms"].as<int64_t>());
         opts.backoff_base = std::min(opts.backoff_base, opts.backoff_cap);
         opts.hotplug_rescan = std::chrono::milliseconds(vm["hotplug-rescan-ms"].as<int64_t>());
+        opts.presence_socket = vm["presence-socket"].as<std::string>();
         opts.latency_anchors = vm["anchor"].as<std::vector<std::string>>();
         opts.budget.rss_bytes = vm["rss-budget-mb"].as<uint64_t>() << 20;
         opts.budget.cpu_percent = vm["cpu-budget-percent"].as<double>();

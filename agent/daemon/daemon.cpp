@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "agent/collect/snapshot_collector.h"
+#include "agent/presence/helper_socket.h"
+#include "agent/presence/presence_service.h"
 #include "agent/transport/transport.h"
 #include "platform/common/file.h"
 #include "platform/common/log.h"
@@ -49,7 +51,32 @@ class Agent {
     callbacks.on_config = [this](const v1::ConfigUpdate& update) {
       asio::post(io_, [this, update] { apply_config(update, true); });
     };
+    callbacks.on_presence_request = [this](const v1::PresenceRequest& request) {
+      if (presence_) presence_->submit(request);
+    };
     transport_ = std::make_unique<Transport>(t, spool_, callbacks);
+    if (!options.presence_socket.empty()) {
+      // The helper socket is optional: an agent that cannot bind it still
+      // collects, and its checks answer "no session".
+      try {
+        auto socket = std::make_unique<HelperSocket>(options.presence_socket, [root = options.root] {
+          auto capture = platform::host::make_presence_capture(root);
+          return capture ? capture->sessions() : std::vector<platform::UserSession>{};
+        });
+        socket->start();
+        prompter_ = std::move(socket);
+      } catch (const std::exception& e) {
+        spdlog::warn("event=presence_socket_unavailable reason={}", log::q(e.what()));
+      }
+    }
+    presence_ = std::make_unique<PresenceService>(
+        PresenceIdentity{identity.device_id, identity.key_pem, identity.cert_pem},
+        [root = options.root] { return platform::host::make_presence_capture(root); }, *prompter_,
+        [this](v1::SignedPresenceResult result) {
+          v1::AgentMessage m;
+          *m.mutable_presence_result() = std::move(result);
+          transport_->send(std::move(m));
+        });
   }
 
   int run(std::stop_token stop) {
@@ -274,6 +301,8 @@ class Agent {
   std::chrono::steady_clock::time_point once_deadline_;
   Watchdog watchdog_;
   std::unique_ptr<Transport> transport_;
+  std::unique_ptr<PresencePrompter> prompter_ = std::make_unique<NoHelperPrompter>();
+  std::unique_ptr<PresenceService> presence_;  // after transport_: stops before it
   std::chrono::seconds collect_interval_;
   v1::Watchlist watchlist_;
   std::vector<std::string> anchors_;

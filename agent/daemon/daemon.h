@@ -40,6 +40,8 @@ struct DaemonOptions {
   // The probes to collect with; empty: this OS's live probes.
   std::function<platform::ProbeList()> make_probes;
   std::chrono::seconds once_timeout{120};
+  // Where the per-user presence helper connects (agent/presence/helper_socket.h); empty: none.
+  std::filesystem::path presence_socket;
 };
 
 // Runs until SIGTERM or SIGINT (Ctrl-C on a Windows console), or `stop` is

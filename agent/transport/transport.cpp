@@ -55,6 +55,13 @@ void Transport::notify() {
   cv_.notify_all();
 }
 
+void Transport::send(v1::AgentMessage message) {
+  std::lock_guard lock(mu_);
+  outbox_.push_back(std::move(message));
+  wake_ = true;
+  cv_.notify_all();
+}
+
 v1::RttSummary Transport::collector_rtt() {
   std::lock_guard lock(mu_);
   return rtt_.take();
@@ -213,6 +220,11 @@ grpc::Status Transport::session() {
         case v1::CollectorMessage::kScanResult:
           if (callbacks_.on_scan_result) callbacks_.on_scan_result(msg.scan_result());
           break;
+        case v1::CollectorMessage::kPresenceRequest:
+          spdlog::info("event=presence_request check={} action={}", log::q(msg.presence_request().check_id()),
+                       static_cast<int>(msg.presence_request().action()));
+          if (callbacks_.on_presence_request) callbacks_.on_presence_request(msg.presence_request());
+          break;
         default:
           break;
       }
@@ -256,6 +268,18 @@ grpc::Status Transport::session() {
       }
       if (!ok) break;
     }
+    for (;;) {
+      std::optional<v1::AgentMessage> extra;
+      {
+        std::lock_guard lock(mu_);
+        if (outbox_.empty()) break;
+        extra = outbox_.front();
+      }
+      if (!(ok = stream->Write(*extra))) break;
+      std::lock_guard lock(mu_);
+      outbox_.pop_front();  // only once written: a broken session leaves it for the next
+    }
+    if (!ok) break;
     if (std::chrono::steady_clock::now() >= next_heartbeat) {
       v1::AgentMessage hb;
       hb.mutable_heartbeat()->set_nonce(++nonce);

@@ -41,6 +41,8 @@ struct TransportOptions {
 struct TransportCallbacks {
   std::function<void(const telltale::v1::ConfigUpdate&)> on_config;
   std::function<void(const telltale::v1::ScanResult&)> on_scan_result;
+  // Runs on the reader thread: must hand the request off, not run it.
+  std::function<void(const telltale::v1::PresenceRequest&)> on_presence_request;
 };
 
 class Transport {
@@ -55,6 +57,9 @@ class Transport {
   void stop();
   // A new report is in the spool.
   void notify();
+  // Queues a message outside the spool (a presence result): written in the
+  // current session or the next one; kept in memory only.
+  void send(telltale::v1::AgentMessage message);
 
   void set_heartbeat_interval(std::chrono::milliseconds interval) { heartbeat_ms_ = interval.count(); }
   // Round trips since the previous call (one report's window, rtt_window.h).
@@ -84,6 +89,7 @@ class Transport {
   bool wake_ = false;
   grpc::ClientContext* active_ = nullptr;
   RttWindow rtt_;  // pongs since the last report (collector_rtt takes them)
+  std::deque<telltale::v1::AgentMessage> outbox_;  // guarded by mu_
   std::atomic<int64_t> heartbeat_ms_;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> acked_{0};

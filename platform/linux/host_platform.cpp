@@ -9,6 +9,7 @@
 #include "platform/linux/default_watchlist.h"
 #include "platform/linux/hardware.h"
 #include "platform/linux/hotplug_monitor.h"
+#include "platform/linux/presence_input.h"
 #include "platform/linux/probes.h"
 
 namespace telltale::platform::host {
@@ -28,6 +29,9 @@ class LinuxHost final : public HostPlatform {
     return std::make_unique<linux_probe::HotplugMonitor>(root, rescan);
   }
   Defaults defaults() const override { return {"/var/lib/telltale-agent", "/etc/telltale/agent.toml", "/"}; }
+  std::unique_ptr<PresenceInputCapture> make_presence_capture(const std::filesystem::path& root) override {
+    return std::make_unique<linux_probe::LinuxPresenceCapture>(root);
+  }
 };
 
 }  // namespace

@@ -87,6 +87,14 @@ void Collector::start() {
   options.answer_scan = [this](const std::string& device, const telltale::v1::Report& report) {
     return std::optional<telltale::v1::ScanResult>(verdicts_->answer_scan(device, report));
   };
+  options.on_presence_result = [this](const std::string& device, const std::string& cert,
+                                     const telltale::v1::SignedPresenceResult& result) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    auto refused = accept_presence_result(*store_, device, cert, result, now);
+    if (refused.empty()) verdicts_->mark_dirty({device});
+    return refused;
+  };
   enrollment_ = std::make_unique<EnrollmentService>(*store_, *ca_, config_.device_cert_days);
   telemetry_ = std::make_unique<TelemetryService>(*queue_, *directory_, std::move(options));
 
@@ -131,6 +139,7 @@ void Collector::start() {
   revocation_thread_ = std::thread([this] { poll_revocations(); });
   revocation_listener_ = std::thread([this] { listen_for_revocations(); });
   verdicts_->start();
+  presence_ = std::make_unique<PresenceDispatcher>(*store_, *telemetry_, config_.presence, config_.presence_poll);
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
   spdlog::info("event=collector_started listen={} data_dir={} ca_pin={} store={} instance={}", bound,
                log::q(config_.data_dir.string()), ca_->pin(),
@@ -300,6 +309,7 @@ void Collector::shutdown() {
   }
   cv_.notify_all();
   if (watchdog_) watchdog_->stop();  // a shutting-down listener must not count as wedged
+  presence_.reset();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   // The queue drains after the server stopped taking reports: whatever was
   // received is committed before exit (its acks may not reach the agent,

@@ -16,6 +16,7 @@
 #include "server/ingest/device_directory.h"
 #include "server/ingest/ingest_queue.h"
 #include "server/ingest/telemetry_service.h"
+#include "server/presence/presence_dispatcher.h"
 #include "server/store/store.h"
 #include "server/verdicts/verdict_service.h"
 
@@ -50,6 +51,8 @@ struct CollectorConfig {
   std::chrono::seconds report_interval{86400};  // 0: no scheduled fleet reports
   std::chrono::hours silent_after{24};
   ListenerWatchdogOptions listener_watchdog;
+  PresenceLimits presence;                          // rate limits and prompt text of presence checks
+  std::chrono::milliseconds presence_poll{2000};    // how often queued checks are looked for
 };
 
 class Collector {
@@ -92,6 +95,7 @@ class Collector {
   std::unique_ptr<VerdictService> verdicts_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ListenerWatchdog> watchdog_;
+  std::unique_ptr<PresenceDispatcher> presence_;
   int port_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;

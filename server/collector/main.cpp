@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
     ("collect-interval", po::value<uint32_t>()->default_value(300), "seconds between agent collections")
     ("heartbeat-interval", po::value<uint32_t>()->default_value(30), "seconds between agent heartbeats")
     ("device-cert-days", po::value<int>()->default_value(365), "validity of device certificates")
+    ("presence-poll-ms", po::value<int>()->default_value(2000),
+     "how often queued presence checks are looked for and pushed to connected agents")
+    ("presence-company", po::value<std::string>()->default_value("your employer"),
+     "the company named in presence-check prompts")
     ("revocation-poll-ms", po::value<int>()->default_value(2000),
      "how often revocations are re-read (with PostgreSQL also pushed at once by LISTEN/NOTIFY)")
     ("store-pool-size", po::value<int>()->default_value(4), "with --store postgresql://: connections to the database (1-256)")
@@ -114,6 +118,8 @@ int main(int argc, char** argv) {
   config.heartbeat_interval_seconds = vm["heartbeat-interval"].as<uint32_t>();
   config.device_cert_days = vm["device-cert-days"].as<int>();
   config.revocation_poll_ms = vm["revocation-poll-ms"].as<int>();
+  config.presence_poll = std::chrono::milliseconds(vm["presence-poll-ms"].as<int>());
+  config.presence.company = vm["presence-company"].as<std::string>();
   const int pool = vm["store-pool-size"].as<int>();
   if (pool < 1 || pool > 256) {
     std::cerr << "telltale-collector: --store-pool-size " << pool << " is not 1-256\n";

@@ -231,7 +231,7 @@ struct ConsoleApi::Impl {
     Context c{db, store, options, facts, req, who, path, {}};
     try {
       c.query = query_params(req.target);
-      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes})
+      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes, &presence_routes})
         if (auto r = (*area)(c)) return *r;
     } catch (const BadRequest& e) {
       return error(400, e.what());

@@ -139,5 +139,6 @@ std::optional<HttpResponse> device_routes(Context& c);
 std::optional<HttpResponse> case_routes(Context& c);
 std::optional<HttpResponse> admin_routes(Context& c);
 std::optional<HttpResponse> overview_routes(Context& c);
+std::optional<HttpResponse> presence_routes(Context& c);
 
 }  // namespace telltale::server::console::internal

@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <variant>
 
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include "platform/common/file.h"
 #include "server/ca/shared_ca.h"
+#include "server/presence/presence_checks.h"
 #include "server/detect/engine.h"
 #include "server/enroll/token_issuer.h"
 #include "server/store/assignments_csv.h"
@@ -279,6 +282,92 @@ int evaluate_file(LocalContext& ctx, const std::string& snapshot_path, const std
   auto verdict = engine.evaluate(snapshot, dctx);
   if (ctx.format == Format::kJson) ctx.out << detect::to_json(verdict) << "\n";
   else ctx.out << detect::render_text(verdict);
+  return 0;
+}
+
+// --- presence checks -------------------------------------------------------
+
+namespace {
+std::string unix_user() {
+  const char* user = std::getenv("USER");
+  return user && *user ? user : "unknown";
+}
+
+Table presence_table(const std::vector<server::PresenceCheckRecord>& checks) {
+  Table t{{"check", "device", "action", "status", "outcome", "class", "requested", "requested_by", "result"}, {}};
+  for (const auto& c : checks)
+    t.rows.push_back({c.check_id, c.device_id, c.action, c.status, c.outcome, c.device_class,
+                      format_time_ms(c.requested_unix_ms), c.requested_by, c.summary});
+  return t;
+}
+}  // namespace
+
+int presence_start(LocalContext& ctx, const std::string& ref, const std::string& action, const std::string& reason) {
+  auto owned_store = open_local_store(ctx);
+  auto resolved = resolve(ctx, *owned_store, ref);
+  if (!resolved) return 1;
+  auto started = server::start_presence_check(*owned_store, {*resolved, action, "ctl:" + unix_user(), reason},
+                                              server::PresenceLimits{}, now_ms());
+  if (auto* why = std::get_if<std::string>(&started)) {
+    ctx.err << "telltale-ctl: presence check refused: " << *why << "\n";
+    return 1;
+  }
+  const auto& c = std::get<server::PresenceCheckRecord>(started);
+  if (ctx.format == Format::kTable)
+    ctx.out << "presence check " << c.check_id << " queued for " << c.device_id << " (" << c.action
+            << "); the collector delivers it while the laptop is connected, until " << format_time_ms(c.expires_unix_ms)
+            << "\n";
+  else
+    render(presence_table({c}), ctx.format, ctx.out);
+  return 0;
+}
+
+int presence_list(LocalContext& ctx, const std::string& ref) {
+  auto owned_store = open_local_store(ctx);
+  std::string device_id;
+  if (!ref.empty()) {
+    auto resolved = resolve(ctx, *owned_store, ref);
+    if (!resolved) return 1;
+    device_id = *resolved;
+  }
+  render(presence_table(owned_store->presence_checks(device_id, 200)), ctx.format, ctx.out);
+  return 0;
+}
+
+int presence_show(LocalContext& ctx, const std::string& check_id) {
+  auto owned_store = open_local_store(ctx);
+  auto c = owned_store->presence_check(check_id);
+  if (!c) {
+    ctx.err << "telltale-ctl: no presence check " << check_id << "\n";
+    return 1;
+  }
+  // The stored signature is checked again here, against the certificate
+  // stored with it, so the output says whether the evidence still holds.
+  std::string signature = "none";
+  if (!c->signed_result.empty()) {
+    telltale::v1::SignedPresenceResult s;
+    signature = s.ParseFromString(c->signed_result) &&
+                        server::presence_signature_valid(c->signed_result, s.certificate_pem())
+                    ? "valid (device key)"
+                    : "INVALID";
+  }
+  Table t{{"field", "value"},
+          {{"check", c->check_id},
+           {"device", c->device_id},
+           {"action", c->action},
+           {"status", c->status},
+           {"outcome", c->outcome},
+           {"device_class", c->device_class},
+           {"result", c->summary},
+           {"requested", format_time_ms(c->requested_unix_ms)},
+           {"requested_by", c->requested_by},
+           {"reason", c->reason},
+           {"delivered", format_time_ms(c->delivered_unix_ms)},
+           {"answered", format_time_ms(c->answered_unix_ms)},
+           {"expires", format_time_ms(c->expires_unix_ms)},
+           {"signature", signature},
+           {"observation", c->observation_json}}};
+  render(t, ctx.format, ctx.out);
   return 0;
 }
 

@@ -35,6 +35,12 @@ int reports_list(LocalContext& ctx);
 int verdict_history(LocalContext& ctx, const std::string& device_id);
 // Offline evaluation with the collector's own engine: a snapshot in protobuf
 // JSON (as `show` or `telltale-agent scan --format json` print it).
+// Presence checks: start queues one (the collector pushes it when the laptop
+// is connected); list shows a device's (or every device's) checks; show one.
+int presence_start(LocalContext& ctx, const std::string& device_ref, const std::string& action,
+                   const std::string& reason);
+int presence_list(LocalContext& ctx, const std::string& device_ref);
+int presence_show(LocalContext& ctx, const std::string& check_id);
 int evaluate_file(LocalContext& ctx, const std::string& snapshot_path, const std::string& assignments_csv,
                   const std::string& device, const std::string& catalog);
 

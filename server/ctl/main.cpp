@@ -34,6 +34,10 @@ Commands:
   evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
                           verdict for a snapshot, offline, with the collector's engine
                           (--format json prints a top-level "verdict" field)
+  presence start DEVICE --action lid|key|reaction [--reason TEXT]
+                          ask the laptop for one physical action (queued until it connects)
+  presence list [DEVICE]  presence checks, newest first
+  presence show CHECK     one check: outcome, answering device class, timings, signature
   backup FILE             online copy of the sqlite store (the collector keeps running)
   restore FILE            put a backup in place of the sqlite store (collector stopped;
                           the replaced database is kept beside it)
@@ -106,6 +110,8 @@ int main(int argc, char** argv) {
     ("ttl", po::value<std::string>()->default_value("24h"), "token create: lifetime (90s, 30m, 24h, 7d)")
     ("address", po::value<std::string>()->default_value(""), "token create: collector address agents dial")
     ("note", po::value<std::string>()->default_value(""), "token create: free text shown in token list")
+    ("action", po::value<std::string>()->default_value("key"), "presence start: lid, key or reaction")
+    ("reason", po::value<std::string>()->default_value(""), "presence start: the reason shown in the prompt")
     ("assignment", po::value<std::string>()->default_value(""), "evaluate: assignments CSV")
     ("device", po::value<std::string>()->default_value("offline"), "evaluate: device id or serial to match")
     ("catalog", po::value<std::string>()->default_value(""), "evaluate: catalog file (default: built in)")
@@ -168,6 +174,15 @@ int main(int argc, char** argv) {
       if (words.size() == 3 && words[1] == "import") return telltale::ctl::assignments_import(ctx, words[2]);
       if (words.size() == 2 && words[1] == "list") return telltale::ctl::assignments_list(ctx);
       return usage_error("assignments needs \"import FILE.csv\" or \"list\"");
+    }
+    if (cmd == "presence") {
+      if (words.size() == 3 && words[1] == "start")
+        return telltale::ctl::presence_start(ctx, words[2], vm["action"].as<std::string>(),
+                                             vm["reason"].as<std::string>());
+      if ((words.size() == 2 || words.size() == 3) && words[1] == "list")
+        return telltale::ctl::presence_list(ctx, words.size() == 3 ? words[2] : "");
+      if (words.size() == 3 && words[1] == "show") return telltale::ctl::presence_show(ctx, words[2]);
+      return usage_error("presence needs \"start DEVICE --action lid|key|reaction\", \"list [DEVICE]\" or \"show CHECK\"");
     }
     if (cmd == "backup") return want(2), telltale::ctl::store_backup(ctx, words[1]);
     if (cmd == "restore") return want(2), telltale::ctl::store_restore(ctx, words[1]);

@@ -51,6 +51,16 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
       if (link->stream) ctx->TryCancel();  // the context lives as long as the stream
     });
     registered_ = true;
+    {
+      std::lock_guard lock(service_.senders_mu_);
+      service_.senders_.emplace(device_id_, std::make_pair(static_cast<const void*>(this),
+                                                           [weak](v1::CollectorMessage msg) {
+                                                             auto link = weak.lock();
+                                                             if (!link) return;
+                                                             std::lock_guard lock(link->mu);
+                                                             if (link->stream) link->stream->send(std::move(msg));
+                                                           }));
+    }
     if (others > 0)
       spdlog::warn("event=concurrent_session device={} peer={} open_sessions={} note={}", device_id_, log::q(peer_),
                    others + 1, log::q("same certificate streaming twice: cloned identity or a stale connection"));
@@ -115,7 +125,16 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
       std::lock_guard lock(link_->mu);
       link_->stream = nullptr;
     }
-    if (registered_) service_.directory_.remove_session(device_id_, this);
+    if (registered_) {
+      service_.directory_.remove_session(device_id_, this);
+      std::lock_guard lock(service_.senders_mu_);
+      auto [from, to] = service_.senders_.equal_range(device_id_);
+      for (auto it = from; it != to; ++it)
+        if (it->second.first == this) {
+          service_.senders_.erase(it);
+          break;
+        }
+    }
     spdlog::info("event=stream_closed device={} peer={}", device_id_.empty() ? "-" : device_id_, log::q(peer_));
     delete this;
   }
@@ -133,6 +152,7 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
     if (pems.empty())
       return {grpc::StatusCode::UNAUTHENTICATED, "telemetry needs a client certificate from this collector's CA"};
     std::string pem(pems.front().data(), pems.front().size());
+    certificate_pem_ = pem;
     try {
       device_id_ = x509::common_name(pem);
       auto verdict = service_.directory_.check(device_id_, x509::fingerprint(pem));
@@ -196,6 +216,20 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
       case v1::AgentMessage::kReport:
         handle_report(*msg.mutable_report());
         break;
+      case v1::AgentMessage::kPresenceResult: {
+        // Rare (a few a day at most) and small: stored inline on this thread.
+        std::string refused = "this collector does not take presence results";
+        if (service_.options_.on_presence_result) {
+          try {
+            refused = service_.options_.on_presence_result(device_id_, certificate_pem_, msg.presence_result());
+          } catch (const std::exception& e) {
+            refused = std::string("store: ") + e.what();
+          }
+        }
+        if (!refused.empty())
+          spdlog::warn("event=presence_result_refused device={} reason={}", device_id_, log::q(refused));
+        break;
+      }
       case v1::AgentMessage::BODY_NOT_SET:
         // A message kind from a newer agent (only unknown fields): ignoring
         // it keeps old collectors compatible, but not in silence.
@@ -333,6 +367,7 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   TelemetryService& service_;
   std::shared_ptr<Link> link_;
   std::string device_id_;
+  std::string certificate_pem_;
   std::string peer_;
   bool registered_ = false;
 
@@ -352,6 +387,26 @@ class AgentStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   bool closing_ = false;  // a malformed frame: finish once in-flight reports are acknowledged
   grpc::Status closing_status_;
 };
+
+bool TelemetryService::push(const std::string& device_id, const v1::CollectorMessage& message) {
+  std::vector<std::function<void(v1::CollectorMessage)>> targets;
+  {
+    std::lock_guard lock(senders_mu_);
+    auto [from, to] = senders_.equal_range(device_id);
+    for (auto it = from; it != to; ++it) targets.push_back(it->second.second);
+  }
+  // Sent outside senders_mu_: send() takes the stream's own lock.
+  for (auto& send : targets) send(message);
+  return !targets.empty();
+}
+
+std::vector<std::string> TelemetryService::connected_devices() {
+  std::lock_guard lock(senders_mu_);
+  std::vector<std::string> out;
+  for (const auto& [device, sender] : senders_)
+    if (out.empty() || out.back() != device) out.push_back(device);
+  return out;
+}
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* TelemetryService::Connect(
     grpc::CallbackServerContext* context) {

@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <vector>
 
 #include "server/ingest/device_directory.h"
 #include "server/ingest/ingest_queue.h"
@@ -21,6 +23,12 @@ struct TelemetryOptions {
   std::function<std::optional<telltale::v1::ScanResult>(const std::string& device_id,
                                                         const telltale::v1::Report& report)>
       answer_scan;
+  // Called on the stream's thread when an agent answers a presence check,
+  // with the certificate the stream authenticated with (the signature must
+  // verify against it). Returns "" when stored, else why not (logged).
+  std::function<std::string(const std::string& device_id, const std::string& stream_certificate_pem,
+                            const telltale::v1::SignedPresenceResult& result)>
+      on_presence_result;
 };
 
 struct TelemetryCounters {
@@ -54,8 +62,16 @@ class TelemetryService final
 
   TelemetryCounters& counters() { return counters_; }
 
+  // Queues a message on every open stream of the device; false when none is
+  // open (the caller keeps the message for the next connection).
+  bool push(const std::string& device_id, const telltale::v1::CollectorMessage& message);
+  // Devices with an open stream.
+  std::vector<std::string> connected_devices();
+
  private:
   friend class AgentStream;
+  std::mutex senders_mu_;
+  std::multimap<std::string, std::pair<const void*, std::function<void(telltale::v1::CollectorMessage)>>> senders_;
   IngestQueue& queue_;
   DeviceDirectory& directory_;
   TelemetryOptions options_;

@@ -133,6 +133,31 @@ CREATE TABLE hardware_sightings (
   PRIMARY KEY (device_id, kind, serial, fingerprint)
 );
 )sql",
+      // Presence checks (sqlite migration 7). The signed result is kept
+      // base64url-encoded: the exact bytes the agent signed.
+      R"sql(
+CREATE TABLE presence_checks (
+  check_id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  action TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  answer_seconds BIGINT NOT NULL,
+  requested_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  delivered_ms BIGINT NOT NULL DEFAULT 0,
+  answered_ms BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT '',
+  device_class TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  observation_json TEXT NOT NULL DEFAULT '',
+  signed_result_b64 TEXT NOT NULL DEFAULT '',
+  signature_valid INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX presence_checks_device ON presence_checks(device_id, requested_ms);
+CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
+)sql",
   };
   return migrations;
 }

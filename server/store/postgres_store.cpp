@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "platform/common/base64url.h"
 #include "platform/common/log.h"
 #include "server/store/id_list.h"
 #include "server/store/postgres_connection.h"
@@ -600,6 +601,100 @@ void PostgresStore::release_lease(const std::string& name, const std::string& ho
     pqxx::work tx(c);
     tx.exec_params("DELETE FROM leases WHERE name=$1 AND holder=$2", name, holder);
     tx.commit();
+  });
+}
+
+// Presence checks (store.h, PresenceCheckRecord).
+namespace {
+
+const char* kPgPresenceColumns =
+    "check_id, device_id, action, requested_by, reason, answer_seconds, requested_ms, expires_ms, delivered_ms, "
+    "answered_ms, status, outcome, device_class, summary, observation_json, signed_result_b64, signature_valid";
+
+PresenceCheckRecord pg_presence_from_row(const pqxx::row& r) {
+  PresenceCheckRecord c;
+  c.check_id = r[0].as<std::string>();
+  c.device_id = r[1].as<std::string>();
+  c.action = r[2].as<std::string>();
+  c.requested_by = r[3].as<std::string>();
+  c.reason = r[4].as<std::string>();
+  c.answer_seconds = static_cast<uint32_t>(pg_int(r[5]));
+  c.requested_unix_ms = pg_int(r[6]);
+  c.expires_unix_ms = pg_int(r[7]);
+  c.delivered_unix_ms = pg_int(r[8]);
+  c.answered_unix_ms = pg_int(r[9]);
+  c.status = r[10].as<std::string>();
+  c.outcome = r[11].as<std::string>();
+  c.device_class = r[12].as<std::string>();
+  c.summary = r[13].as<std::string>();
+  c.observation_json = r[14].as<std::string>();
+  c.signed_result = base64url_decode(r[15].as<std::string>()).value_or("");
+  c.signature_valid = pg_int(r[16]) != 0;
+  return c;
+}
+
+}  // namespace
+
+bool PostgresStore::add_presence_check(const PresenceCheckRecord& c) {
+  return with_connection([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(
+        "INSERT INTO presence_checks(check_id, device_id, action, requested_by, reason, answer_seconds, "
+        "requested_ms, expires_ms, status) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (check_id) DO NOTHING",
+        c.check_id, c.device_id, c.action, c.requested_by, c.reason, int64_t{c.answer_seconds}, c.requested_unix_ms,
+        c.expires_unix_ms, c.status);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
+std::vector<PresenceCheckRecord> PostgresStore::presence_checks(const std::string& device_id, size_t limit) {
+  return with_connection([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    std::vector<PresenceCheckRecord> out;
+    for (const auto& row :
+         tx.exec_params(std::string("SELECT ") + kPgPresenceColumns +
+                            " FROM presence_checks WHERE $1='' OR device_id=$1 "
+                            "ORDER BY requested_ms DESC, check_id COLLATE \"C\" LIMIT $2",
+                        device_id, static_cast<int64_t>(limit)))
+      out.push_back(pg_presence_from_row(row));
+    return out;
+  });
+}
+
+std::optional<PresenceCheckRecord> PostgresStore::presence_check(const std::string& check_id) {
+  return with_connection([&](pqxx::connection& conn) -> std::optional<PresenceCheckRecord> {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(std::string("SELECT ") + kPgPresenceColumns + " FROM presence_checks WHERE check_id=$1",
+                            check_id);
+    if (r.empty()) return std::nullopt;
+    return pg_presence_from_row(r[0]);
+  });
+}
+
+std::vector<PresenceCheckRecord> PostgresStore::presence_checks_in(const std::string& status, size_t limit) {
+  return with_connection([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    std::vector<PresenceCheckRecord> out;
+    for (const auto& row : tx.exec_params(std::string("SELECT ") + kPgPresenceColumns +
+                                              " FROM presence_checks WHERE status=$1 "
+                                              "ORDER BY requested_ms, check_id COLLATE \"C\" LIMIT $2",
+                                          status, static_cast<int64_t>(limit)))
+      out.push_back(pg_presence_from_row(row));
+    return out;
+  });
+}
+
+bool PostgresStore::update_presence_check(const PresenceCheckRecord& c) {
+  return with_connection([&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(
+        "UPDATE presence_checks SET delivered_ms=$1, answered_ms=$2, status=$3, outcome=$4, device_class=$5, "
+        "summary=$6, observation_json=$7, signed_result_b64=$8, signature_valid=$9 WHERE check_id=$10",
+        c.delivered_unix_ms, c.answered_unix_ms, c.status, c.outcome, c.device_class, c.summary, c.observation_json,
+        base64url_encode(c.signed_result), int64_t{c.signature_valid}, c.check_id);
+    tx.commit();
+    return r.affected_rows() > 0;
   });
 }
 

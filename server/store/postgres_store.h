@@ -37,7 +37,7 @@ class PostgresStore final : public Store {
   static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -67,6 +67,11 @@ class PostgresStore final : public Store {
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
   void release_lease(const std::string& name, const std::string& holder) override;
+  bool add_presence_check(const PresenceCheckRecord& check) override;
+  std::vector<PresenceCheckRecord> presence_checks(const std::string& device_id, size_t limit) override;
+  std::optional<PresenceCheckRecord> presence_check(const std::string& check_id) override;
+  std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) override;
+  bool update_presence_check(const PresenceCheckRecord& check) override;
 
  private:
   // Runs fn on a pooled connection. A lost connection is dropped (the next

@@ -145,6 +145,30 @@ CREATE TABLE hardware_sightings (
   PRIMARY KEY (device_id, kind, serial, fingerprint)
 ) WITHOUT ROWID;
 )sql",
+    // Presence checks (Store::presence_checks; proto/telltale/v1/presence.proto).
+    R"sql(
+CREATE TABLE presence_checks (
+  check_id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  action TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  answer_seconds INTEGER NOT NULL,
+  requested_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  delivered_ms INTEGER NOT NULL DEFAULT 0,
+  answered_ms INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT '',
+  device_class TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  observation_json TEXT NOT NULL DEFAULT '',
+  signed_result BLOB,
+  signature_valid INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX presence_checks_device ON presence_checks(device_id, requested_ms);
+CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);

@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -42,6 +42,11 @@ class SqliteStore final : public Store {
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
   void release_lease(const std::string& name, const std::string& holder) override;
+  bool add_presence_check(const PresenceCheckRecord& check) override;
+  std::vector<PresenceCheckRecord> presence_checks(const std::string& device_id, size_t limit) override;
+  std::optional<PresenceCheckRecord> presence_check(const std::string& check_id) override;
+  std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) override;
+  bool update_presence_check(const PresenceCheckRecord& check) override;
 
  private:
   void migrate();

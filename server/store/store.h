@@ -148,6 +148,30 @@ struct Assignment {
   std::string region;    // expected country/region, e.g. "US-TX"
 };
 
+// A presence check (proto/telltale/v1/presence.proto): queued by an
+// investigator, pushed to the agent when it is connected, answered with a
+// signed result. Only what the result holds is stored: action, device
+// class, timings, session type; never a key.
+struct PresenceCheckRecord {
+  std::string check_id;
+  std::string device_id;
+  std::string action;        // lid, key, reaction
+  std::string requested_by;  // "ctl:<unix user>" or "console:<login>"
+  std::string reason;        // shown in the prompt
+  uint32_t answer_seconds = 120;
+  int64_t requested_unix_ms = 0;
+  int64_t expires_unix_ms = 0;  // not delivered after this
+  int64_t delivered_unix_ms = 0;
+  int64_t answered_unix_ms = 0;
+  std::string status;        // queued, delivered, answered, expired
+  std::string outcome;       // answered, no_answer, declined, no_session, expired, unsupported ("" until answered)
+  std::string device_class;  // built_in, external_usb, external_wireless, virtual, injected, unknown
+  std::string summary;       // the plain-language result
+  std::string observation_json;  // telltale.v1.PresenceObservation, canonical JSON
+  std::string signed_result;     // telltale.v1.SignedPresenceResult bytes as the agent sent them
+  bool signature_valid = false;
+};
+
 // Thrown when the store cannot take writes: the caller refuses the work with
 // a clear status and acknowledges nothing. The cause picks the status agents
 // see: kExhausted (disk full, database out of resources) is RESOURCE_EXHAUSTED,
@@ -255,6 +279,16 @@ class Store {
   // Gives the lease up early (clean shutdown) so another collector need not
   // wait for it to expire; a lease held by someone else is left alone.
   virtual void release_lease(const std::string& name, const std::string& holder) = 0;
+
+  // Presence checks. add fails (returns false) when the id exists.
+  virtual bool add_presence_check(const PresenceCheckRecord& check) = 0;
+  // Newest first; an empty device_id lists every device's.
+  virtual std::vector<PresenceCheckRecord> presence_checks(const std::string& device_id, size_t limit) = 0;
+  virtual std::optional<PresenceCheckRecord> presence_check(const std::string& check_id) = 0;
+  // Checks in status `status`, oldest first (the dispatcher's work list).
+  virtual std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) = 0;
+  // Replaces the mutable fields of the check with this id; false when absent.
+  virtual bool update_presence_check(const PresenceCheckRecord& check) = 0;
 };
 
 }  // namespace telltale::server

@@ -1,0 +1,81 @@
+#include "server/presence/presence_dispatcher.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "platform/common/log.h"
+
+namespace telltale::server {
+namespace v1 = telltale::v1;
+
+namespace {
+// After delivery the agent has the answer window plus this to report; past
+// it (agent restarted mid-check, result lost) the check ends without result.
+constexpr int64_t kResultGraceMs = 5 * 60 * 1000;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+PresenceDispatcher::PresenceDispatcher(Store& store, TelemetryService& telemetry, PresenceLimits limits,
+                                       std::chrono::milliseconds poll)
+    : store_(store), telemetry_(telemetry), limits_(std::move(limits)), poll_(poll) {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        run_once(now_ms());
+      } catch (const std::exception& e) {
+        spdlog::warn("event=presence_dispatch_failed reason={}", log::q(e.what()));
+      }
+      lock.lock();
+      cv_.wait_for(lock, poll_, [&] { return stopping_; });
+    }
+  });
+}
+
+PresenceDispatcher::~PresenceDispatcher() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  thread_.join();
+}
+
+void PresenceDispatcher::run_once(int64_t now) {
+  auto connected = telemetry_.connected_devices();
+  std::sort(connected.begin(), connected.end());
+  for (auto c : store_.presence_checks_in("queued", 256)) {
+    if (now > c.expires_unix_ms) {
+      c.status = "expired";
+      c.outcome = "expired";
+      c.summary = "expired before the laptop was online";
+      store_.update_presence_check(c);
+      spdlog::info("event=presence_check_expired check={} device={}", c.check_id, c.device_id);
+      continue;
+    }
+    if (!std::binary_search(connected.begin(), connected.end(), c.device_id)) continue;
+    v1::CollectorMessage msg;
+    *msg.mutable_presence_request() = presence_request_for(c, limits_);
+    if (!telemetry_.push(c.device_id, msg)) continue;
+    c.status = "delivered";
+    c.delivered_unix_ms = now;
+    store_.update_presence_check(c);
+    spdlog::info("event=presence_check_delivered check={} device={} action={}", c.check_id, c.device_id, c.action);
+  }
+  for (auto c : store_.presence_checks_in("delivered", 256)) {
+    if (now - c.delivered_unix_ms < int64_t{c.answer_seconds} * 1000 + kResultGraceMs) continue;
+    c.status = "expired";
+    c.outcome = "no_result";
+    c.summary = "the agent took the check but sent no result";
+    c.answered_unix_ms = now;  // settled: counts as unanswered evidence
+    store_.update_presence_check(c);
+    spdlog::warn("event=presence_check_no_result check={} device={}", c.check_id, c.device_id);
+  }
+}
+
+}  // namespace telltale::server
