@@ -4,7 +4,7 @@
 // answered with Ack{seq} at once, nothing is parsed beyond protobuf, checked
 // or stored. What the collector reaches relative to this is the cost of its
 // real work (limits, group commit to sqlite with fsync, device directory).
-//   telltale-echo-server --data-dir DIR --listen 127.0.0.1:0
+//   telltale-echo-server --data-dir DIR --listen 127.0.0.1:0 [--connection-memory lean|grpc-default]
 // DIR is a collector data dir (ca.crt, server.key, server.crt); the bound
 // address is written to DIR/echo_address.
 #include <grpcpp/grpcpp.h>
@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "platform/common/tls_policy.h"
+#include "server/collector/connection_memory.h"
 #include "telltale/v1/telemetry.grpc.pb.h"
 
 namespace v1 = telltale::v1;
@@ -90,11 +91,12 @@ class EchoService final : public v1::Telemetry::CallbackService {
 
 int main(int argc, char** argv) {
   telltale::enforce_tls13_only();
-  std::string dir, listen = "127.0.0.1:0";
+  std::string dir, listen = "127.0.0.1:0", memory = "lean";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--data-dir") dir = argv[i + 1];
     else if (a == "--listen") listen = argv[i + 1];
+    else if (a == "--connection-memory") memory = argv[i + 1];
   }
   if (dir.empty()) {
     std::cerr << "usage: telltale-echo-server --data-dir COLLECTOR_DATA_DIR [--listen HOST:PORT]\n";
@@ -115,6 +117,19 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::SslServerCredentials(tls), &port);
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  // Configured like the collector (--connection-memory), so per-connection
+  // memory compares like for like.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10000);
+  try {
+    telltale::server::apply_connection_memory(builder, telltale::server::parse_connection_memory(memory));
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-echo-server: " << e.what() << "\n";
+    return 2;
+  }
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) {

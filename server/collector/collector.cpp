@@ -117,6 +117,7 @@ void Collector::start() {
   // dropped (gRPC's default of 120 s let slow-loris peers hold a descriptor
   // each, measured by tests/hostile; agents handshake in milliseconds).
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10000);
+  apply_connection_memory(builder, config_.connection_memory);
   builder.RegisterService(enrollment_.get());
   builder.RegisterService(telemetry_.get());
   server_ = builder.BuildAndStart();

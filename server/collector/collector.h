@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/ca/certificate_authority.h"
+#include "server/collector/connection_memory.h"
 #include "server/collector/listener_watchdog.h"
 #include "server/enroll/enrollment_service.h"
 #include "server/ingest/device_directory.h"
@@ -41,6 +42,7 @@ struct CollectorConfig {
   std::string listen = "127.0.0.1:7443";  // port 0 picks a free port (written to DATA_DIR/listen_address)
   std::string advertise;                  // address tokens carry; default: the bound listen address
   size_t max_message_bytes = 4 * 1024 * 1024;
+  ConnectionMemory connection_memory = ConnectionMemory::kLean;
   uint32_t collect_interval_seconds = 300;
   uint32_t heartbeat_interval_seconds = 30;
   int device_cert_days = 365;

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     ("advertise", po::value<std::string>()->default_value(""), "HOST:PORT agents dial, put into tokens (default: listen)")
     ("log-level", po::value<std::string>()->default_value("info"), "trace, debug, info, warn, error")
     ("max-message-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024), "largest message accepted")
+    ("connection-memory", po::value<std::string>()->default_value("lean"),
+     "per-connection gRPC/TLS buffers: lean (small TLS frames, no BDP probing) or grpc-default (to compare)")
     ("collect-interval", po::value<uint32_t>()->default_value(300), "seconds between agent collections")
     ("heartbeat-interval", po::value<uint32_t>()->default_value(30), "seconds between agent heartbeats")
     ("device-cert-days", po::value<int>()->default_value(365), "validity of device certificates")
@@ -114,6 +116,12 @@ int main(int argc, char** argv) {
   config.listen = vm["listen"].as<std::string>();
   config.advertise = vm["advertise"].as<std::string>();
   config.max_message_bytes = vm["max-message-bytes"].as<size_t>();
+  try {
+    config.connection_memory = telltale::server::parse_connection_memory(vm["connection-memory"].as<std::string>());
+  } catch (const std::exception& e) {
+    std::cerr << "telltale-collector: --connection-memory: " << e.what() << "\n";
+    return 2;
+  }
   config.collect_interval_seconds = vm["collect-interval"].as<uint32_t>();
   config.heartbeat_interval_seconds = vm["heartbeat-interval"].as<uint32_t>();
   config.device_cert_days = vm["device-cert-days"].as<int>();
