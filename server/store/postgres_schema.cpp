@@ -133,6 +133,11 @@ CREATE TABLE hardware_sightings (
   PRIMARY KEY (device_id, kind, serial, fingerprint)
 );
 )sql",
+      // Compact history (sqlite migration 7, server/store/compact_history.h):
+      // when the newest full snapshot was stored; 0 stores the next one full.
+      R"sql(
+ALTER TABLE device_state ADD COLUMN full_ms BIGINT NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

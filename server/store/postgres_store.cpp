@@ -97,8 +97,8 @@ bool is_postgres_url(const std::string& store) {
 
 std::string postgres_connection_url(const std::string& url) { return with_timeouts(url); }
 
-PostgresStore::PostgresStore(const std::string& url, size_t connections)
-    : url_(url), connect_url_(with_timeouts(url)), capacity_(connections) {
+PostgresStore::PostgresStore(const std::string& url, size_t connections, const HistoryPolicy& history)
+    : url_(url), connect_url_(with_timeouts(url)), capacity_(connections), history_(history) {
   if (connections == 0 || connections > kMaxPoolSize)
     throw std::invalid_argument("PostgreSQL pool size " + std::to_string(connections) + " is outside 1.." +
                                 std::to_string(kMaxPoolSize));
@@ -337,7 +337,7 @@ std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> 
     try {
       return with_connection([&](PgConnection& c) {
         pqxx::work tx(c);
-        auto results = ingest_batch(c, tx, batch);
+        auto results = ingest_batch(c, tx, batch, history_);
         tx.commit();
         return results;
       });
@@ -364,17 +364,10 @@ std::optional<telltale::v1::Snapshot> PostgresStore::latest_snapshot(const std::
 }
 
 std::optional<telltale::v1::Snapshot> PostgresStore::snapshot_at(const std::string& device_id, uint64_t seq) {
-  auto payloads = with_connection([&](pqxx::connection& c) {
+  return with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    std::vector<std::pair<uint64_t, std::string>> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT seq, payload FROM reports WHERE device_id=$1 AND seq<=$2 AND seq>=(SELECT max(seq) FROM reports "
-             "WHERE device_id=$1 AND seq<=$2 AND kind='snapshot') ORDER BY seq",
-             device_id, static_cast<int64_t>(seq)))
-      out.emplace_back(static_cast<uint64_t>(pg_int(row[0])), pg_bytes(row[1]));
-    return out;
+    return server::snapshot_at(tx, device_id, seq);
   });
-  return rebuild_state(device_id, payloads);
 }
 
 std::vector<ReportSummary> PostgresStore::reports(const std::string& device_id, size_t limit) {
