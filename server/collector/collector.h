@@ -16,6 +16,7 @@
 #include "server/ingest/device_directory.h"
 #include "server/ingest/ingest_queue.h"
 #include "server/ingest/telemetry_service.h"
+#include "server/store/retention_task.h"
 #include "server/store/store.h"
 #include "server/verdicts/verdict_service.h"
 
@@ -50,6 +51,9 @@ struct CollectorConfig {
   std::chrono::seconds report_interval{86400};  // 0: no scheduled fleet reports
   std::chrono::hours silent_after{24};
   ListenerWatchdogOptions listener_watchdog;
+  // Retention windows (--retain-*-days), enforced by a background task
+  // (server/store/retention_task.h); audit and cases are never pruned.
+  RetentionOptions retention;
 };
 
 class Collector {
@@ -100,6 +104,8 @@ class Collector {
   std::thread revocation_thread_;
   std::thread revocation_listener_;
   std::thread report_thread_;
+  SystemClock clock_;
+  std::unique_ptr<RetentionTask> retention_;
   std::mutex leases_mu_;
   std::set<std::string> leases_held_;  // to log when a lease is won or lost, not at every renewal
 };

@@ -69,6 +69,8 @@ class PostgresStore final : public Store {
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
   void release_lease(const std::string& name, const std::string& holder) override;
+  PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) override;
+  OldestRows oldest_rows() override;
 
  private:
   // Runs fn on a pooled connection. A lost connection is dropped (the next

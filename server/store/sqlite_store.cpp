@@ -205,13 +205,23 @@ SqliteStore::SqliteStore(const std::filesystem::path& path, const HistoryPolicy&
 
 void SqliteStore::migrate() {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare("PRAGMA user_version");
-  st.step();
-  int version = static_cast<int>(st.int64(0));
+  int version = 0;
+  {
+    auto st = db_.prepare("PRAGMA user_version");
+    st.step();
+    version = static_cast<int>(st.int64(0));
+  }  // finalized: VACUUM below refuses to run beside an open statement
   if (version > kSchemaVersion)
     throw std::runtime_error(db_.path().string() + ": schema version " + std::to_string(version) +
                              " is newer than this collector understands (" + std::to_string(kSchemaVersion) +
                              "); upgrade telltale-collector");
+  // A new database returns the pages retention frees (prune() runs
+  // incremental_vacuum); it must be chosen before the first table exists.
+  // An older file keeps auto_vacuum=NONE until an operator VACUUMs it once
+  // (docs/DEPLOYMENT.md, "Retention"): freed pages are then reused, not returned.
+  // Opening in WAL mode already wrote the file header, so the setting takes
+  // effect through a VACUUM (instant on the still empty file).
+  if (version == 0) db_.exec("PRAGMA auto_vacuum=INCREMENTAL; VACUUM");
   for (int v = version; v < kSchemaVersion; ++v) {
     sqlite::Transaction tx(db_);
     db_.exec(kMigrations[v]);
@@ -702,6 +712,102 @@ bool SqliteStore::try_acquire_lease(const std::string& name, const std::string& 
 void SqliteStore::release_lease(const std::string& name, const std::string& holder) {
   std::lock_guard lock(mu_);
   db_.prepare("DELETE FROM leases WHERE name=? AND holder=?").bind(1, name).bind(2, holder).run();
+}
+
+PruneResult SqliteStore::prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) {
+  PruneResult out;
+  const auto limit = static_cast<int64_t>(max_rows);
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT device_id FROM devices ORDER BY device_id");
+    while (st.step()) ids.push_back(st.text(0));
+  }
+  auto counted = [&](uint64_t& field) {
+    const auto n = db_.changes();
+    field += static_cast<uint64_t>(n);
+    if (n >= limit) out.more = true;
+  };
+  for (const auto& id : ids) {
+    // One device per transaction: ingest waits at most for one of these.
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    if (policy.history_ms > 0) {
+      // The newest full snapshot received before the window: the reports
+      // below it rebuild nothing that is kept. (A pre-schema-7 events-only
+      // row also says 'snapshot'; it is stepped over.)
+      int64_t upto = INT64_MAX, keep_from = 0;
+      for (;;) {
+        auto st = db_.prepare(
+            "SELECT seq, payload FROM reports WHERE device_id=? AND kind='snapshot' AND received_ms<? AND seq<=? "
+            "ORDER BY seq DESC LIMIT 1");
+        st.bind(1, id).bind(2, now_ms - policy.history_ms).bind(3, upto);
+        if (!st.step()) break;
+        if (carries_full_snapshot(st.blob(1))) {
+          keep_from = st.int64(0);
+          break;
+        }
+        upto = st.int64(0) - 1;
+      }
+      if (keep_from > 0) {
+        db_.prepare("DELETE FROM reports WHERE device_id=?1 AND seq IN "
+                    "(SELECT seq FROM reports WHERE device_id=?1 AND seq<?2 ORDER BY seq LIMIT ?3)")
+            .bind(1, id).bind(2, keep_from).bind(3, limit)
+            .run();
+        counted(out.reports);
+      }
+    }
+    if (policy.events_ms > 0) {
+      db_.prepare("DELETE FROM events WHERE (device_id, seq, idx) IN "
+                  "(SELECT device_id, seq, idx FROM events WHERE device_id=? AND at_ms<? LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.events_ms).bind(3, limit)
+          .run();
+      counted(out.events);
+    }
+    if (policy.verdicts_ms > 0) {
+      // latest_verdict is another table: a device's current verdict stays.
+      db_.prepare("DELETE FROM verdicts WHERE rowid IN "
+                  "(SELECT rowid FROM verdicts WHERE device_id=? AND evaluated_ms<? ORDER BY evaluated_ms LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.verdicts_ms).bind(3, limit)
+          .run();
+      counted(out.verdicts);
+    }
+    if (policy.conflicts_ms > 0) {
+      db_.prepare("DELETE FROM report_conflicts WHERE rowid IN "
+                  "(SELECT rowid FROM report_conflicts WHERE device_id=? AND received_ms<? LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.conflicts_ms).bind(3, limit)
+          .run();
+      counted(out.conflicts);
+    }
+    tx.commit();
+  }
+  if (out.total() > 0) {
+    // Returns up to 2,048 freed pages (8 MiB) per pass to the file system;
+    // a no-op on a file created before auto_vacuum was set.
+    std::lock_guard lock(mu_);
+    db_.exec("PRAGMA incremental_vacuum(2048)");
+  }
+  return out;
+}
+
+OldestRows SqliteStore::oldest_rows() {
+  std::lock_guard lock(mu_);
+  // One index seek per device (each table's key starts with device_id), so
+  // a /metrics scrape never scans a table.
+  auto one = [&](const char* sql) {
+    auto st = db_.prepare(sql);
+    return st.step() && !st.is_null(0) ? st.int64(0) : int64_t{0};
+  };
+  OldestRows o;
+  o.reports_ms = one("SELECT min((SELECT received_ms FROM reports r WHERE r.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                     "FROM devices d");
+  o.events_ms = one("SELECT min((SELECT at_ms FROM events e WHERE e.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                    "FROM devices d");
+  o.verdicts_ms = one("SELECT min((SELECT evaluated_ms FROM verdicts v WHERE v.device_id=d.device_id "
+                      "ORDER BY evaluated_ms LIMIT 1)) FROM devices d");
+  o.conflicts_ms = one("SELECT min((SELECT received_ms FROM report_conflicts c WHERE c.device_id=d.device_id "
+                       "ORDER BY seq LIMIT 1)) FROM devices d");
+  return o;
 }
 
 }  // namespace telltale::server
