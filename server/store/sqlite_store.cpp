@@ -116,7 +116,8 @@ ALTER TABLE devices ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     // in_report=1: the state is the full snapshot inside reports(device_id,
     // seq) and device_state.snapshot is empty. Writing every full snapshot
     // twice was half of the bytes (and WAL pages) of each ingest. Invariant:
-    // reports are append-only (nothing deletes them), so the reference resolves.
+    // nothing deletes the newest full snapshot (retention, prune(), cuts only
+    // below a full snapshot older than its window), so the reference resolves.
     R"sql(
 ALTER TABLE device_state ADD COLUMN in_report INTEGER NOT NULL DEFAULT 0;
 )sql",
