@@ -142,6 +142,8 @@ void Collector::start() {
   verdicts_->start();
   presence_ = std::make_unique<PresenceDispatcher>(*store_, *telemetry_, config_.presence, config_.presence_poll);
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
+  retention_ = std::make_unique<RetentionTask>(*store_, config_.retention, clock_);
+  retention_->start();
   spdlog::info("event=collector_started listen={} data_dir={} ca_pin={} store={} instance={}", bound,
                log::q(config_.data_dir.string()), ca_->pin(),
                log::q(config_.store.empty() ? "sqlite" : config_.store.substr(0, config_.store.find(':'))),
@@ -204,6 +206,7 @@ std::string Collector::metrics_text() {
   metric("telltale_frames_malformed_total", "counter",
          "Telemetry frames that did not parse as an AgentMessage or had nothing set (stream ended INVALID_ARGUMENT).",
          c.frames_malformed);
+  if (retention_) out += retention_->metrics_text();
   auto& e = enrollment_->counters();
   metric("telltale_enrollments_total", "counter", "Devices enrolled.", e.enrolled);
   metric("telltale_enrollments_refused_total", "counter",
@@ -320,6 +323,7 @@ void Collector::shutdown() {
   if (revocation_thread_.joinable()) revocation_thread_.join();
   if (revocation_listener_.joinable()) revocation_listener_.join();
   if (report_thread_.joinable()) report_thread_.join();
+  if (retention_) retention_->stop();
   if (server_) server_->Wait();
   if (store_) {
     // Handing the leases back lets another collector take the fleet jobs at

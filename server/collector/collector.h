@@ -18,6 +18,7 @@
 #include "server/ingest/ingest_queue.h"
 #include "server/ingest/telemetry_service.h"
 #include "server/presence/presence_dispatcher.h"
+#include "server/store/retention_task.h"
 #include "server/store/store.h"
 #include "server/verdicts/verdict_service.h"
 
@@ -55,6 +56,9 @@ struct CollectorConfig {
   ListenerWatchdogOptions listener_watchdog;
   PresenceLimits presence;                          // rate limits and prompt text of presence checks
   std::chrono::milliseconds presence_poll{2000};    // how often queued checks are looked for
+  // Retention windows (--retain-*-days), enforced by a background task
+  // (server/store/retention_task.h); audit and cases are never pruned.
+  RetentionOptions retention;
 };
 
 class Collector {
@@ -106,6 +110,8 @@ class Collector {
   std::thread revocation_thread_;
   std::thread revocation_listener_;
   std::thread report_thread_;
+  SystemClock clock_;
+  std::unique_ptr<RetentionTask> retention_;
   std::mutex leases_mu_;
   std::set<std::string> leases_held_;  // to log when a lease is won or lost, not at every renewal
 };

@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
     ("listener-wedged-seconds", po::value<int>()->default_value(10),
      "after gRPC logs an accept failure (its listener is then dead), exit (code 75, for systemd to restart) once a connection waits or after this long; 0: off")
     ("correlate-interval", po::value<int>()->default_value(60), "seconds between fleet correlations")
+    ("retain-history-days", po::value<int>()->default_value(400), "reports (full snapshots and deltas) kept this long (0: forever)")
+    ("retain-events-days", po::value<int>()->default_value(400), "agent events kept this long (0: forever)")
+    ("retain-verdicts-days", po::value<int>()->default_value(0), "verdict history kept this long (0: forever; the latest stays)")
+    ("retain-conflicts-days", po::value<int>()->default_value(400), "cloned-identity reports kept apart this long (0: forever)")
+    ("retention-interval", po::value<int>()->default_value(300), "seconds between retention passes")
     ("noncompliant-level", po::value<std::vector<std::string>>()->default_value({"suspicious", "puppeteered"}, "suspicious puppeteered"),
      "verdict level that fails a compliance scan (repeatable)");
   po::variables_map vm;
@@ -150,6 +155,17 @@ int main(int argc, char** argv) {
   config.report_interval = std::chrono::seconds(std::max(0, vm["report-interval"].as<int>()));
   config.silent_after = std::chrono::hours(std::max(1, vm["silent-hours"].as<int>()));
   config.listener_watchdog.wedged_after = std::chrono::seconds(std::max(0, vm["listener-wedged-seconds"].as<int>()));
+  constexpr int64_t kDayMs = 86'400'000;
+  for (const char* name : {"retain-history-days", "retain-events-days", "retain-verdicts-days", "retain-conflicts-days"})
+    if (vm[name].as<int>() < 0) {
+      std::cerr << "telltale-collector: --" << name << " " << vm[name].as<int>() << " is negative (0 keeps forever)\n";
+      return 2;
+    }
+  config.retention.policy.history_ms = vm["retain-history-days"].as<int>() * kDayMs;
+  config.retention.policy.events_ms = vm["retain-events-days"].as<int>() * kDayMs;
+  config.retention.policy.verdicts_ms = vm["retain-verdicts-days"].as<int>() * kDayMs;
+  config.retention.policy.conflicts_ms = vm["retain-conflicts-days"].as<int>() * kDayMs;
+  config.retention.interval = std::chrono::seconds(std::max(1, vm["retention-interval"].as<int>()));
   telltale::server::Collector collector(config);
   try {
     collector.start();

@@ -158,6 +158,11 @@ CREATE TABLE presence_checks (
 CREATE INDEX presence_checks_device ON presence_checks(device_id, requested_ms);
 CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
 )sql",
+      // Compact history (sqlite migration 8, server/store/compact_history.h):
+      // when the newest full snapshot was stored; 0 stores the next one full.
+      R"sql(
+ALTER TABLE device_state ADD COLUMN full_ms BIGINT NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

@@ -98,8 +98,8 @@ bool is_postgres_url(const std::string& store) {
 
 std::string postgres_connection_url(const std::string& url) { return with_timeouts(url); }
 
-PostgresStore::PostgresStore(const std::string& url, size_t connections)
-    : url_(url), connect_url_(with_timeouts(url)), capacity_(connections) {
+PostgresStore::PostgresStore(const std::string& url, size_t connections, const HistoryPolicy& history)
+    : url_(url), connect_url_(with_timeouts(url)), capacity_(connections), history_(history) {
   if (connections == 0 || connections > kMaxPoolSize)
     throw std::invalid_argument("PostgreSQL pool size " + std::to_string(connections) + " is outside 1.." +
                                 std::to_string(kMaxPoolSize));
@@ -338,7 +338,7 @@ std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> 
     try {
       return with_connection([&](PgConnection& c) {
         pqxx::work tx(c);
-        auto results = ingest_batch(c, tx, batch);
+        auto results = ingest_batch(c, tx, batch, history_);
         tx.commit();
         return results;
       });
@@ -365,17 +365,10 @@ std::optional<telltale::v1::Snapshot> PostgresStore::latest_snapshot(const std::
 }
 
 std::optional<telltale::v1::Snapshot> PostgresStore::snapshot_at(const std::string& device_id, uint64_t seq) {
-  auto payloads = with_connection([&](pqxx::connection& c) {
+  return with_connection([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    std::vector<std::pair<uint64_t, std::string>> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT seq, payload FROM reports WHERE device_id=$1 AND seq<=$2 AND seq>=(SELECT max(seq) FROM reports "
-             "WHERE device_id=$1 AND seq<=$2 AND kind='snapshot') ORDER BY seq",
-             device_id, static_cast<int64_t>(seq)))
-      out.emplace_back(static_cast<uint64_t>(pg_int(row[0])), pg_bytes(row[1]));
-    return out;
+    return server::snapshot_at(tx, device_id, seq);
   });
-  return rebuild_state(device_id, payloads);
 }
 
 std::vector<ReportSummary> PostgresStore::reports(const std::string& device_id, size_t limit) {
@@ -695,6 +688,82 @@ bool PostgresStore::update_presence_check(const PresenceCheckRecord& c) {
         base64url_encode(c.signed_result), int64_t{c.signature_valid}, c.check_id);
     tx.commit();
     return r.affected_rows() > 0;
+  });
+}
+
+PruneResult PostgresStore::prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) {
+  // Same rules as SqliteStore::prune, one device per transaction. The
+  // space goes back through autovacuum.
+  PruneResult out;
+  const auto limit = static_cast<int64_t>(max_rows);
+  auto ids = with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<std::string> v;
+    for (const auto& row : tx.exec("SELECT device_id FROM devices ORDER BY device_id")) v.push_back(row[0].c_str());
+    return v;
+  });
+  auto counted = [&](uint64_t& field, const pqxx::result& r) {
+    const auto n = static_cast<int64_t>(r.affected_rows());
+    field += static_cast<uint64_t>(n);
+    if (n >= limit) out.more = true;
+  };
+  for (const auto& id : ids) {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work tx(c);
+      if (policy.history_ms > 0) {
+        int64_t upto = INT64_MAX, keep_from = 0;
+        for (;;) {
+          auto r = tx.exec_params(
+              "SELECT seq, payload FROM reports WHERE device_id=$1 AND kind='snapshot' AND received_ms<$2 AND seq<=$3 "
+              "ORDER BY seq DESC LIMIT 1",
+              id, now_ms - policy.history_ms, upto);
+          if (r.empty()) break;
+          if (carries_full_snapshot(pg_bytes(r[0][1]))) {
+            keep_from = pg_int(r[0][0]);
+            break;
+          }
+          upto = pg_int(r[0][0]) - 1;
+        }
+        if (keep_from > 0)
+          counted(out.reports, tx.exec_params("DELETE FROM reports WHERE device_id=$1 AND seq IN "
+                                              "(SELECT seq FROM reports WHERE device_id=$1 AND seq<$2 ORDER BY seq LIMIT $3)",
+                                              id, keep_from, limit));
+      }
+      if (policy.events_ms > 0)
+        counted(out.events, tx.exec_params("DELETE FROM events WHERE ctid IN "
+                                           "(SELECT ctid FROM events WHERE device_id=$1 AND at_ms<$2 LIMIT $3)",
+                                           id, now_ms - policy.events_ms, limit));
+      if (policy.verdicts_ms > 0)
+        counted(out.verdicts, tx.exec_params("DELETE FROM verdicts WHERE ctid IN (SELECT ctid FROM verdicts WHERE "
+                                             "device_id=$1 AND evaluated_ms<$2 ORDER BY evaluated_ms LIMIT $3)",
+                                             id, now_ms - policy.verdicts_ms, limit));
+      if (policy.conflicts_ms > 0)
+        counted(out.conflicts, tx.exec_params("DELETE FROM report_conflicts WHERE ctid IN (SELECT ctid FROM "
+                                              "report_conflicts WHERE device_id=$1 AND received_ms<$2 LIMIT $3)",
+                                              id, now_ms - policy.conflicts_ms, limit));
+      tx.commit();
+    });
+  }
+  return out;
+}
+
+OldestRows PostgresStore::oldest_rows() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto one = [&](const char* sql) {
+      auto r = tx.exec(sql);
+      return r.empty() || r[0][0].is_null() ? int64_t{0} : pg_int(r[0][0]);
+    };
+    OldestRows o;
+    o.reports_ms = one("SELECT min((SELECT received_ms FROM reports r WHERE r.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                       "FROM devices d");
+    o.events_ms = one("SELECT min((SELECT at_ms FROM events e WHERE e.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                      "FROM devices d");
+    o.verdicts_ms = one("SELECT min((SELECT evaluated_ms FROM verdicts v WHERE v.device_id=d.device_id "
+                        "ORDER BY evaluated_ms LIMIT 1)) FROM devices d");
+    o.conflicts_ms = one("SELECT min((SELECT received_ms FROM report_conflicts c WHERE c.device_id=d.device_id "
+                         "ORDER BY seq LIMIT 1)) FROM devices d");
+    return o;
   });
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "server/store/compact_history.h"
 #include "server/store/store.h"
 
 namespace telltale::server {
@@ -29,7 +30,8 @@ class PostgresStore final : public Store {
   // Connects (url: postgresql://user@host:port/db?...) and applies schema
   // migrations. Throws with a clear message when the database is unreachable
   // or was migrated by a newer Telltale.
-  explicit PostgresStore(const std::string& url, size_t connections = kDefaultPoolSize);
+  explicit PostgresStore(const std::string& url, size_t connections = kDefaultPoolSize,
+                         const HistoryPolicy& history = {});
 
   // Ingest holds one connection while it writes, the console, verdicts and
   // correlation the others; more only helps when those overlap a lot.
@@ -37,7 +39,7 @@ class PostgresStore final : public Store {
   static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -72,6 +74,8 @@ class PostgresStore final : public Store {
   std::optional<PresenceCheckRecord> presence_check(const std::string& check_id) override;
   std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) override;
   bool update_presence_check(const PresenceCheckRecord& check) override;
+  PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) override;
+  OldestRows oldest_rows() override;
 
  private:
   // Runs fn on a pooled connection. A lost connection is dropped (the next
@@ -90,6 +94,7 @@ class PostgresStore final : public Store {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConnection>> idle_;
   size_t open_ = 0;  // connections handed out or idle
+  const HistoryPolicy history_;
 };
 
 // True when a --store value names a PostgreSQL database rather than a file.

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "platform/common/log.h"
+#include "server/store/compact_history.h"
 #include "server/store/id_list.h"
 #include "server/store/state_at.h"
 #include "telltale/v1/snapshot_delta.h"
@@ -115,7 +116,8 @@ ALTER TABLE devices ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     // in_report=1: the state is the full snapshot inside reports(device_id,
     // seq) and device_state.snapshot is empty. Writing every full snapshot
     // twice was half of the bytes (and WAL pages) of each ingest. Invariant:
-    // reports are append-only (nothing deletes them), so the reference resolves.
+    // nothing deletes the newest full snapshot (retention, prune(), cuts only
+    // below a full snapshot older than its window), so the reference resolves.
     R"sql(
 ALTER TABLE device_state ADD COLUMN in_report INTEGER NOT NULL DEFAULT 0;
 )sql",
@@ -169,6 +171,14 @@ CREATE TABLE presence_checks (
 CREATE INDEX presence_checks_device ON presence_checks(device_id, requested_ms);
 CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
 )sql",
+    // Compact history (issue 19, server/store/compact_history.h): full_ms is
+    // when the newest full snapshot was stored, so an unchanged laptop's
+    // reports become deltas until a day has passed. 0 (every existing
+    // device): the next report is stored full. Existing rows stay as they are
+    // (full snapshots and agent deltas both rebuild as before).
+    R"sql(
+ALTER TABLE device_state ADD COLUMN full_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -213,17 +223,30 @@ const char* to_string(EnrollStatus s) {
   return "?";
 }
 
-SqliteStore::SqliteStore(const std::filesystem::path& path) : db_(path) { migrate(); }
+SqliteStore::SqliteStore(const std::filesystem::path& path, const HistoryPolicy& history)
+    : history_(history), db_(path) {
+  migrate();
+}
 
 void SqliteStore::migrate() {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare("PRAGMA user_version");
-  st.step();
-  int version = static_cast<int>(st.int64(0));
+  int version = 0;
+  {
+    auto st = db_.prepare("PRAGMA user_version");
+    st.step();
+    version = static_cast<int>(st.int64(0));
+  }  // finalized: VACUUM below refuses to run beside an open statement
   if (version > kSchemaVersion)
     throw std::runtime_error(db_.path().string() + ": schema version " + std::to_string(version) +
                              " is newer than this collector understands (" + std::to_string(kSchemaVersion) +
                              "); upgrade telltale-collector");
+  // A new database returns the pages retention frees (prune() runs
+  // incremental_vacuum); it must be chosen before the first table exists.
+  // An older file keeps auto_vacuum=NONE until an operator VACUUMs it once
+  // (docs/DEPLOYMENT.md, "Retention"): freed pages are then reused, not returned.
+  // Opening in WAL mode already wrote the file header, so the setting takes
+  // effect through a VACUUM (instant on the still empty file).
+  if (version == 0) db_.exec("PRAGMA auto_vacuum=INCREMENTAL; VACUUM");
   for (int v = version; v < kSchemaVersion; ++v) {
     sqlite::Transaction tx(db_);
     db_.exec(kMigrations[v]);
@@ -335,23 +358,63 @@ std::vector<std::string> SqliteStore::revoked_device_ids() {
 
 IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   const auto& report = *in.report;
+  const auto seq = static_cast<int64_t>(report.seq());
   std::string payload;
   if (!report.SerializeToString(&payload)) return {IngestOutcome::kRejected, "report does not serialise"};
-  const char* kind = report.has_delta() ? "delta" : "snapshot";
+
+  // device_state holds the materialised newest snapshot. Reports can arrive
+  // out of order only across reconnects (a re-send of an older seq): those
+  // are kept in `reports` but never move the state backwards.
+  std::optional<uint64_t> state_seq;
+  int64_t full_ms = 0;
+  {
+    auto st = db_.reuse("SELECT seq, full_ms FROM device_state WHERE device_id=?");
+    st->bind(1, in.device_id);
+    if (st->step()) {
+      state_seq = static_cast<uint64_t>(st->int64(0));
+      full_ms = st->int64(1);
+    }
+  }
+  const bool advances = !state_seq || report.seq() > *state_seq;
+
+  // Compact history: an unchanged laptop's snapshot is stored as a delta
+  // against the state (compact_history.h). Only when every seq between the
+  // state and this report is here, so the delta's base is what rebuilding
+  // this report will start from.
+  std::optional<std::string> compacted;
+  std::optional<telltale::v1::Snapshot> state;
+  if (history_.compact && report.has_snapshot() && state_seq && advances) {
+    auto st = db_.reuse("SELECT count(*) FROM reports WHERE device_id=? AND seq>? AND seq<?");
+    st->bind(1, in.device_id).bind(2, static_cast<int64_t>(*state_seq)).bind(3, seq);
+    st->step();
+    const bool contiguous = st->int64(0) == seq - static_cast<int64_t>(*state_seq) - 1;
+    if (contiguous && (state = load_state(in.device_id)))
+      compacted = compact_report(report, in.received_unix_ms, {*state_seq, &*state, full_ms, contiguous}, history_);
+  }
+  const std::string& stored = compacted ? *compacted : payload;
+  const char* kind = compacted ? "delta" : stored_kind(report);
+
   db_.reuse("INSERT OR IGNORE INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES(?,?,?,?,?,?)")
-      ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
-      .bind(4, report.created_at_unix_ms()).bind(5, kind).bind_blob(6, payload)
+      ->bind(1, in.device_id).bind(2, seq).bind(3, in.received_unix_ms)
+      .bind(4, report.created_at_unix_ms()).bind(5, kind).bind_blob(6, stored)
       .run();
   if (db_.changes() == 0) {
-    // A genuine re-send carries the same bytes (the agent re-sends what its
-    // spool holds). Different bytes under the same (device, seq) mean two
-    // agents present one identity — a cloned state dir. Both are kept and
-    // the device is flagged; nothing is merged into the first one's history.
+    // A genuine re-send carries the same report (the agent re-sends what its
+    // spool holds; a compacted one is compared with its rebuilt snapshot).
+    // A different report under the same (device, seq) means two agents
+    // present one identity — a cloned state dir. Both are kept and the
+    // device is flagged; nothing is merged into the first one's history.
     auto st = db_.prepare("SELECT payload FROM reports WHERE device_id=? AND seq=?");
-    st.bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq()));
+    st.bind(1, in.device_id).bind(2, seq);
+    bool same = true;
     if (st.step() && st.blob(0) != payload) {
+      telltale::v1::Report existing;
+      same = existing.ParseFromString(st.blob(0)) && existing.has_delta() && report.has_snapshot() &&
+             same_report(report, existing, snapshot_at_locked(in.device_id, report.seq()));
+    }
+    if (!same) {
       db_.prepare("INSERT INTO report_conflicts(device_id, seq, received_ms, peer, payload) VALUES(?,?,?,?,?)")
-          .bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
+          .bind(1, in.device_id).bind(2, seq).bind(3, in.received_unix_ms)
           .bind(4, in.peer).bind_blob(5, payload)
           .run();
       db_.prepare("UPDATE devices SET conflicts=conflicts+1 WHERE device_id=?").bind(1, in.device_id).run();
@@ -364,40 +427,36 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
 
   for (int i = 0; i < report.events_size(); ++i) {
     db_.reuse("INSERT OR IGNORE INTO events(device_id, seq, idx, at_ms, payload) VALUES(?,?,?,?,?)")
-        ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, int64_t{i})
+        ->bind(1, in.device_id).bind(2, seq).bind(3, int64_t{i})
         .bind(4, report.events(i).at_unix_ms()).bind_blob(5, report.events(i).SerializeAsString())
         .run();
   }
 
-  // device_state holds the materialised newest snapshot. Reports can arrive
-  // out of order only across reconnects (a re-send of an older seq): those
-  // are kept in `reports` but never move the state backwards.
-  std::optional<uint64_t> state_seq;
-  {
-    auto st = db_.reuse("SELECT seq FROM device_state WHERE device_id=?");
-    st->bind(1, in.device_id);
-    if (st->step()) state_seq = static_cast<uint64_t>(st->int64(0));
-  }
-  if (!state_seq || report.seq() > *state_seq) {
-    if (report.has_snapshot()) {
+  if (advances) {
+    if (report.has_snapshot() && !compacted) {
       // A full snapshot is the new state as is, referenced where it already lies.
-      db_.reuse("INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES(?,?,x'',?,1) "
+      db_.reuse("INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report, full_ms) "
+                "VALUES(?,?,x'',?,1,?) "
                 "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=x'', "
-                "updated_ms=excluded.updated_ms, in_report=1")
-          ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.received_unix_ms)
+                "updated_ms=excluded.updated_ms, in_report=1, full_ms=excluded.full_ms")
+          ->bind(1, in.device_id).bind(2, seq).bind(3, in.received_unix_ms).bind(4, in.received_unix_ms)
           .run();
-    } else if (report.has_delta()) {
+    } else if (report.has_snapshot() || report.has_delta()) {
       std::string error;
-      auto state = load_state(in.device_id);
-      if (!state) {
+      if (!compacted) state = load_state(in.device_id);
+      if (compacted) {
+        state = report.snapshot();  // what the stored delta rebuilds, exactly
+      } else if (!state) {
         // kept in reports; the next full snapshot sets the state
       } else if (!telltale::v1::apply_delta(*state, report.delta(), &error)) {
         spdlog::warn("event=delta_not_applied device={} seq={} reason={}", in.device_id, report.seq(), log::q(error));
-      } else {
+        state.reset();
+      }
+      if (state) {
         db_.reuse("INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report) VALUES(?,?,?,?,0) "
                   "ON CONFLICT(device_id) DO UPDATE SET seq=excluded.seq, snapshot=excluded.snapshot, "
                   "updated_ms=excluded.updated_ms, in_report=0")
-            ->bind(1, in.device_id).bind(2, static_cast<int64_t>(report.seq())).bind_blob(3, state->SerializeAsString())
+            ->bind(1, in.device_id).bind(2, seq).bind_blob(3, state->SerializeAsString())
             .bind(4, in.received_unix_ms)
             .run();
       }
@@ -406,7 +465,7 @@ IngestResult SqliteStore::ingest_one(const IncomingReport& in) {
   }
   db_.reuse("UPDATE devices SET last_seen_ms=MAX(last_seen_ms, ?), last_seq=MAX(last_seq, ?), "
               "reports=reports+1, last_peer=? WHERE device_id=?")
-      ->bind(1, in.received_unix_ms).bind(2, static_cast<int64_t>(report.seq())).bind(3, in.peer).bind(4, in.device_id)
+      ->bind(1, in.received_unix_ms).bind(2, seq).bind(3, in.peer).bind(4, in.device_id)
       .run();
   return {IngestOutcome::kStored, ""};
 }
@@ -450,16 +509,30 @@ std::optional<telltale::v1::Snapshot> SqliteStore::load_state(const std::string&
 }
 
 std::optional<telltale::v1::Snapshot> SqliteStore::snapshot_at(const std::string& device_id, uint64_t seq) {
-  std::vector<std::pair<uint64_t, std::string>> payloads;
-  {
-    std::lock_guard lock(mu_);
+  std::lock_guard lock(mu_);
+  return snapshot_at_locked(device_id, seq);
+}
+
+std::optional<telltale::v1::Snapshot> SqliteStore::snapshot_at_locked(const std::string& device_id, uint64_t seq) {
+  // The newest report at or before seq that carries a full snapshot. Before
+  // schema 7 an events-only report was stored with kind 'snapshot' too, so a
+  // candidate that carries none sends the search further back.
+  int64_t upto = static_cast<int64_t>(seq);
+  for (;;) {
     auto st = db_.prepare(
-        "SELECT seq, payload FROM reports WHERE device_id=?1 AND seq<=?2 AND seq>=(SELECT max(seq) FROM reports "
-        "WHERE device_id=?1 AND seq<=?2 AND kind='snapshot') ORDER BY seq");
-    st.bind(1, device_id).bind(2, static_cast<int64_t>(seq));
-    while (st.step()) payloads.emplace_back(static_cast<uint64_t>(st.int64(0)), st.blob(1));
+        "SELECT seq, payload FROM reports WHERE device_id=? AND seq<=? AND kind='snapshot' ORDER BY seq DESC LIMIT 1");
+    st.bind(1, device_id).bind(2, upto);
+    if (!st.step()) return std::nullopt;
+    const int64_t base = st.int64(0);
+    if (carries_full_snapshot(st.blob(1))) {
+      std::vector<std::pair<uint64_t, std::string>> payloads;
+      auto range = db_.prepare("SELECT seq, payload FROM reports WHERE device_id=? AND seq>=? AND seq<=? ORDER BY seq");
+      range.bind(1, device_id).bind(2, base).bind(3, static_cast<int64_t>(seq));
+      while (range.step()) payloads.emplace_back(static_cast<uint64_t>(range.int64(0)), range.blob(1));
+      return rebuild_state(device_id, payloads);
+    }
+    upto = base - 1;
   }
-  return rebuild_state(device_id, payloads);
 }
 
 std::vector<ReportSummary> SqliteStore::reports(const std::string& device_id, size_t limit) {
@@ -664,6 +737,102 @@ bool SqliteStore::try_acquire_lease(const std::string& name, const std::string& 
 void SqliteStore::release_lease(const std::string& name, const std::string& holder) {
   std::lock_guard lock(mu_);
   db_.prepare("DELETE FROM leases WHERE name=? AND holder=?").bind(1, name).bind(2, holder).run();
+}
+
+PruneResult SqliteStore::prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) {
+  PruneResult out;
+  const auto limit = static_cast<int64_t>(max_rows);
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT device_id FROM devices ORDER BY device_id");
+    while (st.step()) ids.push_back(st.text(0));
+  }
+  auto counted = [&](uint64_t& field) {
+    const auto n = db_.changes();
+    field += static_cast<uint64_t>(n);
+    if (n >= limit) out.more = true;
+  };
+  for (const auto& id : ids) {
+    // One device per transaction: ingest waits at most for one of these.
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    if (policy.history_ms > 0) {
+      // The newest full snapshot received before the window: the reports
+      // below it rebuild nothing that is kept. (A pre-schema-7 events-only
+      // row also says 'snapshot'; it is stepped over.)
+      int64_t upto = INT64_MAX, keep_from = 0;
+      for (;;) {
+        auto st = db_.prepare(
+            "SELECT seq, payload FROM reports WHERE device_id=? AND kind='snapshot' AND received_ms<? AND seq<=? "
+            "ORDER BY seq DESC LIMIT 1");
+        st.bind(1, id).bind(2, now_ms - policy.history_ms).bind(3, upto);
+        if (!st.step()) break;
+        if (carries_full_snapshot(st.blob(1))) {
+          keep_from = st.int64(0);
+          break;
+        }
+        upto = st.int64(0) - 1;
+      }
+      if (keep_from > 0) {
+        db_.prepare("DELETE FROM reports WHERE device_id=?1 AND seq IN "
+                    "(SELECT seq FROM reports WHERE device_id=?1 AND seq<?2 ORDER BY seq LIMIT ?3)")
+            .bind(1, id).bind(2, keep_from).bind(3, limit)
+            .run();
+        counted(out.reports);
+      }
+    }
+    if (policy.events_ms > 0) {
+      db_.prepare("DELETE FROM events WHERE (device_id, seq, idx) IN "
+                  "(SELECT device_id, seq, idx FROM events WHERE device_id=? AND at_ms<? LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.events_ms).bind(3, limit)
+          .run();
+      counted(out.events);
+    }
+    if (policy.verdicts_ms > 0) {
+      // latest_verdict is another table: a device's current verdict stays.
+      db_.prepare("DELETE FROM verdicts WHERE rowid IN "
+                  "(SELECT rowid FROM verdicts WHERE device_id=? AND evaluated_ms<? ORDER BY evaluated_ms LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.verdicts_ms).bind(3, limit)
+          .run();
+      counted(out.verdicts);
+    }
+    if (policy.conflicts_ms > 0) {
+      db_.prepare("DELETE FROM report_conflicts WHERE rowid IN "
+                  "(SELECT rowid FROM report_conflicts WHERE device_id=? AND received_ms<? LIMIT ?)")
+          .bind(1, id).bind(2, now_ms - policy.conflicts_ms).bind(3, limit)
+          .run();
+      counted(out.conflicts);
+    }
+    tx.commit();
+  }
+  if (out.total() > 0) {
+    // Returns up to 2,048 freed pages (8 MiB) per pass to the file system;
+    // a no-op on a file created before auto_vacuum was set.
+    std::lock_guard lock(mu_);
+    db_.exec("PRAGMA incremental_vacuum(2048)");
+  }
+  return out;
+}
+
+OldestRows SqliteStore::oldest_rows() {
+  std::lock_guard lock(mu_);
+  // One index seek per device (each table's key starts with device_id), so
+  // a /metrics scrape never scans a table.
+  auto one = [&](const char* sql) {
+    auto st = db_.prepare(sql);
+    return st.step() && !st.is_null(0) ? st.int64(0) : int64_t{0};
+  };
+  OldestRows o;
+  o.reports_ms = one("SELECT min((SELECT received_ms FROM reports r WHERE r.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                     "FROM devices d");
+  o.events_ms = one("SELECT min((SELECT at_ms FROM events e WHERE e.device_id=d.device_id ORDER BY seq LIMIT 1)) "
+                    "FROM devices d");
+  o.verdicts_ms = one("SELECT min((SELECT evaluated_ms FROM verdicts v WHERE v.device_id=d.device_id "
+                      "ORDER BY evaluated_ms LIMIT 1)) FROM devices d");
+  o.conflicts_ms = one("SELECT min((SELECT received_ms FROM report_conflicts c WHERE c.device_id=d.device_id "
+                       "ORDER BY seq LIMIT 1)) FROM devices d");
+  return o;
 }
 
 }  // namespace telltale::server

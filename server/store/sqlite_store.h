@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "platform/common/sqlite.h"
+#include "server/store/compact_history.h"
 #include "server/store/store.h"
 
 namespace telltale::server {
@@ -11,9 +12,9 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database and applies schema migrations. Throws with
   // a clear message when the file was written by a newer Telltale.
-  explicit SqliteStore(const std::filesystem::path& path);
+  explicit SqliteStore(const std::filesystem::path& path, const HistoryPolicy& history = {});
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -47,12 +48,16 @@ class SqliteStore final : public Store {
   std::optional<PresenceCheckRecord> presence_check(const std::string& check_id) override;
   std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) override;
   bool update_presence_check(const PresenceCheckRecord& check) override;
+  PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) override;
+  OldestRows oldest_rows() override;
 
  private:
   void migrate();
   IngestResult ingest_one(const IncomingReport& in);
   std::optional<telltale::v1::Snapshot> load_state(const std::string& device_id);  // mu_ held
+  std::optional<telltale::v1::Snapshot> snapshot_at_locked(const std::string& device_id, uint64_t seq);  // mu_ held
 
+  const HistoryPolicy history_;
   std::mutex mu_;  // one connection, serialised: sqlite has one writer anyway
   sqlite::Database db_;
 };

@@ -26,4 +26,9 @@ std::optional<telltale::v1::Snapshot> rebuild_state(const std::string& device_id
   return state;
 }
 
+bool carries_full_snapshot(const std::string& payload) {
+  telltale::v1::Report report;
+  return report.ParseFromString(payload) && report.has_snapshot();
+}
+
 }  // namespace telltale::server

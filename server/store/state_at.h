@@ -17,4 +17,8 @@ namespace telltale::server {
 std::optional<telltale::v1::Snapshot> rebuild_state(const std::string& device_id,
                                                     const std::vector<std::pair<uint64_t, std::string>>& payloads);
 
+// True when the serialized Report carries a full snapshot (not a delta, not
+// events only): where rebuilding can start.
+bool carries_full_snapshot(const std::string& payload);
+
 }  // namespace telltale::server

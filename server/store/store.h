@@ -202,6 +202,27 @@ class RevocationSignal {
   virtual std::string log_fields() const = 0;
 };
 
+// Retention (issue 19): how long each kind of row is kept, in ms; 0 keeps
+// it forever. Console audit and cases live in console.db and are never
+// pruned by the store.
+struct RetentionPolicy {
+  int64_t history_ms = 0;    // reports (full snapshots and deltas); chains stay whole
+  int64_t events_ms = 0;     // agent events, by their time
+  int64_t verdicts_ms = 0;   // verdict history (each device's latest verdict always stays)
+  int64_t conflicts_ms = 0;  // raw reports kept apart as cloned-identity conflicts
+};
+
+struct PruneResult {
+  uint64_t reports = 0, events = 0, verdicts = 0, conflicts = 0;
+  bool more = false;  // a limit was reached: call again
+  uint64_t total() const { return reports + events + verdicts + conflicts; }
+};
+
+// The oldest row of each kind (unix ms; 0 when there is none), for /metrics.
+struct OldestRows {
+  int64_t reports_ms = 0, events_ms = 0, verdicts_ms = 0, conflicts_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -289,6 +310,14 @@ class Store {
   virtual std::vector<PresenceCheckRecord> presence_checks_in(const std::string& status, size_t limit) = 0;
   // Replaces the mutable fields of the check with this id; false when absent.
   virtual bool update_presence_check(const PresenceCheckRecord& check) = 0;
+  // Deletes rows older than the policy's windows as of now_ms, at most
+  // max_rows per kind and device, one device per short transaction so
+  // ingest is never held up for long. History is cut only below a full
+  // snapshot older than the window, so every report kept still rebuilds
+  // (Store::snapshot_at). sqlite then returns the freed pages to the file
+  // system (incremental vacuum).
+  virtual PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) = 0;
+  virtual OldestRows oldest_rows() = 0;
 };
 
 }  // namespace telltale::server
