@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 
+#include "server/console/alert_dispatcher.h"
 #include "server/console/console_internal.h"
 #include "server/console/login_throttle.h"
 #include "server/console/password_policy.h"
@@ -56,6 +57,8 @@ struct ConsoleApi::Impl {
         throttle(LoginThrottleOptions{options.login_free_failures, options.login_backoff_base_ms,
                                       options.login_backoff_max_ms}) {
     if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
+    if (!options.alerts) options.alerts = std::make_shared<AlertDb>(db.raw().path());
+    if (!options.alert_dispatcher) options.alert_dispatcher = std::make_shared<AlertDispatcher>(*options.alerts, store);
   }
 
   std::optional<Principal> authenticate(const HttpRequest& req) {
@@ -174,7 +177,7 @@ struct ConsoleApi::Impl {
     Context c{db, store, options, facts, req, who, path, {}};
     try {
       c.query = query_params(req.target);
-      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes})
+      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes, &alert_routes, &suppression_routes})
         if (auto r = (*area)(c)) return *r;
     } catch (const BadRequest& e) {
       return error(400, e.what());

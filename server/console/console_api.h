@@ -15,6 +15,9 @@
 
 namespace telltale::server::console {
 
+class AlertDb;
+class AlertDispatcher;
+
 struct HttpRequest {
   std::string method;
   std::string target;  // path + query
@@ -59,6 +62,13 @@ struct ApiOptions {
   // API token lifetime when the request names none, and the longest allowed.
   int api_token_default_days = 90;
   int api_token_max_days = 366;
+  // Alerts, channels and the delivery outbox (alert_db.h) and the worker that
+  // delivers them. Null: opened on console.db, with a dispatcher that runs
+  // only when asked (send test).
+  std::shared_ptr<AlertDb> alerts;
+  std::shared_ptr<AlertDispatcher> alert_dispatcher;
+  // After a suppression is added or lifted (the collector re-evaluates).
+  std::function<void()> suppressions_changed;
 };
 
 // Thread-safe: requests run one at a time, except logins, which only touch

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "server/console/alert_dispatcher.h"
 #include "server/store/store.h"
 
 namespace telltale::server::console {
@@ -39,6 +40,15 @@ struct ConsoleConfig {
   int64_t login_backoff_base_ms = 1000;
   int64_t login_backoff_max_ms = 15LL * 60 * 1000;
   int api_token_default_days = 90;
+
+  // Alerts (docs/CONSOLE.md "Alerts"): how often new verdicts are turned into
+  // alerts and due deliveries attempted (0: never in the background; tests
+  // drive passes themselves), and the retry schedule.
+  std::chrono::milliseconds alert_interval{2000};
+  AlertDispatchOptions alert_delivery{};
+  // Called after a suppression is added or lifted, so the collector
+  // re-evaluates at once (VerdictService::suppressions_changed).
+  std::function<void()> suppressions_changed;
 };
 
 class ConsoleServer {
