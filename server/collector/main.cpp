@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
     cc.max_connections = vm["console-max-connections"].as<int>();
     cc.max_connections_per_address = vm["console-max-connections-per-address"].as<int>();
     cc.api_token_default_days = vm["console-api-token-days"].as<int>();
+    cc.suppressions_changed = [&collector] { collector.verdicts().suppressions_changed(); };
     console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
     try {
       console->start();

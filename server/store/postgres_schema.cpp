@@ -133,6 +133,20 @@ CREATE TABLE hardware_sightings (
   PRIMARY KEY (device_id, kind, serial, fingerprint)
 );
 )sql",
+      // Suppressions (allow-listed indicators), shared by every collector (sqlite migration 7).
+      R"sql(
+CREATE TABLE suppressions (
+  id BIGSERIAL PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  lifted_ms BIGINT NOT NULL DEFAULT 0,
+  lifted_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
   };
   return migrations;
 }

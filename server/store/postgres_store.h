@@ -37,7 +37,7 @@ class PostgresStore final : public Store {
   static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -67,6 +67,9 @@ class PostgresStore final : public Store {
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
   void release_lease(const std::string& name, const std::string& holder) override;
+  int64_t add_suppression(const Suppression& s) override;
+  std::vector<Suppression> suppressions() override;
+  bool lift_suppression(int64_t id, const std::string& by, int64_t now_ms) override;
 
  private:
   // Runs fn on a pooled connection. A lost connection is dropped (the next

@@ -145,6 +145,22 @@ CREATE TABLE hardware_sightings (
   PRIMARY KEY (device_id, kind, serial, fingerprint)
 ) WITHOUT ROWID;
 )sql",
+    // Suppressions (Store::add_suppression): an allow-listed indicator per
+    // device ('' = fleet-wide) with a reason and an expiry. Rows are never
+    // deleted; lifting one records who and when.
+    R"sql(
+CREATE TABLE suppressions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  lifted_ms INTEGER NOT NULL DEFAULT 0,
+  lifted_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -640,6 +656,35 @@ bool SqliteStore::try_acquire_lease(const std::string& name, const std::string& 
 void SqliteStore::release_lease(const std::string& name, const std::string& holder) {
   std::lock_guard lock(mu_);
   db_.prepare("DELETE FROM leases WHERE name=? AND holder=?").bind(1, name).bind(2, holder).run();
+}
+
+int64_t SqliteStore::add_suppression(const Suppression& s) {
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO suppressions(device_id, indicator_id, reason, created_by, created_ms, expires_ms) "
+              "VALUES(?,?,?,?,?,?)")
+      .bind(1, s.device_id).bind(2, s.indicator_id).bind(3, s.reason).bind(4, s.created_by)
+      .bind(5, s.created_unix_ms).bind(6, s.expires_unix_ms)
+      .run();
+  return sqlite3_last_insert_rowid(db_.handle());
+}
+
+std::vector<Suppression> SqliteStore::suppressions() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT id, device_id, indicator_id, reason, created_by, created_ms, expires_ms, lifted_ms, "
+                        "lifted_by FROM suppressions ORDER BY id DESC");
+  std::vector<Suppression> out;
+  while (st.step())
+    out.push_back({st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6), st.int64(7),
+                   st.text(8)});
+  return out;
+}
+
+bool SqliteStore::lift_suppression(int64_t id, const std::string& by, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE suppressions SET lifted_ms = ?, lifted_by = ? WHERE id = ? AND lifted_ms = 0")
+      .bind(1, now_ms).bind(2, by).bind(3, id)
+      .run();
+  return db_.changes() > 0;
 }
 
 }  // namespace telltale::server

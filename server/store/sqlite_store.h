@@ -13,7 +13,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path);
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -42,6 +42,9 @@ class SqliteStore final : public Store {
   std::vector<Assignment> assignments() override;
   bool try_acquire_lease(const std::string& name, const std::string& holder, int64_t ttl_ms, int64_t now_ms) override;
   void release_lease(const std::string& name, const std::string& holder) override;
+  int64_t add_suppression(const Suppression& s) override;
+  std::vector<Suppression> suppressions() override;
+  bool lift_suppression(int64_t id, const std::string& by, int64_t now_ms) override;
 
  private:
   void migrate();

@@ -5,6 +5,7 @@ import { get, post, isMissingEndpoint } from '../api.js';
 import { h, section, kv, dataTable, fmtTime, fmtAgo, fmtBytes, fmtScore, verdictBadge, link, empty, f, num, hex4,
   load, notAvailable, withLinks } from '../dom.js';
 import { rttChart, heatmap, heatmapFromBuckets } from '../charts.js';
+import { suppressionSection } from './suppressions.js';
 
 export default async function device(view, ctx, id) {
   const base = `/devices/${encodeURIComponent(id)}`;
@@ -67,6 +68,7 @@ export default async function device(view, ctx, id) {
   const groups = d.evidence_groups || null;
   view.append(section('Verdict', verdict ? (groups && groups.length ? groupedView(verdict, latest, groups) : indicatorsView(verdict, latest))
     : empty('No verdict yet: the collector has not scored a report from this device.')));
+  view.append(await suppressionSection(ctx, dev, verdict));
   // USB devices the evidence is about, highlighted in the tree.
   const flaggedUsb = new Map((groups || []).filter((g) => g.kind === 'usb').map((g) => [g.thing.slice(4), g.severity]));
 
