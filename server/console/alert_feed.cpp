@@ -58,7 +58,8 @@ size_t sync_alerts(AlertDb& alerts, Store& store, int64_t now_ms) {
       auto now_ids = indicator_ids(now_v), before_ids = indicator_ids(before_v);
       AlertRecord a;
       a.device_id = v.device_id;
-      a.hostname = hostnames.count(v.device_id) ? hostnames[v.device_id] : v.device_id;
+      // A laptop that reported no hostname is named by its device id, never left blank.
+      a.hostname = hostnames.count(v.device_id) && !hostnames[v.device_id].empty() ? hostnames[v.device_id] : v.device_id;
       a.raised_unix_ms = v.evaluated_unix_ms;
       a.level = v.level;
       a.previous_level = previous_level;

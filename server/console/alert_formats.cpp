@@ -69,6 +69,7 @@ std::string one_line(const std::string& s) {
 
 std::string subject(const AlertRecord& a, bool test) {
   if (test) return "[Telltale] Test alert";
+  if (a.previous_level == a.level) return "[Telltale] " + a.hostname + " is still " + a.level + " (evidence changed)";
   return "[Telltale] " + a.hostname + " is " + a.level + (a.previous_level.empty() ? "" : " (was " + a.previous_level + ")");
 }
 

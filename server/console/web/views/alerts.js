@@ -14,6 +14,8 @@ export default async function alerts(view, ctx, params) {
   const q = new URLSearchParams();
   q.set('state', state);
   if (since) q.set('since', since);
+  // The default filter is written into the URL, so a shared link shows what this page shows.
+  if (!params.get('state')) history.replaceState(null, '', '#/alerts?' + q.toString());
   const go = (changes) => {
     const next = new URLSearchParams(q);
     for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
