@@ -20,8 +20,13 @@ int64_t AlertDispatcher::next_attempt(int attempts, int64_t now_ms) const {
   return now_ms + std::min(wait, options_.retry_max_ms);
 }
 
-DeliveryRecord AlertDispatcher::attempt(const DeliveryRecord& d, int64_t now_ms) {
+DeliveryRecord AlertDispatcher::attempt(const DeliveryRecord& listed, int64_t now_ms) {
   std::lock_guard run(run_mu_);
+  // Read again under the lock: a pass may have listed this delivery as due
+  // while a "send test" was sending it; it must not go out twice.
+  auto current = alerts_.delivery(listed.id);
+  if (!current || current->state != "pending") return current ? *current : listed;
+  const DeliveryRecord& d = *current;
   auto channel = alerts_.channel(d.channel_id);
   std::string error;
   if (!channel) {
