@@ -196,6 +196,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+    cc.suppressions_changed = [&collector] { collector.verdicts().suppressions_changed(); };
     console = std::make_unique<telltale::server::console::ConsoleServer>(cc, collector.store());
     try {
       console->start();

@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 
+#include "server/console/alert_dispatcher.h"
 #include "server/console/console_internal.h"
 #include "server/console/login_throttle.h"
 #include "platform/common/log.h"
@@ -60,6 +61,8 @@ struct ConsoleApi::Impl {
                                       options.login_backoff_max_ms}) {
     if (options.data_dir.empty()) options.data_dir = db.raw().path().parent_path();
     if (options.sso.enabled()) sso = std::make_unique<SsoLogin>(options.sso);
+    if (!options.alerts) options.alerts = std::make_shared<AlertDb>(db.raw().path());
+    if (!options.alert_dispatcher) options.alert_dispatcher = std::make_shared<AlertDispatcher>(*options.alerts, store);
   }
 
   // Single sign-on runs outside the request lock (it waits on the identity
@@ -231,7 +234,8 @@ struct ConsoleApi::Impl {
     Context c{db, store, options, facts, req, who, path, {}};
     try {
       c.query = query_params(req.target);
-      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes, &presence_routes})
+      for (auto* area : {&overview_routes, &device_routes, &case_routes, &admin_routes, &presence_routes,
+                         &alert_routes, &suppression_routes})
         if (auto r = (*area)(c)) return *r;
     } catch (const BadRequest& e) {
       return error(400, e.what());

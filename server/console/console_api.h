@@ -16,6 +16,9 @@
 
 namespace telltale::server::console {
 
+class AlertDb;
+class AlertDispatcher;
+
 struct HttpRequest {
   std::string method;
   std::string target;  // path + query
@@ -62,6 +65,13 @@ struct ApiOptions {
   int api_token_max_days = 366;
   // OpenID Connect sign-in besides local users (sso_login.h); off when sso.issuer is empty.
   SsoConfig sso{};
+  // Alerts, channels and the delivery outbox (alert_db.h) and the worker that
+  // delivers them. Null: opened on console.db, with a dispatcher that runs
+  // only when asked (send test).
+  std::shared_ptr<AlertDb> alerts;
+  std::shared_ptr<AlertDispatcher> alert_dispatcher;
+  // After a suppression is added or lifted (the collector re-evaluates).
+  std::function<void()> suppressions_changed;
 };
 
 // Thread-safe: requests run one at a time, except logins, which only touch

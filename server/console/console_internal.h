@@ -140,5 +140,7 @@ std::optional<HttpResponse> case_routes(Context& c);
 std::optional<HttpResponse> admin_routes(Context& c);
 std::optional<HttpResponse> overview_routes(Context& c);
 std::optional<HttpResponse> presence_routes(Context& c);
+std::optional<HttpResponse> alert_routes(Context& c);  // console_alert_routes.cpp
+std::optional<HttpResponse> suppression_routes(Context& c);  // console_suppression_routes.cpp
 
 }  // namespace telltale::server::console::internal

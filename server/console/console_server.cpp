@@ -138,6 +138,8 @@ struct ConsoleServer::Impl {
   Store& store;
   std::unique_ptr<ConsoleDb> db;
   std::unique_ptr<ConsoleApi> api;
+  std::shared_ptr<AlertDb> alerts;
+  std::shared_ptr<AlertDispatcher> alert_dispatcher;
   // Declared before the io_context: a connection still queued in it when it
   // is destroyed unregisters itself here and uses the TLS context.
   // Open connections, counted per peer address (the TCP peer of the accepted
@@ -393,7 +395,13 @@ void ConsoleServer::start() {
   api_options.login_backoff_max_ms = d.config.login_backoff_max_ms;
   api_options.api_token_default_days = d.config.api_token_default_days;
   api_options.sso = d.config.sso;
+  d.alerts = std::make_shared<AlertDb>(d.config.data_dir / "console.db");
+  d.alert_dispatcher = std::make_shared<AlertDispatcher>(*d.alerts, d.store, d.config.alert_delivery);
+  api_options.alerts = d.alerts;
+  api_options.alert_dispatcher = d.alert_dispatcher;
+  api_options.suppressions_changed = d.config.suppressions_changed;
   d.api = std::make_unique<ConsoleApi>(*d.db, d.store, std::move(api_options));
+  if (d.config.alert_interval.count() > 0) d.alert_dispatcher->start(d.config.alert_interval);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("console: " + host + " is not an IP address");
@@ -451,6 +459,7 @@ void ConsoleServer::stop() {
   // Requests being answered finish (and post their answers, which fail on the
   // closed sockets); then nothing keeps the io threads running.
   d.workers->join();
+  if (d.alert_dispatcher) d.alert_dispatcher->stop();
   d.work.reset();
   for (auto& t : d.threads) t.join();
   d.threads.clear();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "server/console/sso_login.h"
+#include "server/console/alert_dispatcher.h"
 #include "server/store/store.h"
 
 namespace telltale::server::console {
@@ -42,6 +43,15 @@ struct ConsoleConfig {
   int api_token_default_days = 90;
   // OpenID Connect sign-in (--console-sso-config FILE, load_sso_config); off when empty.
   SsoConfig sso{};
+
+  // Alerts (docs/CONSOLE.md "Alerts"): how often new verdicts are turned into
+  // alerts and due deliveries attempted (0: never in the background; tests
+  // drive passes themselves), and the retry schedule.
+  std::chrono::milliseconds alert_interval{2000};
+  AlertDispatchOptions alert_delivery{};
+  // Called after a suppression is added or lifted, so the collector
+  // re-evaluates at once (VerdictService::suppressions_changed).
+  std::function<void()> suppressions_changed;
 };
 
 class ConsoleServer {

@@ -1,4 +1,5 @@
 #include "server/detect/engine.h"
+#include "server/detect/suppressed_evaluate.h"
 
 #include <algorithm>
 #include <cctype>
@@ -71,7 +72,12 @@ Engine::Engine() : Engine(Catalog::builtin()) {}
 
 Engine::Engine(Catalog catalog, DetectConfig config) : catalog_(std::move(catalog)), config_(std::move(config)) {}
 
-telltale::v1::Verdict Engine::evaluate(const telltale::v1::Snapshot& snapshot, const DeviceContext& ctx) const {
+namespace {
+// The whole evaluation; `suppressed` indicator ids (allow-listed by an
+// investigator) are dropped before scoring, so they move neither score nor level.
+telltale::v1::Verdict evaluate_with(const Catalog& catalog_, const DetectConfig& config_,
+                                    const telltale::v1::Snapshot& snapshot, const DeviceContext& ctx,
+                                    const std::vector<std::string>& suppressed) {
   int64_t now = ctx.now_unix_ms != 0 ? ctx.now_unix_ms : snapshot.collected_at_unix_ms();
   RuleInput in{snapshot, ctx, catalog_, config_, now};
   Findings findings(config_);
@@ -81,6 +87,9 @@ telltale::v1::Verdict Engine::evaluate(const telltale::v1::Snapshot& snapshot, c
   fleet_rules(in, findings);
   behaviour_rules(in, findings);
   auto indicators = findings.take();
+  std::erase_if(indicators, [&](const auto& i) {
+    return std::find(suppressed.begin(), suppressed.end(), i.id()) != suppressed.end();
+  });
 
   // Circumstantial families are capped; device evidence is not.
   double context = 0, fleet = 0, device = 0;
@@ -122,6 +131,16 @@ telltale::v1::Verdict Engine::evaluate(const telltale::v1::Snapshot& snapshot, c
   for (const auto& c : ctx.clusters)
     if (std::find(c.members().begin(), c.members().end(), ctx.device_id) != c.members().end()) v.add_cluster_ids(c.id());
   return v;
+}
+}  // namespace
+
+telltale::v1::Verdict Engine::evaluate(const telltale::v1::Snapshot& snapshot, const DeviceContext& ctx) const {
+  return evaluate_with(catalog_, config_, snapshot, ctx, {});
+}
+
+telltale::v1::Verdict evaluate_suppressing(const Engine& engine, const telltale::v1::Snapshot& snapshot,
+                                           const DeviceContext& ctx, const std::vector<std::string>& suppressed) {
+  return evaluate_with(engine.catalog(), engine.config(), snapshot, ctx, suppressed);
 }
 
 std::vector<telltale::v1::Cluster> Engine::correlate(const std::vector<FleetDevice>& fleet) const {

@@ -163,6 +163,20 @@ CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
       R"sql(
 ALTER TABLE device_state ADD COLUMN full_ms BIGINT NOT NULL DEFAULT 0;
 )sql",
+      // Suppressions (allow-listed indicators), shared by every collector (sqlite migration 9).
+      R"sql(
+CREATE TABLE suppressions (
+  id BIGSERIAL PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  lifted_ms BIGINT NOT NULL DEFAULT 0,
+  lifted_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
   };
   return migrations;
 }

@@ -767,4 +767,39 @@ OldestRows PostgresStore::oldest_rows() {
   });
 }
 
+int64_t PostgresStore::add_suppression(const Suppression& s) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params1(
+        "INSERT INTO suppressions(device_id, indicator_id, reason, created_by, created_ms, expires_ms) "
+        "VALUES($1,$2,$3,$4,$5,$6) RETURNING id",
+        s.device_id, s.indicator_id, s.reason, s.created_by, s.created_unix_ms, s.expires_unix_ms);
+    tx.commit();
+    return r[0].as<int64_t>();
+  });
+}
+
+std::vector<Suppression> PostgresStore::suppressions() {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<Suppression> out;
+    for (const auto& row : tx.exec("SELECT id, device_id, indicator_id, reason, created_by, created_ms, expires_ms, "
+                                   "lifted_ms, lifted_by FROM suppressions ORDER BY id DESC"))
+      out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<int64_t>(), row[6].as<int64_t>(),
+                     row[7].as<int64_t>(), row[8].as<std::string>()});
+    return out;
+  });
+}
+
+bool PostgresStore::lift_suppression(int64_t id, const std::string& by, int64_t now_ms) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto r = tx.exec_params("UPDATE suppressions SET lifted_ms = $1, lifted_by = $2 WHERE id = $3 AND lifted_ms = 0",
+                            now_ms, by, id);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
 }  // namespace telltale::server

@@ -39,7 +39,7 @@ class PostgresStore final : public Store {
   static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -76,6 +76,9 @@ class PostgresStore final : public Store {
   bool update_presence_check(const PresenceCheckRecord& check) override;
   PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) override;
   OldestRows oldest_rows() override;
+  int64_t add_suppression(const Suppression& s) override;
+  std::vector<Suppression> suppressions() override;
+  bool lift_suppression(int64_t id, const std::string& by, int64_t now_ms) override;
 
  private:
   // Runs fn on a pooled connection. A lost connection is dropped (the next

@@ -179,6 +179,22 @@ CREATE INDEX presence_checks_status ON presence_checks(status, requested_ms);
     R"sql(
 ALTER TABLE device_state ADD COLUMN full_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Suppressions (Store::add_suppression): an allow-listed indicator per
+    // device ('' = fleet-wide) with a reason and an expiry. Rows are never
+    // deleted; lifting one records who and when.
+    R"sql(
+CREATE TABLE suppressions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL,
+  indicator_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  lifted_ms INTEGER NOT NULL DEFAULT 0,
+  lifted_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == SqliteStore::kSchemaVersion);
@@ -833,6 +849,35 @@ OldestRows SqliteStore::oldest_rows() {
   o.conflicts_ms = one("SELECT min((SELECT received_ms FROM report_conflicts c WHERE c.device_id=d.device_id "
                        "ORDER BY seq LIMIT 1)) FROM devices d");
   return o;
+}
+
+int64_t SqliteStore::add_suppression(const Suppression& s) {
+  std::lock_guard lock(mu_);
+  db_.prepare("INSERT INTO suppressions(device_id, indicator_id, reason, created_by, created_ms, expires_ms) "
+              "VALUES(?,?,?,?,?,?)")
+      .bind(1, s.device_id).bind(2, s.indicator_id).bind(3, s.reason).bind(4, s.created_by)
+      .bind(5, s.created_unix_ms).bind(6, s.expires_unix_ms)
+      .run();
+  return sqlite3_last_insert_rowid(db_.handle());
+}
+
+std::vector<Suppression> SqliteStore::suppressions() {
+  std::lock_guard lock(mu_);
+  auto st = db_.prepare("SELECT id, device_id, indicator_id, reason, created_by, created_ms, expires_ms, lifted_ms, "
+                        "lifted_by FROM suppressions ORDER BY id DESC");
+  std::vector<Suppression> out;
+  while (st.step())
+    out.push_back({st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6), st.int64(7),
+                   st.text(8)});
+  return out;
+}
+
+bool SqliteStore::lift_suppression(int64_t id, const std::string& by, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  db_.prepare("UPDATE suppressions SET lifted_ms = ?, lifted_by = ? WHERE id = ? AND lifted_ms = 0")
+      .bind(1, now_ms).bind(2, by).bind(3, id)
+      .run();
+  return db_.changes() > 0;
 }
 
 }  // namespace telltale::server

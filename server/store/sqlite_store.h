@@ -14,7 +14,7 @@ class SqliteStore final : public Store {
   // a clear message when the file was written by a newer Telltale.
   explicit SqliteStore(const std::filesystem::path& path, const HistoryPolicy& history = {});
 
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -50,6 +50,9 @@ class SqliteStore final : public Store {
   bool update_presence_check(const PresenceCheckRecord& check) override;
   PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) override;
   OldestRows oldest_rows() override;
+  int64_t add_suppression(const Suppression& s) override;
+  std::vector<Suppression> suppressions() override;
+  bool lift_suppression(int64_t id, const std::string& by, int64_t now_ms) override;
 
  private:
   void migrate();

@@ -172,6 +172,24 @@ struct PresenceCheckRecord {
   bool signature_valid = false;
 };
 
+// An indicator allow-listed for one device (or, device_id empty, the whole
+// fleet) until expires_unix_ms, with who approved it and why ("approved
+// AnyDesk for the helpdesk until 2027-03-01"). The verdict service drops
+// matching indicators while it is active (now < expires, not lifted); the
+// row stays after expiry or lifting, as evidence of what was allowed.
+struct Suppression {
+  int64_t id = 0;
+  std::string device_id;     // empty: every device
+  std::string indicator_id;  // e.g. "remote.anydesk_installed"
+  std::string reason;
+  std::string created_by;
+  int64_t created_unix_ms = 0;
+  int64_t expires_unix_ms = 0;
+  int64_t lifted_unix_ms = 0;  // 0: not lifted
+  std::string lifted_by;
+  bool active_at(int64_t now_ms) const { return lifted_unix_ms == 0 && now_ms < expires_unix_ms; }
+};
+
 // Thrown when the store cannot take writes: the caller refuses the work with
 // a clear status and acknowledges nothing. The cause picks the status agents
 // see: kExhausted (disk full, database out of resources) is RESOURCE_EXHAUSTED,
@@ -318,6 +336,13 @@ class Store {
   // system (incremental vacuum).
   virtual PruneResult prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) = 0;
   virtual OldestRows oldest_rows() = 0;
+  // Suppressions (allow-list), read by the verdict service at each
+  // evaluation; the id is assigned by the store.
+  virtual int64_t add_suppression(const Suppression& s) = 0;
+  // Every suppression, active or not, newest first.
+  virtual std::vector<Suppression> suppressions() = 0;
+  // false when unknown or lifted already.
+  virtual bool lift_suppression(int64_t id, const std::string& by, int64_t now_ms) = 0;
 };
 
 }  // namespace telltale::server

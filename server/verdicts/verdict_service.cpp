@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "platform/common/log.h"
+#include "server/detect/suppressed_evaluate.h"
 
 namespace telltale::server {
 namespace v1 = telltale::v1;
@@ -133,6 +134,7 @@ const VerdictService::FleetView& VerdictService::fleet_view() {
   fleet_view_.clusters.clear();
   for (const auto& c : store_.clusters())
     if (auto parsed = from_json<v1::Cluster>(c.json)) fleet_view_.clusters.push_back(std::move(*parsed));
+  fleet_view_.suppressions = store_.suppressions();
   fleet_view_.loaded = now;
   fleet_view_.valid = true;
   return fleet_view_;
@@ -159,8 +161,14 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   for (const auto& r : store_.reports(device_id, 500)) ctx.recent_snapshot_unix_ms.push_back(r.received_unix_ms);
   std::sort(ctx.recent_snapshot_unix_ms.begin(), ctx.recent_snapshot_unix_ms.end());
   ctx.clusters = detect::Engine::clusters_of(view.clusters, device_id);
+  // An approved tool (an allow-listed indicator) stops counting while its
+  // suppression runs; after expiry the next evaluation counts it again.
+  std::vector<std::string> suppressed;
+  for (const auto& s : view.suppressions)
+    if ((s.device_id.empty() || s.device_id == device_id) && s.active_at(ctx.now_unix_ms))
+      suppressed.push_back(s.indicator_id);
 
-  v1::Verdict verdict = engine_.evaluate(*snapshot, ctx);
+  v1::Verdict verdict = detect::evaluate_suppressing(engine_, *snapshot, ctx, suppressed);
   verdict.set_device_id(device_id);
   // History keeps changes, not repetitions: a verdict is saved when its level
   // or its set of indicators differs from the previous one.
@@ -170,6 +178,16 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
                  verdict.score(), verdict.indicators_size());
   }
   return verdict;
+}
+
+void VerdictService::suppressions_changed() {
+  {
+    std::lock_guard lock(eval_mu_);
+    fleet_view_.valid = false;
+  }
+  std::vector<std::string> ids;
+  for (const auto& d : store_.devices()) ids.push_back(d.device_id);
+  mark_dirty(ids);
 }
 
 size_t VerdictService::correlate_fleet() {

@@ -45,6 +45,10 @@ class VerdictService {
 
   // Evaluates one device now against its stored state and saves the verdict.
   std::optional<telltale::v1::Verdict> evaluate_device(const std::string& device_id);
+  // A suppression was added or lifted (the console calls this): the next
+  // evaluation reads them again and every device is re-evaluated. Expiry
+  // needs no call: the periodic full re-evaluation sees the clock pass it.
+  void suppressions_changed();
   // Correlates the whole fleet and stores the clusters; returns how many.
   size_t correlate_fleet();
 
@@ -66,6 +70,7 @@ class VerdictService {
   struct FleetView {
     std::vector<Assignment> assignments;
     std::vector<telltale::v1::Cluster> clusters;
+    std::vector<Suppression> suppressions;  // all rows; active_at() decides at each evaluation
     std::chrono::steady_clock::time_point loaded{};
     bool valid = false;
   };

@@ -58,6 +58,14 @@ const std::vector<Endpoint>& endpoints() {
       {"POST", "/api/v1/assignments", Need::kAdmin, Body::kCsv},
       {"GET", "/api/v1/catalog", Need::kAdmin, Body::kNone},
       {"GET", "/api/v1/agent-health", Need::kAdmin, Body::kNone},
+      {"GET", "/api/v1/alerts?state=all", Need::kViewer, Body::kNone},
+      {"POST", "/api/v1/alerts/1", Need::kInvestigator, Body::kJson},
+      {"GET", "/api/v1/alert-channels", Need::kAdmin, Body::kNone},
+      {"POST", "/api/v1/alert-channels", Need::kAdmin, Body::kJson},
+      {"POST", "/api/v1/alert-channels/1/test", Need::kAdmin, Body::kNone},
+      {"GET", "/api/v1/suppressions?device=dev-farm-1", Need::kViewer, Body::kNone},
+      {"POST", "/api/v1/suppressions", Need::kInvestigator, Body::kJson},
+      {"POST", "/api/v1/suppressions/1/lift", Need::kInvestigator, Body::kNone},
   };
   return all;
 }
@@ -135,7 +143,9 @@ TEST_F(EndpointTable, BadQueryParameters_Are400AndNameTheParameter) {
            {"/api/v1/devices/dev-farm-1/export?format=pdf", "format"},
            {"/api/v1/cases?status=closed", "status"},
            {"/api/v1/cases/1/export?format=docx", "format"},
-           {"/api/v1/audit?limit=-1", "limit"}}) {
+           {"/api/v1/audit?limit=-1", "limit"},
+           {"/api/v1/alerts?state=open", "state"},
+           {"/api/v1/alerts?since=soon", "since"}}) {
     auto r = get(admin_, target);
     EXPECT_EQ(r.status, 400) << target << ": " << r.body;
     EXPECT_NE(r.body.find(name), std::string::npos) << r.body;

@@ -9,6 +9,7 @@ import device from './views/device.js';
 import clusters from './views/clusters.js';
 import { caseList, caseDetail } from './views/cases.js';
 import admin from './views/admin.js';
+import alerts, { alertChannels } from './views/alerts.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -35,6 +36,8 @@ const pages = {
   case: (view, param) => caseDetail(view, ctx(), param),
   admin: (view) => admin(view, ctx()),
   password: (view) => passwordForm(view, false),
+  alerts: (view, param, params) => alerts(view, ctx(), params),
+  'alert-channels': (view) => alertChannels(view, ctx()),
 };
 
 function ctx() { return { me: state.me, showError, navigate }; }
@@ -55,7 +58,8 @@ function route() {
   const [page = 'overview', ...rest] = path.split('/');
   const param = decodeURIComponent(rest.join('/'));
   const name = pages[page] ? page : 'overview';
-  const section = { device: 'devices', case: 'cases' }[name] || name;
+  const section = { device: 'devices', case: 'cases', 'alert-channels': 'alerts' }[name] || name;
+  refreshAlertCount();
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === section);
   // A fresh container per visit: a slow request from the previous page then
   // fills a detached element instead of the page now shown.
@@ -63,6 +67,14 @@ function route() {
   clear(main).append(view);
   document.title = `Telltale · ${name}`;
   Promise.resolve(pages[name](view, param, params)).catch((e) => showError(e.message));
+}
+
+// The nav's count of new alerts, refreshed on every page change.
+function refreshAlertCount() {
+  get('/alerts?state=new&limit=1').then((r) => {
+    const n = (r.counts || {}).new || 0;
+    document.getElementById('nav-alert-count').textContent = n ? String(n) : '';
+  }).catch(() => {});
 }
 
 function loginForm(notice) {

@@ -6,6 +6,7 @@ import { h, section, kv, dataTable, fmtTime, fmtAgo, fmtBytes, fmtScore, verdict
   load, notAvailable, withLinks } from '../dom.js';
 import { rttChart, heatmap, heatmapFromBuckets } from '../charts.js';
 import { presenceSection } from './presence.js';
+import { suppressionSection } from './suppressions.js';
 
 export default async function device(view, ctx, id) {
   const base = `/devices/${encodeURIComponent(id)}`;
@@ -97,6 +98,7 @@ export default async function device(view, ctx, id) {
   view.append(section('Verdict', verdict ? (groups && groups.length ? groupedView(verdict, latest, groups, clusterBlock) : indicatorsView(verdict, latest))
     : empty('No verdict yet: the collector has not scored a report from this device.')));
   view.append(await presenceSection(base, ctx));
+  view.append(await suppressionSection(ctx, dev, verdict));
   // USB devices the evidence is about, highlighted in the tree.
   const flaggedUsb = new Map((groups || []).filter((g) => g.kind === 'usb').map((g) => [g.thing.slice(4), g.severity]));
 
