@@ -79,6 +79,8 @@ set_target_properties(PkgConfig::TOMLPP PROPERTIES INTERFACE_INCLUDE_DIRECTORIES
 set(TELLTALE_VERSION_STRING "${PROJECT_VERSION}")
 add_compile_definitions(TELLTALE_VERSION="${TELLTALE_VERSION_STRING}")
 
+# Version resources (cmake/version_resource.cmake) are compiled by windres.
+enable_language(RC)
 add_subdirectory(proto)
 add_subdirectory(platform)
 # telltale-agent.exe: the same agent sources as Linux (agent/CMakeLists.txt).

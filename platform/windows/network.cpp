@@ -5,6 +5,7 @@
 #include <windows.h>
 #include <iphlpapi.h>
 #include <netioapi.h>
+#include <wlanapi.h>
 
 #include <algorithm>
 #include <cctype>
@@ -12,6 +13,7 @@
 #include <map>
 
 #include "platform/windows/probe_error.h"
+#include "platform/windows/registry.h"
 #include "platform/windows/win32_error.h"
 
 namespace telltale::platform::windows_probe {
@@ -74,6 +76,96 @@ bool is_vpn_adapter(const Adapter& a) {
          d.find("ip-https") == std::string::npos && d.find("isatap") == std::string::npos;
 }
 
+namespace {
+
+std::string guid_text(const GUID& g) {
+  wchar_t buf[40] = {};
+  StringFromGUID2(g, buf, 40);
+  return win::utf8(buf);
+}
+
+// wlanapi.dll is loaded when needed: Windows Server without the Wireless LAN
+// feature has none, and the agent must start there too.
+void read_wifi(NetworkTables& t, std::vector<std::string>& errors) {
+  HMODULE dll = LoadLibraryExW(L"wlanapi.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+  if (!dll) return;  // no WLAN support installed: no Wi-Fi to report
+  using Open = DWORD(WINAPI*)(DWORD, PVOID, PDWORD, PHANDLE);
+  using Close = DWORD(WINAPI*)(HANDLE, PVOID);
+  using Enum = DWORD(WINAPI*)(HANDLE, PVOID, PWLAN_INTERFACE_INFO_LIST*);
+  using Query = DWORD(WINAPI*)(HANDLE, const GUID*, WLAN_INTF_OPCODE, PVOID, PDWORD, PVOID*, PWLAN_OPCODE_VALUE_TYPE);
+  using Free = VOID(WINAPI*)(PVOID);
+  auto open = reinterpret_cast<Open>(reinterpret_cast<void*>(GetProcAddress(dll, "WlanOpenHandle")));
+  auto close = reinterpret_cast<Close>(reinterpret_cast<void*>(GetProcAddress(dll, "WlanCloseHandle")));
+  auto enumerate = reinterpret_cast<Enum>(reinterpret_cast<void*>(GetProcAddress(dll, "WlanEnumInterfaces")));
+  auto query = reinterpret_cast<Query>(reinterpret_cast<void*>(GetProcAddress(dll, "WlanQueryInterface")));
+  auto free_memory = reinterpret_cast<Free>(reinterpret_cast<void*>(GetProcAddress(dll, "WlanFreeMemory")));
+  if (!open || !close || !enumerate || !query || !free_memory) {
+    errors.push_back("wlanapi.dll: WlanOpenHandle/WlanEnumInterfaces/WlanQueryInterface missing");
+    FreeLibrary(dll);
+    return;
+  }
+  DWORD version = 0;
+  HANDLE handle = nullptr;
+  const DWORD rc = open(2, nullptr, &version, &handle);
+  if (rc != ERROR_SUCCESS) {
+    // The WLAN AutoConfig service is off on machines without Wi-Fi.
+    if (rc != ERROR_SERVICE_NOT_ACTIVE) errors.push_back("WlanOpenHandle: " + win::error_message(rc));
+    FreeLibrary(dll);
+    return;
+  }
+  WLAN_INTERFACE_INFO_LIST* list = nullptr;
+  if (const DWORD r = enumerate(handle, nullptr, &list); r == ERROR_SUCCESS && list) {
+    for (DWORD i = 0; i < list->dwNumberOfItems; ++i) {
+      const auto& info = list->InterfaceInfo[i];
+      if (info.isState != wlan_interface_state_connected) continue;
+      DWORD size = 0;
+      WLAN_CONNECTION_ATTRIBUTES* c = nullptr;
+      const DWORD q = query(handle, &info.InterfaceGuid, wlan_intf_opcode_current_connection, nullptr, &size,
+                            reinterpret_cast<PVOID*>(&c), nullptr);
+      if (q != ERROR_SUCCESS || !c) {
+        errors.push_back("WlanQueryInterface(current_connection) " + guid_text(info.InterfaceGuid) + ": " + win::error_message(q));
+        continue;
+      }
+      const auto& assoc = c->wlanAssociationAttributes;
+      WifiConnection w;
+      w.interface_guid = guid_text(info.InterfaceGuid);
+      w.ssid.assign(reinterpret_cast<const char*>(assoc.dot11Ssid.ucSSID), std::min<ULONG>(assoc.dot11Ssid.uSSIDLength, 32));
+      w.bssid = mac_text(assoc.dot11Bssid, 6);
+      t.wifi.push_back(std::move(w));
+      free_memory(c);
+    }
+    free_memory(list);
+  } else if (r != ERROR_SUCCESS) {
+    errors.push_back("WlanEnumInterfaces: " + win::error_message(r));
+  }
+  close(handle, nullptr);
+  FreeLibrary(dll);
+}
+
+// The suffix search list: Group Policy's wins over the local setting.
+std::vector<std::string> search_list() {
+  std::vector<std::string> out;
+  for (const auto* key : {L"SOFTWARE\\Policies\\Microsoft\\Windows NT\\DNSClient", L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"}) {
+    win::RegKey k(HKEY_LOCAL_MACHINE, key);
+    if (!k.ok()) continue;
+    const auto value = k.string(L"SearchList");
+    if (!value || value->empty()) continue;
+    std::string item;
+    for (char c : *value + ",") {
+      if (c == ',' || c == ' ') {
+        if (!item.empty()) out.push_back(item);
+        item.clear();
+      } else {
+        item += c;
+      }
+    }
+    break;
+  }
+  return out;
+}
+
+}  // namespace
+
 NetworkTables SystemNetwork::tables(std::vector<std::string>& errors) {
   NetworkTables t;
   std::map<uint32_t, uint32_t> ipv4_metric;  // if_index → interface metric
@@ -94,6 +186,8 @@ NetworkTables SystemNetwork::tables(std::vector<std::string>& errors) {
       out.mac = mac_text(a->PhysicalAddress, a->PhysicalAddressLength);
       out.if_type = a->IfType;
       out.up = a->OperStatus == IfOperStatusUp;
+      out.dns_suffix = a->DnsSuffix ? win::utf8(a->DnsSuffix) : "";
+      out.guid = a->AdapterName ? a->AdapterName : "";
       if (a->IfIndex) ipv4_metric[a->IfIndex] = a->Ipv4Metric;
       for (auto* u = a->FirstUnicastAddress; u; u = u->Next)
         out.addresses.push_back(ip_text(u->Address.lpSockaddr) + "/" + std::to_string(u->OnLinkPrefixLength));
@@ -132,6 +226,8 @@ NetworkTables SystemNetwork::tables(std::vector<std::string>& errors) {
   } else {
     errors.push_back("GetIpNetTable2: " + win::error_message(r));
   }
+  read_wifi(t, errors);
+  t.search_list = search_list();
   return t;
 }
 
@@ -151,6 +247,16 @@ void NetworkProbe::collect(const ProbeContext&, telltale::v1::Snapshot& out) {
     i->set_virtual_interface(i->kind() != "ethernet" && i->kind() != "wifi");
     if (is_vpn_adapter(a) && a.up) net->add_vpn_interfaces(a.name);
   }
+  // Suffixes in the order Windows tries them, each once.
+  auto add_suffix = [&](const std::string& suffix) {
+    if (suffix.empty()) return;
+    for (const auto& have : net->dns_suffixes())
+      if (lower(have) == lower(suffix)) return;
+    net->add_dns_suffixes(suffix);
+  };
+  for (const auto& a : t.adapters)
+    if (a.up) add_suffix(a.dns_suffix);
+  for (const auto& s : t.search_list) add_suffix(s);
   // The default route Windows uses: the lowest route + interface metric
   // among those through an adapter that is up.
   const Route* best = nullptr;
@@ -158,6 +264,16 @@ void NetworkProbe::collect(const ProbeContext&, telltale::v1::Snapshot& out) {
     auto it = std::find_if(t.adapters.begin(), t.adapters.end(), [&](const Adapter& a) { return a.if_index == r.if_index; });
     if (it != t.adapters.end() && !it->up) continue;
     if (!best || r.metric < best->metric) best = &r;
+  }
+  // The Wi-Fi the laptop is on: the one carrying the default route, else the first connected.
+  const WifiConnection* wifi = t.wifi.empty() ? nullptr : &t.wifi.front();
+  if (best)
+    for (const auto& a : t.adapters)
+      for (const auto& w : t.wifi)
+        if (a.if_index == best->if_index && lower(a.guid) == lower(w.interface_guid)) wifi = &w;
+  if (wifi) {
+    net->set_wifi_bssid(wifi->bssid);
+    net->set_wifi_ssid(wifi->ssid);
   }
   if (!best) return;
   for (const auto& a : t.adapters)

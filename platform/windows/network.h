@@ -4,7 +4,10 @@
 // lowest metric (GetIpForwardTable2) and the gateway's MAC from the neighbour
 // table (GetIpNetTable2): the fleet rules compare gateway MACs across
 // laptops of different assignees. VPN adapters are named by type and driver
-// description (WireGuard, TAP, Tailscale, OpenVPN…).
+// description (WireGuard, TAP, Tailscale, OpenVPN…). The connected Wi-Fi's
+// BSSID and SSID (WlanQueryInterface, wlan_intf_opcode_current_connection)
+// and the DNS suffixes (each adapter's connection-specific suffix, then the
+// configured suffix search list) say which network the laptop is on.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +25,14 @@ struct Adapter {
   uint32_t if_type = 0;     // IANA ifType: 6 ethernet, 71 wifi, 24 loopback, 53 virtual, 131 tunnel
   bool up = false;          // IfOperStatusUp
   std::vector<std::string> addresses;  // CIDR
+  std::string dns_suffix;   // connection-specific DNS suffix (DHCP option 15 or configured)
+  std::string guid;         // AdapterName, "{1A2B…}": what the WLAN API names the interface by
+};
+
+struct WifiConnection {
+  std::string interface_guid;  // "{1A2B…}", as Adapter::guid
+  std::string ssid;
+  std::string bssid;           // lowercase colon hex
 };
 
 struct Route {
@@ -40,10 +51,12 @@ struct NetworkTables {
   std::vector<Adapter> adapters;
   std::vector<Route> default_routes;  // IPv4 0.0.0.0/0 routes
   std::vector<Neighbor> neighbors;    // IPv4, reachable/stale/permanent
+  std::vector<WifiConnection> wifi;   // connected wireless interfaces
+  std::vector<std::string> search_list;  // the global DNS suffix search list, in order
 };
 
-// Behind an interface: under Wine the tables are the build machine's, so
-// tests feed tables recorded on Windows laptops.
+// Behind an interface: under Wine the tables are the build machine's (and
+// wlanapi is a stub), so tests feed tables recorded on Windows laptops.
 class NetworkSource {
  public:
   virtual ~NetworkSource() = default;

@@ -14,6 +14,8 @@ ProbeList make_all(const Sources& sources) {
   probes.push_back(std::make_unique<RemoteAccessProbe>(sources.tcp));
   probes.push_back(std::make_unique<NetworkProbe>(sources.network));
   probes.push_back(std::make_unique<RdpSessionsProbe>(sources.sessions));
+  if (sources.input_helper) probes.push_back(std::make_unique<InputHelperProbe>(*sources.input_helper));
+  if (sources.lid) probes.push_back(std::make_unique<LidProbe>(*sources.lid));
   return probes;
 }
 
@@ -26,7 +28,9 @@ ProbeList make_all() {
   static SystemTcpTable tcp;
   static SystemNetwork network;
   static SystemSessions sessions;
-  return make_all({firmware, hid, topology, timezone, tcp, network, sessions});
+  static InputHelperPipeServer input_helper;  // started by its probe's first collection
+  static SystemLid lid;
+  return make_all({firmware, hid, topology, timezone, tcp, network, sessions, &input_helper, &lid});
 }
 
 }  // namespace telltale::platform::windows_probe

@@ -2,6 +2,8 @@
 #include "platform/probe.h"
 #include "platform/windows/displays.h"
 #include "platform/windows/hardware.h"
+#include "platform/windows/input_helper_pipe.h"
+#include "platform/windows/lid_state.h"
 #include "platform/windows/network.h"
 #include "platform/windows/rdp_sessions.h"
 #include "platform/windows/remote_access.h"
@@ -21,6 +23,10 @@ struct Sources {
   TcpTableSource& tcp;
   NetworkSource& network;
   SessionSource& sessions;
+  // The per-user input helper's pipe; null: no input timing.
+  InputHelperPipeServer* input_helper = nullptr;
+  // Lid switch notifications; null: no lid probe.
+  LidSource* lid = nullptr;
 };
 
 // Every Windows probe, in collection order. Adding a sensor adds one line in probes.cpp.

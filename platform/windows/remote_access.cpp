@@ -120,6 +120,11 @@ std::vector<TcpRow> SystemTcpTable::rows(std::string& error) {
         row.established = r.dwState == MIB_TCP_STATE_ESTAB;
         if (!row.listening) row.remote_address = ip_port(AF_INET, &r.dwRemoteAddr, row.remote_port);
         row.pid = r.dwOwningPid;
+        row.ipv4 = true;
+        row.raw_local_ip4 = r.dwLocalAddr;
+        row.raw_remote_ip4 = r.dwRemoteAddr;
+        row.raw_local_port = r.dwLocalPort;
+        row.raw_remote_port = r.dwRemotePort;
         out.push_back(row);
       }
     } else {
@@ -139,6 +144,27 @@ std::vector<TcpRow> SystemTcpTable::rows(std::string& error) {
     }
   }
   return out;
+}
+
+std::optional<TcpRtt> SystemTcpTable::rtt(const TcpRow& row, std::string& error) {
+  if (!row.ipv4 || !row.established) return std::nullopt;
+  MIB_TCPROW r{};
+  r.dwState = MIB_TCP_STATE_ESTAB;
+  r.dwLocalAddr = row.raw_local_ip4;
+  r.dwLocalPort = row.raw_local_port;
+  r.dwRemoteAddr = row.raw_remote_ip4;
+  r.dwRemotePort = row.raw_remote_port;
+  TCP_ESTATS_PATH_ROD_v0 rod{};
+  ULONG rc = GetPerTcpConnectionEStats(&r, TcpConnectionEstatsPath, nullptr, 0, 0, nullptr, 0, 0,
+                                       reinterpret_cast<PUCHAR>(&rod), 0, sizeof rod);
+  if (rc == NO_ERROR && rod.SmoothedRtt != 0)
+    return TcpRtt{rod.SmoothedRtt * 1000, rod.RttVar * 1000};  // milliseconds
+  // Not collecting yet (or nothing sampled): switch collection on for next time.
+  TCP_ESTATS_PATH_RW_v0 rw{};
+  rw.EnableCollection = TRUE;
+  rc = SetPerTcpConnectionEStats(&r, TcpConnectionEstatsPath, reinterpret_cast<PUCHAR>(&rw), 0, sizeof rw, 0);
+  if (rc != NO_ERROR) error = "SetPerTcpConnectionEStats(" + row.remote_address + "): " + win::error_message(rc);
+  return std::nullopt;
 }
 
 void RemoteAccessProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot& out) {
@@ -204,6 +230,14 @@ void RemoteAccessProbe::collect(const ProbeContext& ctx, telltale::v1::Snapshot&
         peer->set_local_address(row.local_address);
         peer->set_remote_address(row.remote_address);
         peer->set_pid(row.pid);
+        std::string rtt_error;
+        if (const auto rtt = tcp_.rtt(row, rtt_error)) {
+          peer->set_rtt_us(rtt->rtt_us);
+          peer->set_rttvar_us(rtt->rttvar_us);
+          peer->set_rtt_measured(true);
+        } else if (!rtt_error.empty()) {
+          add_error(out, "remote_access", "GetPerTcpConnectionEStats", rtt_error);
+        }
       }
     }
     for (auto p : ports) r.add_listening_ports(p);

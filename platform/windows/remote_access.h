@@ -7,6 +7,7 @@
 // Services are looked up in the SCM's registry database, which also holds
 // stopped and disabled ones.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,16 @@ struct TcpRow {
   bool listening = false;
   bool established = false;
   uint32_t pid = 0;
+  // The row as GetExtendedTcpTable gave it (IPv4, network byte order), for
+  // the per-connection statistics calls.
+  uint32_t raw_local_ip4 = 0, raw_remote_ip4 = 0, raw_local_port = 0, raw_remote_port = 0;
+  bool ipv4 = false;
+};
+
+// Kernel-measured round trip of a connection (TCP_ESTATS_PATH_ROD_v0).
+struct TcpRtt {
+  uint32_t rtt_us = 0;     // SmoothedRtt
+  uint32_t rttvar_us = 0;  // RttVar
 };
 
 // GetExtendedTcpTable with owning PIDs, behind an interface: Wine reports
@@ -30,11 +41,19 @@ class TcpTableSource {
  public:
   virtual ~TcpTableSource() = default;
   virtual std::vector<TcpRow> rows(std::string& error) = 0;
+  // The round trip of one established connection: nullopt when not (yet)
+  // measured; error says why a measurement was refused.
+  virtual std::optional<TcpRtt> rtt(const TcpRow& row, std::string& error) { return std::nullopt; }
 };
 
+// rtt(): GetPerTcpConnectionEStats path statistics. Collection must be
+// switched on per connection (SetPerTcpConnectionEStats, administrators and
+// SYSTEM only); the first call switches it on, so a connection has a value
+// from the collection after the one that first saw it. IPv4 only.
 class SystemTcpTable final : public TcpTableSource {
  public:
   std::vector<TcpRow> rows(std::string& error) override;
+  std::optional<TcpRtt> rtt(const TcpRow& row, std::string& error) override;
 };
 
 class RemoteAccessProbe final : public Probe {

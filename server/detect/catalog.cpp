@@ -227,6 +227,7 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
     t.linux_services = r.strings("linux_services");
     t.macos = r.strings("macos");
     t.windows = r.strings("windows");
+    t.windows_services = r.strings("windows_services");
     for (const auto& p : t.linux_paths)
       if (!p.starts_with("/")) r.fail(nullptr, "linux_paths entry \"" + p + "\" is not absolute");
     // Agents match a unit exactly, "name" as "name.service", or "name@" as a

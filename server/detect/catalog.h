@@ -51,6 +51,7 @@ struct RemoteTool : EntryBase {
   std::string category;  // remote_control, vpn, tunnel
   std::vector<std::string> linux_processes, linux_paths, linux_services;
   std::vector<std::string> macos, windows;  // bundle ids / executable names (for other agents)
+  std::vector<std::string> windows_services;  // Windows service (SCM) names
   std::vector<uint32_t> ports;
 };
 

@@ -5,12 +5,13 @@ unpacks the cabinet. Every expectation is an exact value from
 installer/windows/telltale-agent.wxs and build-msi; a difference is reported
 with the table, row and column.
 
-  windows_msi_tables_test.py MSI PAYLOAD_EXE VERSION SERVICE_ARGS
-  windows_msi_tables_test.py --broken MSI PAYLOAD_EXE VERSION SERVICE_ARGS
+  windows_msi_tables_test.py MSI PAYLOAD_EXE VERSION SERVICE_ARGS HELPER_EXE
+  windows_msi_tables_test.py --broken MSI PAYLOAD_EXE VERSION SERVICE_ARGS HELPER_EXE
 
 --broken proves the checks can fail: it damages copies of MSI the ways a
 wrong .wxs or a wixl change would (no ServiceInstall row, TOKEN not hidden,
-demand start, no upgrade row, an action's hide-target bit lost, another payload)
+demand start, no upgrade row, an action's hide-target bit lost, no Run entry
+for the input helper, another payload)
 and expects each copy to be refused with the right complaint.
 """
 import hashlib
@@ -48,8 +49,8 @@ def export(msi, table):
 
 
 class Checker:
-    def __init__(self, msi, payload, version, service_args):
-        self.msi, self.payload, self.version, self.service_args = msi, payload, version, service_args
+    def __init__(self, msi, payload, version, service_args, helper):
+        self.msi, self.payload, self.version, self.service_args, self.helper = msi, payload, version, service_args, helper
         self.errors = []
 
     def fail(self, text):
@@ -105,8 +106,8 @@ class Checker:
 
     def files(self):
         files = self.table("File")
-        if len(files) != 1:
-            self.fail(f"File: {len(files)} rows, expected 1 (telltale-agent.exe)")
+        if len(files) != 2:
+            self.fail(f"File: {len(files)} rows, expected 2 (telltale-agent.exe, telltale-input-helper.exe)")
         f = self.one("File", "File", "TelltaleAgentExe")
         self.expect("File", f, "FileName", "TELLTA~1.EXE|telltale-agent.exe")
         self.expect("File", f, "Component_", "AgentService")
@@ -131,6 +132,7 @@ class Checker:
         self.expect("Directory", self.one("Directory", "Directory", "ProgramFiles64Folder"), "Directory_Parent", "TARGETDIR")
         fc = self.one("FeatureComponents", "Component_", "AgentService")
         self.expect("FeatureComponents", fc, "Feature_", "Agent")
+        self.input_helper()
         # What the cabinet really holds is the payload, byte for byte.
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(["msiextract", "-C", tmp, self.msi], capture_output=True, check=False)
@@ -141,6 +143,23 @@ class Checker:
                 self.fail(f"cabinet: no Telltale/telltale-agent.exe (holds {found})")
             elif open(path, "rb").read() != data:
                 self.fail("cabinet: telltale-agent.exe differs from the payload")
+
+    def input_helper(self):
+        """The per-user helper: its own component, started at every logon by HKLM Run."""
+        f = self.one("File", "File", "TelltaleInputHelperExe")
+        self.expect("File", f, "FileName", "TELLTA~2.EXE|telltale-input-helper.exe")
+        self.expect("File", f, "Component_", "InputHelper")
+        self.expect("File", f, "FileSize", str(os.path.getsize(self.helper)))
+        c = self.one("Component", "Component", "InputHelper")
+        self.expect("Component", c, "Directory_", "INSTALLDIR")
+        self.expect("Component", c, "Attributes", "256")  # 64-bit: the Run key in the 64-bit view
+        self.expect("Component", c, "KeyPath", "TelltaleInputHelperExe")
+        self.expect("FeatureComponents", self.one("FeatureComponents", "Component_", "InputHelper"), "Feature_", "Agent")
+        r = self.one("Registry", "Name", "TelltaleInputHelper")
+        self.expect("Registry", r, "Root", "2")  # HKLM
+        self.expect("Registry", r, "Key", "Software\\Microsoft\\Windows\\CurrentVersion\\Run")
+        self.expect("Registry", r, "Value", '"[INSTALLDIR]telltale-input-helper.exe"')
+        self.expect("Registry", r, "Component_", "InputHelper")
 
     def service(self):
         s = self.one("ServiceInstall", "Name", "TelltaleAgent")
@@ -240,7 +259,7 @@ def damage(msi, tmp, name, queries):
     return copy
 
 
-def broken(msi, payload, version, service_args):
+def broken(msi, payload, version, service_args, helper):
     cases = [
         ("no-service", ["DELETE FROM ServiceInstall WHERE ServiceInstall = 'TelltaleAgent'"],
          "ServiceInstall: 0 rows with Name=TelltaleAgent"),
@@ -251,18 +270,20 @@ def broken(msi, payload, version, service_args):
         ("no-upgrade", ["DELETE FROM Upgrade WHERE ActionProperty = 'WIX_UPGRADE_DETECTED'"], "Upgrade: "),
         ("target-shown", ["UPDATE CustomAction SET Type = 51 WHERE Action = 'SetTelltalePrepareData'"],
          "CustomAction.SetTelltalePrepareData: ('51'"),
+        ("no-helper-at-logon", ["DELETE FROM Registry WHERE Name = 'TelltaleInputHelper'"],
+         "Registry: 0 rows with Name=TelltaleInputHelper"),
         ("late-upgrade", ["UPDATE InstallExecuteSequence SET Sequence = 5802 WHERE Action = 'RemoveExistingProducts'"],
          "RemoveExistingProducts (5802) not before InstallInitialize"),
     ]
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         # The intact MSI passes, or the damaged ones prove nothing.
-        errors = Checker(msi, payload, version, service_args).run()
+        errors = Checker(msi, payload, version, service_args, helper).run()
         if errors:
             failures.append("intact MSI refused: " + "; ".join(errors))
         for name, queries, complaint in cases:
             copy = damage(msi, tmp, name, queries)
-            errors = Checker(copy, payload, version, service_args).run()
+            errors = Checker(copy, payload, version, service_args, helper).run()
             if not any(complaint in e for e in errors):
                 failures.append(f"{name}: expected a complaint containing {complaint!r}, got {errors}")
             else:
@@ -271,7 +292,7 @@ def broken(msi, payload, version, service_args):
         other = os.path.join(tmp, "other.exe")
         with open(other, "wb") as f:
             f.write(open(payload, "rb").read() + b"\0")
-        errors = Checker(msi, other, version, service_args).run()
+        errors = Checker(msi, other, version, service_args, helper).run()
         if not any("File.FileSize" in e for e in errors) or not any("cabinet" in e for e in errors):
             failures.append(f"other payload: expected FileSize and cabinet complaints, got {errors}")
     return failures
@@ -282,10 +303,10 @@ def main():
     mode_broken = bool(args) and args[0] == "--broken"
     if mode_broken:
         args = args[1:]
-    if len(args) != 4:
+    if len(args) != 5:
         print(__doc__, file=sys.stderr)
         return 2
-    msi, payload, version, service_args = args
+    msi, payload, version, service_args, helper = args
     for tool in ("msiinfo", "msiextract", "msibuild"):
         if not shutil.which(tool):
             print(f"{tool} missing (Debian package msitools, .ci/deps)", file=sys.stderr)

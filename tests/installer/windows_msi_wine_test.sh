@@ -24,8 +24,8 @@
 #     known folder, C:\ProgramData, and reports the variable).
 #   windows_msi_wine_test.sh BUILD_MSI MSI PAYLOAD_EXE ACTIONS_DLL VERSION SERVICE_ARGS WORKDIR SCM_READY_EXE
 set -euo pipefail
-[ $# -eq 8 ] || { echo "usage: windows_msi_wine_test.sh BUILD_MSI MSI PAYLOAD_EXE ACTIONS_DLL VERSION SERVICE_ARGS WORKDIR SCM_READY_EXE" >&2; exit 2; }
-build_msi="$1" msi="$2" payload="$3" actions="$4" version="$5" service_args="$6" work="$7" scm_ready="$8"
+[ $# -eq 9 ] || { echo "usage: windows_msi_wine_test.sh BUILD_MSI MSI PAYLOAD_EXE ACTIONS_DLL VERSION SERVICE_ARGS WORKDIR SCM_READY_EXE HELPER_EXE" >&2; exit 2; }
+build_msi="$1" msi="$2" payload="$3" actions="$4" version="$5" service_args="$6" work="$7" scm_ready="$8" helper="$9"
 : "${WINEPREFIX:?run through fresh-wine-prefix}" "${WINE:?run through fresh-wine-prefix}" "${WINESERVER:?}"
 rm -rf "$work"
 mkdir -p "$work"
@@ -100,6 +100,11 @@ rc="$(msiexec "$work/install.log" /i "$(winpath "$msi")" TOKEN="$token")"
 echo "install: msiexec exit $rc in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 [ "$rc" = 0 ] && pass "install: msiexec exit 0" || fail "install: msiexec exit $rc"
 if cmp -s "$exe" "$payload"; then pass "install: telltale-agent.exe is the payload"; else fail "install: $exe missing or not the payload"; fi
+helper_exe="$drive_c/Program Files/Telltale/telltale-input-helper.exe"
+run_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Run'
+run_value() { { "$WINE" reg query "$run_key" /v TelltaleInputHelper 2>/dev/null || true; } | tr -d '\r' | awk '$1 == "TelltaleInputHelper" { $1 = ""; $2 = ""; sub(/^  /, ""); print }'; }
+if cmp -s "$helper_exe" "$helper"; then pass "install: telltale-input-helper.exe installed"; else fail "install: $helper_exe missing or not the helper"; fi
+[ "$(run_value)" = '"C:\Program Files\Telltale\telltale-input-helper.exe"' ] && pass "install: the helper starts at logon (Run $(run_value))" || fail "install: Run TelltaleInputHelper is '$(run_value)'"
 args="${service_args//\[CommonAppDataFolder\]/C:\\ProgramData\\}"
 want_image="\"C:\\Program Files\\Telltale\\telltale-agent.exe\" $args"        # Windows Installer
 wine_image="C:\\Program Files\\Telltale\\telltale-agent.exe $args"              # Wine 8's msi
@@ -145,7 +150,7 @@ if [ "$(tr -d '\r\n' 2>/dev/null <"$data/enrollment.token")" = "$token2" ]; then
 mkdir -p "$data/state"
 printf 'identity-%s' "$secret" >"$data/state/device.key"  # stands in for the agent's key
 next="$(echo "$version" | awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }')"
-"$build_msi" "$next" "$payload" "$actions" "$service_args" "$work/telltale-agent-$next.msi" >/dev/null
+"$build_msi" "$next" "$payload" "$helper" "$actions" "$service_args" "$work/telltale-agent-$next.msi" >/dev/null
 rm -f "$heartbeat_file"
 rc="$(msiexec "$work/upgrade.log" /i "$(winpath "$work/telltale-agent-$next.msi")")"
 [ "$rc" = 0 ] && pass "upgrade to $next: msiexec exit 0" || fail "upgrade to $next: msiexec exit $rc"
@@ -166,6 +171,8 @@ rc="$(msiexec "$work/uninstall.log" /x "$(winpath "$work/telltale-agent-$next.ms
 for _ in $(seq 1 300); do [ -e "$exe" ] || break; sleep 0.1; done
 [ ! -e "$exe" ] && pass "uninstall: telltale-agent.exe removed" || fail "uninstall: $exe still there"
 [ -z "$(service_value ImagePath)" ] && pass "uninstall: service removed" || fail "uninstall: service TelltaleAgent still registered"
+[ ! -e "$helper_exe" ] && pass "uninstall: telltale-input-helper.exe removed" || fail "uninstall: $helper_exe still there"
+[ -z "$(run_value)" ] && pass "uninstall: Run entry removed" || fail "uninstall: Run TelltaleInputHelper still '$(run_value)'"
 [ -f "$data/state/device.key" ] && pass "uninstall: %ProgramData%\\Telltale\\state kept" || fail "uninstall: state removed"
 
 # 5. TOKENFILE: the token from a file next to the .msi (the Intune Win32

@@ -91,6 +91,41 @@ TEST(WindowsNetworkProbe, UnreadableNeighbourTable_IsReportedAndTheRestKept) {
   EXPECT_EQ(s.errors(0).path(), "GetIpNetTable2");
 }
 
+// At the office on Wi-Fi, a USB Wi-Fi dongle also associated (to a phone's
+// hotspot), DHCP handing out the corporate suffix, a search list from policy.
+TEST(WindowsNetworkProbe, OfficeWifiWithASecondDongle_BssidOfTheDefaultRouteAndSuffixesInOrder) {
+  RecordedNetwork net;
+  net.t = home_wifi();
+  net.t.adapters[0].dns_suffix = "lab.example.com";  // the unplugged wired port keeps its old suffix
+  net.t.adapters[1].dns_suffix = "corp.example.com";
+  net.t.adapters[1].guid = "{6B29FC40-CA47-1067-B31D-00DD010662DA}";
+  net.t.adapters.push_back({41, "Wi-Fi 2", "TP-Link Wireless USB Adapter", "50:3e:aa:01:02:03", 71, true, {"172.20.10.3/28"},
+                            "", "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}"});
+  net.t.default_routes.push_back({41, "172.20.10.1", 90});
+  net.t.wifi = {{"{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}", "iPhone", "9a:12:34:56:78:9a"},
+                {"{6b29fc40-ca47-1067-b31d-00dd010662da}", "CORP-WLAN", "00:3a:7d:11:22:33"}};
+  net.t.search_list = {"example.com", "Corp.Example.com"};
+  telltale::v1::Snapshot s;
+  NetworkProbe(net).collect({}, s);
+  const auto& n = s.network();
+  EXPECT_EQ(n.default_interface(), "Wi-Fi");
+  EXPECT_EQ(n.wifi_bssid(), "00:3a:7d:11:22:33");
+  EXPECT_EQ(n.wifi_ssid(), "CORP-WLAN");
+  ASSERT_EQ(n.dns_suffixes_size(), 2) << n.DebugString();
+  EXPECT_EQ(n.dns_suffixes(0), "corp.example.com");
+  EXPECT_EQ(n.dns_suffixes(1), "example.com");
+}
+
+TEST(WindowsNetworkProbe, WiredDesktopWithoutWifi_NoBssidAndNoError) {
+  RecordedNetwork net;
+  net.t = home_wifi();
+  telltale::v1::Snapshot s;
+  NetworkProbe(net).collect({}, s);
+  EXPECT_TRUE(s.network().wifi_bssid().empty());
+  EXPECT_EQ(s.network().dns_suffixes_size(), 0);
+  EXPECT_EQ(s.errors_size(), 0);
+}
+
 TEST(WindowsNetworkProbe, AdapterKinds_FromTypeAndDriverDescription) {
   EXPECT_EQ(adapter_kind(6, "Realtek USB GbE Family Controller"), "ethernet");
   EXPECT_EQ(adapter_kind(71, "Killer(R) Wi-Fi 6E AX1675i"), "wifi");

@@ -2,6 +2,7 @@
 // What Wine cannot answer, recorded from real Windows machines and fed to the
 // probes through their OS-access interfaces (docs/WINDOWS.md lists the gaps).
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,14 @@ class RecordedTcp final : public platform::windows_probe::TcpTableSource {
  public:
   std::vector<platform::windows_probe::TcpRow> list;
   std::vector<platform::windows_probe::TcpRow> rows(std::string&) override { return list; }
+  // By remote address: a measured round trip, or the error the call gave.
+  std::map<std::string, platform::windows_probe::TcpRtt> rtts;
+  std::map<std::string, std::string> rtt_errors;
+  std::optional<platform::windows_probe::TcpRtt> rtt(const platform::windows_probe::TcpRow& row, std::string& error) override {
+    if (auto e = rtt_errors.find(row.remote_address); e != rtt_errors.end()) error = e->second;
+    if (auto r = rtts.find(row.remote_address); r != rtts.end()) return r->second;
+    return std::nullopt;
+  }
 };
 
 }  // namespace telltale::testing

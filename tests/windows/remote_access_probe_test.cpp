@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "platform/windows/remote_access.h"
+#include "catalog_windows.h"
 #include "recorded_sources.h"
 #include "registry_fixture.h"
 
@@ -88,6 +89,54 @@ TEST(WindowsRemoteAccessProbe, AnyDeskInstalledRunningAndConnected_IsSeenEveryWa
   EXPECT_EQ(t->listening_ports(0), 7070u);
   ASSERT_EQ(t->peers_size(), 1);  // the other connection belongs to another process
   EXPECT_EQ(t->peers(0).remote_address(), "195.181.174.10:443");
+}
+
+// The kernel's round trip of a connected session (GetPerTcpConnectionEStats,
+// recorded: Wine does not implement the TCP statistics).
+TEST(WindowsRemoteAccessProbe, ConnectedAnyDeskSession_CarriesItsKernelRtt) {
+  RegistryFixture machine("anydesk-laptop");
+  RunningAnyDesk anydesk;
+  RecordedTcp tcp;
+  tcp.list = {{"192.168.1.20:50712", "195.181.174.10:443", 50712, 443, false, true, anydesk.pid()},
+              {"192.168.1.20:50713", "195.181.174.11:443", 50713, 443, false, true, anydesk.pid()},
+              {"192.168.1.20:50714", "195.181.174.12:443", 50714, 443, false, true, anydesk.pid()}};
+  tcp.rtts["195.181.174.10:443"] = {182000, 21000};  // a relay across an ocean
+  tcp.rtt_errors["195.181.174.11:443"] = "SetPerTcpConnectionEStats(195.181.174.11:443): Access is denied. (5)";
+  telltale::v1::Snapshot s;
+  RemoteAccessProbe(tcp).collect({}, s);
+  const auto* t = find(s, "remote.anydesk");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->peers_size(), 3);
+  EXPECT_TRUE(t->peers(0).rtt_measured());
+  EXPECT_EQ(t->peers(0).rtt_us(), 182000u);
+  EXPECT_EQ(t->peers(0).rttvar_us(), 21000u);
+  EXPECT_FALSE(t->peers(1).rtt_measured());
+  EXPECT_FALSE(t->peers(2).rtt_measured()) << "first seen: collection only switched on";
+  int rtt_errors = 0;
+  for (const auto& e : s.errors())
+    if (e.path() == "GetPerTcpConnectionEStats") {
+      ++rtt_errors;
+      EXPECT_NE(e.message().find("195.181.174.11:443"), std::string::npos) << e.message();
+    }
+  EXPECT_EQ(rtt_errors, 1);
+}
+
+TEST(WindowsRemoteAccessProbe, AnyDeskRunning_IsJudgedByTheCatalogsAnyDeskEntry) {
+  RegistryFixture machine("anydesk-laptop");
+  RunningAnyDesk anydesk;
+  RecordedTcp tcp;
+  telltale::v1::Snapshot s;
+  RemoteAccessProbe(tcp).collect({}, s);
+  const auto* t = find(s, "remote.anydesk");
+  ASSERT_NE(t, nullptr) << s.DebugString();
+  ASSERT_EQ(t->processes_size(), 1);
+  ASSERT_EQ(t->services_size(), 1);
+  const auto catalog = telltale::testing::catalog_windows_tools();
+  const auto entry = catalog.find(t->tool_id());
+  ASSERT_NE(entry, catalog.end()) << t->tool_id() << " is in no catalog entry: the detector would judge it by defaults";
+  EXPECT_TRUE(telltale::testing::contains_nocase(entry->second.executables, t->processes(0).comm()));
+  EXPECT_TRUE(telltale::testing::contains_nocase(entry->second.services, t->services(0)));
+  EXPECT_EQ(entry->second.category, "remote_control");
 }
 
 TEST(WindowsRemoteAccessProbe, CleanLaptop_ReportsNoRemoteTool) {

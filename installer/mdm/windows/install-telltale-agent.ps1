@@ -1,79 +1,87 @@
 <#
 .SYNOPSIS
-  Installs or upgrades the Telltale agent as a Windows service (template for
-  the Windows port; the install command of the Intune Win32 app).
+  Installs or upgrades the Telltale agent through its MSI (the install command
+  of an Intune Win32 app or a script deployment).
 
 .DESCRIPTION
-  Same behaviour as the Linux package:
-  - binary in C:\Program Files\Telltale, service "TelltaleAgent" running
-    `telltale-agent.exe run`, restarted on failure with a limit;
-  - managed config C:\ProgramData\Telltale\agent.toml with the same keys as
-    /etc/telltale/agent.toml (installer/mdm/README.md), readable by SYSTEM and
-    Administrators only; an existing config is kept unless settings are given;
-  - the token goes to C:\ProgramData\Telltale\enrollment.token; the agent
-    enrolls on first start and deletes it;
-  - state (key, certificate, spool) in C:\ProgramData\Telltale\state is never
-    touched here, so upgrades and re-installs keep the device's identity;
-  - scheduled task "Telltale compliance scan": daily, random delay up to 4 h,
-    runs a missed scan when the laptop is next on.
+  Runs `msiexec /i telltale-agent-<version>.msi TOKENFILE=… /qn` (or TOKEN=…)
+  from the folder holding this script, with a verbose MSI log in
+  %ProgramData%\Telltale\install-msi.log. The MSI installs
+  C:\Program Files\Telltale (telltale-agent.exe, the TelltaleAgent service,
+  telltale-input-helper.exe started at each logon) and writes the token to
+  C:\ProgramData\Telltale\enrollment.token; upgrades keep the device's
+  identity (installer/mdm/windows/README.md).
+
+  The token never reaches a log: the MSI hides TOKEN (MsiHiddenProperties),
+  and this script writes the command line it runs with the token replaced by
+  "<hidden>". Prefer -TokenFile: the token then appears on no command line.
+
+  Optional settings are written to C:\ProgramData\Telltale\agent.toml (same
+  keys as /etc/telltale/agent.toml); an existing file is kept otherwise.
+
+  Exit code: msiexec's (0 installed, 3010 installed and a reboot is pending,
+  1603 failed: the reason is in the MSI log).
 
 .EXAMPLE
-  powershell.exe -NoProfile -ExecutionPolicy Bypass -File install-telltale-agent.ps1 -TokenFile .\enrollment.token
+  powershell.exe -NoProfile -ExecutionPolicy Bypass -File install-telltale-agent.ps1 -TokenFile enrollment.token
 #>
 [CmdletBinding()]
 param(
   # Enrollment token (prefer -TokenFile: command lines end up in MDM logs).
   [string]$Token,
-  # A file holding only the token, e.g. shipped inside the .intunewin.
+  # A file holding only the token, in the MSI's folder (the .intunewin layout).
   [string]$TokenFile,
   # Optional settings written to agent.toml (keys of the same names).
   [int]$CollectInterval,
   [int]$HeartbeatInterval,
   [string[]]$Anchor,
   [string]$LogLevel,
-  # Folder holding telltale-agent.exe (default: next to this script).
+  # Folder holding telltale-agent-<version>.msi (default: next to this script).
   [string]$SourceDir = $PSScriptRoot
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-$ServiceName = 'TelltaleAgent'
-$TaskName    = 'Telltale compliance scan'
-$InstallDir  = Join-Path $env:ProgramFiles 'Telltale'
-$DataDir     = Join-Path $env:ProgramData 'Telltale'
-$StateDir    = Join-Path $DataDir 'state'
-$ConfigFile  = Join-Path $DataDir 'agent.toml'
-$TokenPath   = Join-Path $DataDir 'enrollment.token'
-$Exe         = Join-Path $InstallDir 'telltale-agent.exe'
+$DataDir    = Join-Path $env:ProgramData 'Telltale'
+$ConfigFile = Join-Path $DataDir 'agent.toml'
+$MsiLog     = Join-Path $DataDir 'install-msi.log'
 
-function Set-PrivateAcl([string]$Path) {
-  # SYSTEM and Administrators only, nothing inherited: the folder holds the
-  # token and the device key (Linux: 0700 / 0600).
-  $acl = New-Object System.Security.AccessControl.DirectorySecurity
-  $acl.SetAccessRuleProtection($true, $false)
-  foreach ($sid in 'S-1-5-18', 'S-1-5-32-544') {
-    $who = New-Object System.Security.Principal.SecurityIdentifier($sid)
-    $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule(
-      $who, 'FullControl', 'ContainerInherit,ObjectInherit', 'None', 'Allow')))
+if ($Token -and $TokenFile) { throw 'Give -Token or -TokenFile, not both.' }
+$msi = @(Get-ChildItem -Path $SourceDir -Filter 'telltale-agent-*.msi' | Sort-Object Name)
+if ($msi.Count -eq 0) { throw "No telltale-agent-*.msi in $SourceDir" }
+if ($msi.Count -gt 1) { throw "Several MSIs in ${SourceDir}: $($msi.Name -join ', '); keep one" }
+$msiPath = $msi[0].FullName
+
+# The MSI resolves TOKENFILE against its own folder.
+$properties = @()
+if ($TokenFile) {
+  $tokenPath = if ([System.IO.Path]::IsPathRooted($TokenFile)) { $TokenFile } else { Join-Path $SourceDir $TokenFile }
+  if (-not (Test-Path -PathType Leaf $tokenPath)) { throw "Token file $tokenPath not found" }
+  if ((Split-Path -Parent (Resolve-Path $tokenPath)) -ne (Split-Path -Parent $msiPath)) {
+    throw "Token file $tokenPath must be in the MSI's folder $(Split-Path -Parent $msiPath)"
   }
-  Set-Acl -Path $Path -AclObject $acl
+  $properties += 'TOKENFILE="{0}"' -f (Split-Path -Leaf $tokenPath)
+} elseif ($Token) {
+  $properties += 'TOKEN="{0}"' -f $Token
 }
 
+New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
+$arguments = @('/i', ('"{0}"' -f $msiPath)) + $properties + @('/qn', '/norestart', '/l*v', ('"{0}"' -f $MsiLog))
+$shown = ($arguments -join ' ')
+if ($Token) { $shown = $shown.Replace($Token, '<hidden>') }
+Write-Output "install-telltale-agent: msiexec $shown"
+$process = Start-Process -FilePath 'msiexec.exe' -ArgumentList $arguments -Wait -PassThru
+$code = $process.ExitCode
+if ($code -ne 0 -and $code -ne 3010) {
+  Write-Output "install-telltale-agent: msiexec exit $code; reason in $MsiLog"
+  exit $code
+}
+
+# Managed config: written only when settings are given, else kept. The MSI
+# created the folder with SYSTEM and Administrators only; files inherit it.
 function ConvertTo-TomlString([string]$Value) {
   '"' + ($Value -replace '\\', '\\' -replace '"', '\"') + '"'
 }
-
-# 1. Stop a running agent (upgrade) and put the binary in place.
-$service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
-if ($service -and $service.Status -ne 'Stopped') { Stop-Service -Name $ServiceName -Force }
-New-Item -ItemType Directory -Force -Path $InstallDir | Out-Null
-Copy-Item -Force -Path (Join-Path $SourceDir 'telltale-agent.exe') -Destination $Exe
-
-# 2. Private data dir; the state dir is created by the agent and kept.
-New-Item -ItemType Directory -Force -Path $DataDir | Out-Null
-Set-PrivateAcl $DataDir
-
-# 3. Managed config: written only when settings are given, else kept.
 $lines = @()
 if ($PSBoundParameters.ContainsKey('CollectInterval'))   { $lines += "collect-interval = $CollectInterval" }
 if ($PSBoundParameters.ContainsKey('HeartbeatInterval')) { $lines += "heartbeat-interval = $HeartbeatInterval" }
@@ -82,36 +90,7 @@ if ($PSBoundParameters.ContainsKey('LogLevel')) { $lines += 'log-level = ' + (Co
 if ($lines.Count -gt 0) {
   $header = '# Written by install-telltale-agent.ps1; keys as in installer/mdm/README.md.'
   Set-Content -Path $ConfigFile -Value (@($header) + $lines) -Encoding ascii
-} elseif (-not (Test-Path $ConfigFile)) {
-  Set-Content -Path $ConfigFile -Value '# Telltale agent managed config; keys as in installer/mdm/README.md.' -Encoding ascii
+  Restart-Service -Name 'TelltaleAgent'
 }
-
-# 4. Token to the token file; an enrolled agent ignores it, so re-running
-#    the install with an old token is harmless.
-if ($TokenFile) { $Token = (Get-Content -Raw -Path $TokenFile).Trim() }
-if ($Token) { Set-Content -Path $TokenPath -Value $Token -NoNewline -Encoding ascii }
-
-# 5. Service: automatic (delayed, network up first), restart on failure:
-#    three restarts 15 s apart, counter reset after 10 minutes.
-$binPath = '"{0}" run --config "{1}" --state-dir "{2}" --token-file "{3}"' -f $Exe, $ConfigFile, $StateDir, $TokenPath
-if (-not $service) {
-  New-Service -Name $ServiceName -BinaryPathName $binPath -DisplayName 'Telltale agent' `
-    -Description 'Reports whether someone sits at this laptop to the Telltale collector.' `
-    -StartupType Automatic | Out-Null
-} else {
-  & sc.exe config $ServiceName binPath= $binPath | Out-Null
-}
-& sc.exe config $ServiceName start= delayed-auto | Out-Null
-& sc.exe failure $ServiceName reset= 600 actions= restart/15000/restart/15000/restart/15000 | Out-Null
-& sc.exe failureflag $ServiceName 1 | Out-Null
-
-# 6. Daily compliance scan as SYSTEM.
-$action  = New-ScheduledTaskAction -Execute $Exe -Argument ('scan --config "{0}" --state-dir "{1}"' -f $ConfigFile, $StateDir)
-$trigger = New-ScheduledTaskTrigger -Daily -At 9am -RandomDelay (New-TimeSpan -Hours 4)
-$settings = New-ScheduledTaskSettingsSet -StartWhenAvailable -ExecutionTimeLimit (New-TimeSpan -Minutes 5)
-$principal = New-ScheduledTaskPrincipal -UserId 'S-1-5-18' -LogonType ServiceAccount -RunLevel Highest
-Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger -Settings $settings `
-  -Principal $principal -Force | Out-Null
-
-Start-Service -Name $ServiceName
-exit 0
+Write-Output "install-telltale-agent: installed $($msi[0].Name) (msiexec exit $code)"
+exit $code

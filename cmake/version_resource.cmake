@@ -1,0 +1,18 @@
+# telltale_version_resource(<target> "<description>"): on Windows, a
+# VERSIONINFO resource (cmake/version.rc.in) carrying the project version.
+function(telltale_version_resource target description)
+  if(NOT WIN32)
+    return()
+  endif()
+  set(TT_V1 ${PROJECT_VERSION_MAJOR})
+  set(TT_V2 ${PROJECT_VERSION_MINOR})
+  set(TT_V3 ${PROJECT_VERSION_PATCH})
+  set(TT_DESCRIPTION "${description}")
+  get_target_property(TT_NAME ${target} OUTPUT_NAME)
+  if(NOT TT_NAME)
+    set(TT_NAME ${target})
+  endif()
+  set(rc ${CMAKE_CURRENT_BINARY_DIR}/${target}_version.rc)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/version.rc.in ${rc} @ONLY)
+  target_sources(${target} PRIVATE ${rc})
+endfunction()
