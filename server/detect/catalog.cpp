@@ -172,7 +172,7 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   Catalog c;
   static const std::set<std::string, std::less<>> kSections = {"version", "usb", "edid", "remote_tool",
                                                                "input_method", "zone", "region", "brand",
-                                                               "indicator", "hid_layout", "mac_prefix", "behaviour"};
+                                                               "indicator", "hid_layout", "mac_prefix", "behaviour", "presence"};
   for (const auto& [k, v] : root)
     if (!kSections.count(k.str()))
       throw CatalogError(name + ":" + std::to_string(v.source().begin.line) + ": unknown section \"" +
@@ -285,6 +285,14 @@ Catalog Catalog::parse(std::string_view text, const std::string& name) {
   each_entry(root, name, "behaviour", [&](EntryReader& r) {
     BehaviourIndicator b;
     r.base(b, "behaviour.");
+    b.false_positive = r.str("false_positive", true);
+    c.behaviours_.push_back(std::move(b));
+  });
+  // Presence-check results read like behaviour: a title, a weight and the
+  // ordinary situation that looks the same.
+  each_entry(root, name, "presence", [&](EntryReader& r) {
+    BehaviourIndicator b;
+    r.base(b, "presence.");
     b.false_positive = r.str("false_positive", true);
     c.behaviours_.push_back(std::move(b));
   });

@@ -33,6 +33,8 @@ DetectConfig parse_detect_config(std::string_view text, const std::string& name)
       {"weight_high", &c.weight_high}, {"weight_critical", &c.weight_critical},
       {"review_threshold", &c.review_threshold}, {"suspicious_threshold", &c.suspicious_threshold},
       {"puppeteered_threshold", &c.puppeteered_threshold}, {"context_cap", &c.context_cap},
+      {"presence_cap", &c.presence_cap}, {"presence_window_days", &c.presence_window_days},
+      {"presence_late_reaction_ms", &c.presence_late_reaction_ms},
       {"fleet_cap", &c.fleet_cap}, {"remote_rtt_far_ms", &c.remote_rtt_far_ms},
       {"regular_interval_share", &c.regular_interval_share}, {"regular_min_key_presses", &c.regular_min_key_presses},
       {"night_start_hour", &c.night_start_hour}, {"night_end_hour", &c.night_end_hour},

@@ -24,6 +24,10 @@ struct DetectConfig {
   // each family adds at most this much, and without a signature or structure
   // finding of high severity a device is never called puppeteered.
   double context_cap = 40, fleet_cap = 60;
+  // Presence checks (rules_presence.cpp): the family's cap, how long an
+  // answer counts, the median reaction (reaction task) that looks like a
+  // capture-encode-network loop rather than a person at the keyboard.
+  double presence_cap = 45, presence_window_days = 14, presence_late_reaction_ms = 600;
 
   // Remote-control sessions: a kernel-measured RTT at or above this means the
   // person at the other end is far away.

@@ -86,23 +86,28 @@ telltale::v1::Verdict evaluate_with(const Catalog& catalog_, const DetectConfig&
   context_rules(in, findings);
   fleet_rules(in, findings);
   behaviour_rules(in, findings);
+  presence_rules(in, findings);
   auto indicators = findings.take();
   std::erase_if(indicators, [&](const auto& i) {
     return std::find(suppressed.begin(), suppressed.end(), i.id()) != suppressed.end();
   });
 
   // Circumstantial families are capped; device evidence is not.
-  double context = 0, fleet = 0, device = 0;
+  double context = 0, fleet = 0, presence = 0, device = 0;
   bool strong_device_finding = false;
   for (const auto& i : indicators) {
     if (i.category() == "context") context += i.score();
     else if (i.category() == "fleet") fleet += i.score();
+    else if (i.category() == "presence") presence += i.score();
     else {
       device += i.score();
       if (i.severity() == "high" || i.severity() == "critical") strong_device_finding = true;
     }
   }
-  double score = device + std::min(context, config_.context_cap) + std::min(fleet, config_.fleet_cap);
+  // A failed, refused or remote-looking presence check is evidence, never
+  // proof by itself: its family is capped below `suspicious`.
+  double score = device + std::min(context, config_.context_cap) + std::min(fleet, config_.fleet_cap) +
+                 std::min(presence, config_.presence_cap);
   int rank = score >= config_.puppeteered_threshold  ? 3
              : score >= config_.suspicious_threshold ? 2
              : score >= config_.review_threshold     ? 1

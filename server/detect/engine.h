@@ -15,10 +15,21 @@
 #include "server/detect/catalog.h"
 #include "server/detect/config.h"
 #include "server/detect/fleet.h"
+#include "telltale/v1/presence.pb.h"
 #include "telltale/v1/snapshot.pb.h"
 #include "telltale/v1/verdict.pb.h"
 
 namespace telltale::detect {
+
+// One answered presence check (issue 20) as the collector stored it: what was
+// asked, when the signed answer arrived and what the agent observed.
+struct PresenceEvidence {
+  std::string check_id;
+  std::string action;             // lid, key, reaction
+  int64_t answered_unix_ms = 0;   // collector clock
+  std::string summary;            // the plain-language result
+  telltale::v1::PresenceObservation observation;
+};
 
 struct DeviceContext {
   std::string device_id;
@@ -32,6 +43,8 @@ struct DeviceContext {
   std::vector<int64_t> recent_snapshot_unix_ms;
   // Clusters from correlate() that contain this device.
   std::vector<telltale::v1::Cluster> clusters;
+  // Answered presence checks with a valid signature, any order (rules_presence.cpp).
+  std::vector<PresenceEvidence> presence;
 };
 
 class Engine {

@@ -46,6 +46,8 @@ void display_capture_rules(const RuleInput& in, Findings& out);
 void usb_gadget_rules(const RuleInput& in, Findings& out);
 // KVM makers' MAC prefixes among the laptop's LAN neighbours (rules_network_neighbours.cpp).
 void network_neighbour_rules(const RuleInput& in, Findings& out);
+// How the laptop answered its latest presence check (rules_presence.cpp).
+void presence_rules(const RuleInput& in, Findings& out);
 
 // "usb 1-2: 1d6b:0104 PiKVM Composite Device"
 std::string usb_label(const telltale::v1::UsbDevice& d);

@@ -161,6 +161,17 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   for (const auto& r : store_.reports(device_id, 500)) ctx.recent_snapshot_unix_ms.push_back(r.received_unix_ms);
   std::sort(ctx.recent_snapshot_unix_ms.begin(), ctx.recent_snapshot_unix_ms.end());
   ctx.clusters = detect::Engine::clusters_of(view.clusters, device_id);
+  // Answered presence checks whose signature verified against the device's
+  // certificate; a stored observation that no longer parses is logged, not guessed.
+  for (const auto& check : store_.presence_checks(device_id, 20)) {
+    if (check.status != "answered" || !check.signature_valid) continue;
+    auto observation = from_json<v1::PresenceObservation>(check.observation_json);
+    if (!observation) {
+      spdlog::warn("event=presence_observation_unreadable device={} check={}", device_id, check.check_id);
+      continue;
+    }
+    ctx.presence.push_back({check.check_id, check.action, check.answered_unix_ms, check.summary, std::move(*observation)});
+  }
   // An approved tool (an allow-listed indicator) stops counting while its
   // suppression runs; after expiry the next evaluation counts it again.
   std::vector<std::string> suppressed;
