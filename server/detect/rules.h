@@ -46,6 +46,11 @@ void display_capture_rules(const RuleInput& in, Findings& out);
 void usb_gadget_rules(const RuleInput& in, Findings& out);
 // KVM makers' MAC prefixes among the laptop's LAN neighbours (rules_network_neighbours.cpp).
 void network_neighbour_rules(const RuleInput& in, Findings& out);
+// An indicator whose title, severity and false-positive text come from the
+// catalog's [[behaviour]] or [[presence]] entry `id`; null (the rule is off)
+// when the catalog has no such entry (rules_behaviour.cpp).
+telltale::v1::Indicator* add_catalog_behaviour(const RuleInput& in, Findings& out, std::string_view id,
+                                               double confidence, std::string_view category);
 // How the laptop answered its latest presence check (rules_presence.cpp).
 void presence_rules(const RuleInput& in, Findings& out);
 

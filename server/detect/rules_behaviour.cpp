@@ -90,11 +90,7 @@ std::string day_of(int64_t start_unix) {
 
 telltale::v1::Indicator* add(const RuleInput& in, Findings& out, std::string_view id, double confidence,
                              std::string_view category = "behaviour") {
-  const BehaviourIndicator* b = in.catalog.find_behaviour(id);
-  if (!b) return nullptr;  // a catalog without the entry turns the rule off
-  auto& ind = out.add(b->id, b->title, b->severity, std::clamp(confidence, 0.0, 1.0), category);
-  Findings::fact(ind, "also seen when", b->false_positive);
-  return &ind;
+  return add_catalog_behaviour(in, out, id, confidence, category);
 }
 
 // 1. Input provenance per UTC day, from the per-device 15-minute buckets.
@@ -296,6 +292,15 @@ void night_hours(const RuleInput& in, Findings& out) {
 }
 
 }  // namespace
+
+telltale::v1::Indicator* add_catalog_behaviour(const RuleInput& in, Findings& out, std::string_view id,
+                                               double confidence, std::string_view category) {
+  const BehaviourIndicator* b = in.catalog.find_behaviour(id);
+  if (!b) return nullptr;  // a catalog without the entry turns the rule off
+  auto& ind = out.add(b->id, b->title, b->severity, std::clamp(confidence, 0.0, 1.0), category);
+  Findings::fact(ind, "also seen when", b->false_positive);
+  return &ind;
+}
 
 void behaviour_rules(const RuleInput& in, Findings& out) {
   const bool bursts = delivery_bursts(in, out);

@@ -26,13 +26,11 @@ std::string utc_minute(int64_t unix_ms) {
 
 telltale::v1::Indicator* add(const RuleInput& in, Findings& out, std::string_view id, double confidence,
                              const PresenceEvidence& check) {
-  const BehaviourIndicator* b = in.catalog.find_behaviour(id);
-  if (!b) return nullptr;  // a catalog without the entry turns the rule off
-  auto& ind = out.add(b->id, b->title, b->severity, std::clamp(confidence, 0.0, 1.0), "presence");
-  Findings::fact(ind, "check", check.check_id + " (" + check.action + "), answered " + utc_minute(check.answered_unix_ms));
-  if (!check.summary.empty()) Findings::fact(ind, "result", check.summary);
-  Findings::fact(ind, "also seen when", b->false_positive);
-  return &ind;
+  auto* ind = add_catalog_behaviour(in, out, id, confidence, "presence");
+  if (!ind) return nullptr;
+  Findings::fact(*ind, "check", check.check_id + " (" + check.action + "), answered " + utc_minute(check.answered_unix_ms));
+  if (!check.summary.empty()) Findings::fact(*ind, "result", check.summary);
+  return ind;
 }
 
 std::string usb_id(const PresenceObservation& o) {
