@@ -130,22 +130,21 @@ void HelperSocket::accept_loop() {
       ::close(fd);
       continue;
     }
+    // The peer's uid must own an active graphical session: another local
+    // user (or a service) cannot answer for the person at the screen. Checked
+    // before waiting for HELLO, so only that user can keep the acceptor
+    // waiting, and a check then records the session as having no helper.
+    auto session = active_graphical_session(cred.uid);
+    if (!session) {
+      write_all(fd, "REFUSED\tno active graphical logind session for this user\n");
+      spdlog::warn("event=presence_helper_refused uid={} pid={} reason=no_active_graphical_session", cred.uid, cred.pid);
+      ::close(fd);
+      continue;
+    }
     std::string buffer;
     auto hello = read_line(fd, buffer, now_ms() + 5000, stop_);
     if (!hello || *hello != "HELLO\t1") {
       spdlog::warn("event=presence_helper_refused uid={} pid={} reason=bad_hello", cred.uid, cred.pid);
-      ::close(fd);
-      continue;
-    }
-    // The peer's uid must own an active graphical session: another local
-    // user (or a service) cannot answer for the person at the screen.
-    std::optional<platform::UserSession> session;
-    for (const auto& s : sessions_())
-      if (s.uid == cred.uid && s.active && (s.type == "x11" || s.type == "wayland" || s.type == "mir"))
-        session = s;
-    if (!session) {
-      write_all(fd, "REFUSED\tno active graphical logind session for this user\n");
-      spdlog::warn("event=presence_helper_refused uid={} pid={} reason=no_active_graphical_session", cred.uid, cred.pid);
       ::close(fd);
       continue;
     }
@@ -157,6 +156,12 @@ void HelperSocket::accept_loop() {
     spdlog::info("event=presence_helper_connected uid={} pid={} session={} type={} remote={}", cred.uid, cred.pid,
                  log::q(session->id), session->type, session->remote);
   }
+}
+
+std::optional<platform::UserSession> HelperSocket::active_graphical_session(std::optional<uid_t> uid) {
+  for (const auto& s : sessions_())
+    if ((!uid || s.uid == *uid) && s.active && (s.type == "x11" || s.type == "wayland" || s.type == "mir")) return s;
+  return std::nullopt;
 }
 
 bool HelperSocket::helper_connected() {
@@ -174,7 +179,11 @@ PromptReport HelperSocket::prompt(const v1::PresenceRequest& request) {
     report.session_type = helper_session_.type;
     report.remote_session = helper_session_.remote;
   }
-  if (fd < 0) return report;
+  if (fd < 0) {
+    if (auto s = active_graphical_session(std::nullopt))
+      report.session_without_helper = s->type + " session " + s->id + " of uid " + std::to_string(s->uid);
+    return report;
+  }
   const uint32_t answer_s = request.answer_seconds() ? request.answer_seconds() : 120;
   const uint32_t trials = request.trials() ? request.trials() : 5;
   const std::string line = "CHECK\t" + clean(request.check_id()) + "\t" + decode::to_string(request.action()) + "\t" +

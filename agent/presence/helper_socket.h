@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "agent/presence/presence_runner.h"
@@ -37,6 +38,8 @@ class HelperSocket final : public PresencePrompter {
 
  private:
   void accept_loop();
+  // An active x11/wayland/mir logind session (of `uid` when given).
+  std::optional<platform::UserSession> active_graphical_session(std::optional<uid_t> uid);
   std::filesystem::path path_;
   std::function<std::vector<platform::UserSession>()> sessions_;
   int listen_fd_ = -1;

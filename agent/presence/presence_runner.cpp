@@ -47,6 +47,7 @@ v1::SignedPresenceResult run_presence_check(const v1::PresenceRequest& request,
     session.helper_keys_us = report.helper_keys_us;
     session.declined = report.declined;
     session.helper_present = report.helper_present;
+    session.session_without_helper = report.session_without_helper;
     session.session_type = report.session_type;
     session.remote_session = report.remote_session;
     const int64_t window_us = int64_t{request.answer_seconds() ? request.answer_seconds() : 120} * 1'000'000;

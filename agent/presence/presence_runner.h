@@ -19,6 +19,8 @@ namespace telltale::agent {
 // whether the user declined. Times are unix µs (CLOCK_REALTIME, the evdev clock).
 struct PromptReport {
   bool helper_present = false;
+  // No helper, but logind has an active graphical session (decode::PresenceSession).
+  std::string session_without_helper;
   std::vector<int64_t> prompts_us;
   std::vector<int64_t> helper_keys_us;
   bool declined = false;

@@ -231,6 +231,13 @@ v1::PresenceObservation observe_presence(const PresenceSession& s, std::span<con
   out.set_remote_session(s.remote_session);
   out.set_outcome(v1::PRESENCE_OUTCOME_NO_ANSWER);
   if (!s.helper_present) {
+    // The helper runs as the user: killing it must not turn a check into
+    // "nobody to ask" while the user's graphical session is active.
+    if (!s.session_without_helper.empty()) {
+      out.set_detail("the prompt could not be shown: the active " + s.session_without_helper +
+                     " has no presence helper running");
+      return out;  // no answer
+    }
     out.set_outcome(v1::PRESENCE_OUTCOME_NO_SESSION);
     return out;
   }

@@ -36,6 +36,10 @@ struct PresenceSession {
   std::vector<int64_t> helper_keys_us;
   bool declined = false;
   bool helper_present = true;  // false: no session helper answered the agent
+  // Set when no helper answered although logind has an active graphical
+  // session ("x11 session 3 of uid 1000"): the helper was stopped or never
+  // started, so the prompt could not be shown to a person who is there.
+  std::string session_without_helper;
   std::string session_type;    // logind Type
   bool remote_session = false; // logind Remote
 };

@@ -201,6 +201,21 @@ TEST(PresenceObservation, NothingWithinTheWindow_IsNoAnswer) {
   EXPECT_EQ(root.observe(lid_session).outcome(), v1::PRESENCE_OUTCOME_NO_ANSWER);
 }
 
+TEST(PresenceObservation, HelperStoppedWhileTheGraphicalSessionIsActive_IsNoAnswerNotNoSession) {
+  LaptopRoot root("killed-helper");
+  PresenceSession s;
+  s.action = v1::PRESENCE_ACTION_KEY;
+  s.helper_present = false;
+  s.session_without_helper = "x11 session 2 of uid 1000";
+  const auto obs = root.observe(s);
+  EXPECT_EQ(obs.outcome(), v1::PRESENCE_OUTCOME_NO_ANSWER);
+  EXPECT_EQ(describe_presence(v1::PRESENCE_ACTION_KEY, obs, 120),
+            "no answer within 120 s (the prompt could not be shown: the active x11 session 2 of uid 1000 has no "
+            "presence helper running)");
+  s.session_without_helper.clear();  // nobody logged in graphically: nothing to ask
+  EXPECT_EQ(root.observe(s).outcome(), v1::PRESENCE_OUTCOME_NO_SESSION);
+}
+
 TEST(PresenceObservation, DeclinedWithoutAnswer_IsRecordedAsDeclined) {
   LaptopRoot root("declined");
   PresenceSession s = reaction_task(kGreenBoxesMs);

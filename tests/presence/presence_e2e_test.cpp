@@ -85,6 +85,26 @@ TEST(PresenceCheck, LaptopWithoutSessionHelper_AnswersNoSessionSignedAndStored) 
   EXPECT_NE(list.out.find(id), std::string::npos) << list.out;
 }
 
+// The helper runs as the user, who can stop it: with the socket up and an
+// active graphical session but no helper, the check is unanswered (weighed),
+// not "no session" (ignored).
+TEST(PresenceCheck, HelperStoppedInAnActiveGraphicalSession_IsUnansweredNotNoSession) {
+  CollectorProcess collector({"--presence-poll-ms", "200"});
+  AgentProcess agent;
+  ASSERT_EQ(agent.enroll(collector.token()).exit_code, 0);
+  LaptopRoot root("x11");
+  TempDir run;
+  agent.start(root.dir.path(), {"--presence-socket", (run.path() / "presence.sock").string()});
+  auto started = collector.ctl({"presence", "start", agent.device_id(), "--action", "key"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const auto id = check_id_of(started);
+  ASSERT_TRUE(eventually([&] { return answered(collector, id); }, std::chrono::seconds(60)))
+      << agent.process().log_text() << collector.process().log_text();
+  auto result = show(collector, id);
+  EXPECT_EQ(result["outcome"], "no_answer");
+  EXPECT_NE(result["result"].find("has no presence helper running"), std::string::npos) << result["result"];
+}
+
 TEST(PresenceCheck, CheckQueuedWhileOffline_IsDeliveredWhenTheAgentConnects) {
   CollectorProcess collector({"--presence-poll-ms", "200"});
   AgentProcess agent;
