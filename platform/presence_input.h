@@ -4,6 +4,7 @@
 // evdev under a root (linux/presence_input.cpp); Windows would take Raw Input
 // device handles and LLKHF_INJECTED, macOS IOHIDDevice's Built-In flag and
 // AppleClamshellState (docs/ARCHITECTURE.md, "Presence check").
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,12 @@ class PresenceInputCapture {
   virtual bool has_lid_switch() = 0;
   // The graphical sessions (for the helper's session type).
   virtual std::vector<UserSession> sessions() = 0;
+  // Keeps the laptop from suspending when its lid closes, until finish();
+  // returns why it cannot ("" when held). Only the lid action asks for it.
+  virtual std::string inhibit_lid_suspend(std::chrono::seconds max) {
+    (void)max;
+    return "not supported on this operating system";
+  }
 };
 
 }  // namespace telltale::platform

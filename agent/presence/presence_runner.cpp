@@ -37,6 +37,12 @@ v1::SignedPresenceResult run_presence_check(const v1::PresenceRequest& request,
   } else {
     // Watching starts before the prompt so an answer cannot slip past.
     capture->start();
+    if (request.action() == v1::PRESENCE_ACTION_LID) {
+      // Closing the lid would suspend the laptop before it is opened again.
+      const uint32_t window_s = (request.answer_seconds() ? request.answer_seconds() : 120) + 30;
+      if (auto why = capture->inhibit_lid_suspend(std::chrono::seconds(window_s)); !why.empty())
+        spdlog::warn("event=presence_lid_not_inhibited check={} reason={}", log::q(request.check_id()), log::q(why));
+    }
     PromptReport report = prompter.prompt(request);
     std::vector<std::string> errors;
     auto streams = capture->finish(errors);

@@ -109,6 +109,7 @@ void LinuxPresenceCapture::stop() {
 }
 
 std::vector<decode::PresenceDeviceStream> LinuxPresenceCapture::finish(std::vector<std::string>& errors) {
+  inhibitor_.reset();  // the lid may suspend the laptop again
   stop();
   const auto described = devices_by_node(root_);
   std::vector<decode::PresenceDeviceStream> out;
@@ -162,6 +163,12 @@ bool LinuxPresenceCapture::has_lid_switch() {
     found = found || (bits && bits->test(0));
   });
   return found;
+}
+
+std::string LinuxPresenceCapture::inhibit_lid_suspend(std::chrono::seconds max) {
+  std::string error;
+  inhibitor_ = LidSwitchInhibitor::hold(root_, "Telltale presence check: close and open the lid", max, error);
+  return inhibitor_ ? "" : error;
 }
 
 std::vector<UserSession> LinuxPresenceCapture::sessions() {

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "platform/linux/lid_switch_inhibitor.h"
 #include "platform/presence_input.h"
 
 namespace telltale::platform::linux_probe {
@@ -26,6 +27,7 @@ class LinuxPresenceCapture final : public PresenceInputCapture {
   std::vector<decode::PresenceDeviceStream> finish(std::vector<std::string>& errors) override;
   bool has_lid_switch() override;
   std::vector<UserSession> sessions() override;
+  std::string inhibit_lid_suspend(std::chrono::seconds max) override;
 
  private:
   void stop();
@@ -40,6 +42,7 @@ class LinuxPresenceCapture final : public PresenceInputCapture {
   std::thread reader_;
   std::atomic<bool> stop_{false};
   int wake_[2] = {-1, -1};
+  std::unique_ptr<LidSwitchInhibitor> inhibitor_;  // held from inhibit_lid_suspend() to finish()
 };
 
 }  // namespace telltale::platform::linux_probe
