@@ -158,7 +158,7 @@ void HelperSocket::accept_loop() {
   }
 }
 
-std::optional<platform::UserSession> HelperSocket::active_graphical_session(std::optional<uid_t> uid) {
+std::optional<platform::UserSession> HelperSocket::active_graphical_session(std::optional<uint32_t> uid) {
   for (const auto& s : sessions_())
     if ((!uid || s.uid == *uid) && s.active && (s.type == "x11" || s.type == "wayland" || s.type == "mir")) return s;
   return std::nullopt;

@@ -8,7 +8,7 @@
 //   agent → helper  CHECK\t<id>\t<lid|key|reaction>\t<answer s>\t<trials>\t<company>\t<reason>
 //   helper → agent  SHOWN\t<unix µs>   GREEN\t<unix µs>   KEY\t<unix µs>   DECLINED   DONE
 // Key presses are reported as times only; the helper never sends which key.
-#include <sys/types.h>
+#include <cstdint>
 
 #include <atomic>
 #include <filesystem>
@@ -39,7 +39,7 @@ class HelperSocket final : public PresencePrompter {
  private:
   void accept_loop();
   // An active x11/wayland/mir logind session (of `uid` when given).
-  std::optional<platform::UserSession> active_graphical_session(std::optional<uid_t> uid);
+  std::optional<platform::UserSession> active_graphical_session(std::optional<uint32_t> uid);
   std::filesystem::path path_;
   std::function<std::vector<platform::UserSession>()> sessions_;
   int listen_fd_ = -1;

@@ -223,7 +223,12 @@ int ignore_x_error(Display*, XErrorEvent* e) {
 int main(int argc, char** argv) {
   const char* socket_path = argc > 1 ? argv[1] : "/run/telltale/presence.sock";
   if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-    std::printf("usage: telltale-presence-helper [SOCKET]   (default /run/telltale/presence.sock)\n");
+    std::printf(
+        "Usage: telltale-presence-helper [SOCKET]\n"
+        "Shows a Telltale presence check's prompt in this user's graphical session and reports\n"
+        "to the agent over SOCKET (default /run/telltale/presence.sock) when it was shown, when\n"
+        "each green box appeared and when a key was pressed: times only, never which key.\n"
+        "The employee may decline. Started by the systemd user unit telltale-presence-helper.service.\n");
     return 0;
   }
   XSetErrorHandler(ignore_x_error);

@@ -236,7 +236,7 @@ TEST_P(OldSchemaVersion, OpenedByTheCurrentCollector_EverythingReadsBack) {
     EXPECT_EQ(checks[0].status, "answered");
     EXPECT_EQ(checks[0].device_class, "built_in");
     EXPECT_TRUE(checks[0].signature_valid);
-    EXPECT_EQ(checks[0].signed_result, std::string("\n\x09pc-3b1f9a\x12\x03sig", 15))
+    EXPECT_EQ(checks[0].signed_result, std::string("\n\x09pc-3b1f9a\x12\x03sig", 16))
         << "the signed bytes survive the upgrade exactly";
   } else {
     EXPECT_TRUE(checks.empty());
