@@ -135,15 +135,30 @@ void WINAPI service_main(DWORD argc, LPWSTR* argv) {
   ticker.request_stop();
   ticker.join();
   host.exit_code = code;
+  SERVICE_STATUS stopped;
   {
     std::lock_guard lock(host.mutex);
     // Stopping on its own (no control came) is reported the same way: the
     // exit code says whether it was a failure.
-    host.status.dwWin32ExitCode = code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
-    host.status.dwServiceSpecificExitCode = code == 0 ? 0 : DWORD(code);
-    spdlog::info("event=service_stopped service={} exit={}", log::q(utf8(host.name)), code);
-    report_locked(host, SERVICE_STOPPED, 0);
+    stopped = host.status;
   }
+  stopped.dwCurrentState = SERVICE_STOPPED;
+  stopped.dwControlsAccepted = 0;
+  stopped.dwWaitHint = 0;
+  stopped.dwCheckPoint = 0;
+  stopped.dwWin32ExitCode = code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
+  stopped.dwServiceSpecificExitCode = code == 0 ? 0 : DWORD(code);
+  spdlog::info("event=service_stopped service={} exit={}", log::q(utf8(host.name)), code);
+  // SERVICE_STOPPED lets StartServiceCtrlDispatcher return on the main
+  // thread, which destroys the Host (and the process may end) while this
+  // thread is still inside SetServiceStatus: nothing of the Host may be
+  // touched from here on, not even to unlock its mutex or notify its
+  // condition variable (Wine faulted on exactly that at every stop).
+  const SERVICE_STATUS_HANDLE handle = host.handle;
+  const std::string name = utf8(host.name);
+  if (!SetServiceStatus(handle, &stopped))
+    spdlog::error("event=service_status_failed service={} state={} error={}", log::q(name), SERVICE_STOPPED,
+                  log::q(error_message(GetLastError())));
 }
 
 }  // namespace

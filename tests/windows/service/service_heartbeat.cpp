@@ -60,7 +60,18 @@ bool write_heartbeat(const std::wstring& path, const std::string& line) {
   DWORD written = 0;
   const bool ok = WriteFile(f, line.data(), DWORD(line.size()), &written, nullptr) && written == line.size();
   CloseHandle(f);
-  return ok && MoveFileExW(temp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING);
+  if (!ok) return false;
+  // The test reads the heartbeat while the service beats; a reader holding
+  // it open makes the replace fail with a sharing violation (seen under a
+  // loaded CI machine, when this returned 70 after the first beat). The
+  // reader lets go within milliseconds.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (MoveFileExW(temp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING)) return true;
+    const DWORD error = GetLastError();
+    if (error != ERROR_SHARING_VIOLATION && error != ERROR_ACCESS_DENIED) return false;
+    Sleep(20);
+  }
+  return false;
 }
 
 // What the agent would find: the token file readable, there but not
@@ -111,6 +122,28 @@ int body(const Options& o, std::stop_token stop) {
   return o.exit_code;
 }
 
+// A fault anywhere in the process, even on a thread the host still runs
+// after SERVICE_STOPPED while the process exits, leaves "<heartbeat>.fault"
+// for the test to find: neither the SCM nor the exit code tells. Only
+// kernel calls here, no allocation: the heap may be what broke.
+wchar_t g_fault_path[MAX_PATH + 8];
+
+LONG CALLBACK note_fault(EXCEPTION_POINTERS* info) {
+  const DWORD code = info->ExceptionRecord->ExceptionCode;
+  if (code != EXCEPTION_ACCESS_VIOLATION && code != EXCEPTION_ILLEGAL_INSTRUCTION && code != EXCEPTION_STACK_OVERFLOW &&
+      code != EXCEPTION_IN_PAGE_ERROR)
+    return EXCEPTION_CONTINUE_SEARCH;
+  HANDLE f = CreateFileW(g_fault_path, FILE_APPEND_DATA, FILE_SHARE_READ, nullptr, OPEN_ALWAYS, 0, nullptr);
+  if (f != INVALID_HANDLE_VALUE) {
+    char line[96];
+    const int n = wsprintfA(line, "exception 0x%08lx at %p\r\n", code, info->ExceptionRecord->ExceptionAddress);
+    DWORD written = 0;
+    WriteFile(f, line, DWORD(n), &written, nullptr);
+    CloseHandle(f);
+  }
+  return EXCEPTION_CONTINUE_SEARCH;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -140,6 +173,10 @@ int wmain(int argc, wchar_t** argv) {
       std::cerr << "telltale-service-heartbeat: " << e.what() << "\n";
       return 2;
     }
+  }
+  if (o.heartbeat.size() < MAX_PATH) {
+    wcscpy(g_fault_path, (o.heartbeat + L".fault").c_str());
+    AddVectoredExceptionHandler(1, note_fault);
   }
   if (!run || !service) {
     std::cerr << "usage: telltale-service-heartbeat run --service [--name NAME] [--heartbeat FILE] ...\n";

@@ -72,6 +72,7 @@ class HeartbeatService {
     CreateDirectoryW(kWorkDir.c_str(), nullptr);
     heartbeat_ = kWorkDir + L"\\" + name + L".txt";
     DeleteFileW(heartbeat_.c_str());
+    DeleteFileW((heartbeat_ + L".fault").c_str());
     scm_ = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_ALL_ACCESS);
     if (!scm_) throw std::runtime_error("OpenSCManager: " + error_message(GetLastError()));
     const std::wstring command = L"\"" + kHeartbeatExe + L"\" run --service --name " + name + L" --heartbeat \"" +
@@ -90,6 +91,7 @@ class HeartbeatService {
     DeleteService(service_);
     CloseServiceHandle(service_);
     CloseServiceHandle(scm_);
+    if (process_) CloseHandle(process_);
   }
   HeartbeatService(const HeartbeatService&) = delete;
   HeartbeatService& operator=(const HeartbeatService&) = delete;
@@ -117,7 +119,31 @@ class HeartbeatService {
       return started || GetLastError() != ERROR_SERVICE_DATABASE_LOCKED;
     });
     if (!started) ADD_FAILURE() << "StartService: " << error_message(GetLastError());
+    if (started) hold_process();
     return started;
+  }
+
+  // How the service's process ended, once it has: the body's exit code, or
+  // an exception code such as 0xC0000005 if it faulted after reporting
+  // STOPPED (which the SCM never sees).
+  DWORD process_exit_code() {
+    if (!process_) {
+      ADD_FAILURE() << "the service's process was never seen";
+      return DWORD(-1);
+    }
+    if (WaitForSingleObject(process_, 30000) != WAIT_OBJECT_0) {
+      ADD_FAILURE() << "the service's process did not end after STOPPED";
+      return DWORD(-1);
+    }
+    DWORD code = DWORD(-1);
+    GetExitCodeProcess(process_, &code);
+    // A fault after SERVICE_STOPPED never reaches the SCM, and during exit
+    // it no longer changes the exit code; the heartbeat program's own
+    // exception handler leaves a note next to its heartbeat.
+    std::ifstream fault(telltale::win::utf8(heartbeat_ + L".fault"));
+    std::string what;
+    if (fault && std::getline(fault, what)) ADD_FAILURE() << "the service's process (pid " << pid_ << ") faulted: " << what;
+    return code;
   }
 
   void start_and_wait_running() {
@@ -138,10 +164,20 @@ class HeartbeatService {
   }
 
  private:
+  // The SCM names the process as soon as it is created; holding a handle
+  // keeps its exit code readable after it is gone.
+  void hold_process() {
+    wait_until([&] { return query().dwProcessId != 0 || query().dwCurrentState == SERVICE_STOPPED; });
+    pid_ = query().dwProcessId;
+    if (pid_) process_ = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid_);
+  }
+
   std::wstring name_;
   std::wstring heartbeat_;
   SC_HANDLE scm_ = nullptr;
   SC_HANDLE service_ = nullptr;
+  HANDLE process_ = nullptr;
+  DWORD pid_ = 0;
 };
 
 TEST(WindowsServiceHost, StartedByTheScm_BeatsUntilStopped_ThenReportsACleanStop) {
@@ -164,6 +200,7 @@ TEST(WindowsServiceHost, StartedByTheScm_BeatsUntilStopped_ThenReportsACleanStop
   // And nothing beats any more.
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(service.heartbeat().beats, last.beats);
+  EXPECT_EQ(service.process_exit_code(), 0u) << "the process must end cleanly after reporting STOPPED";
 }
 
 TEST(WindowsServiceHost, BodyExitingNonZeroOnStop_IsReportedAsServiceSpecificExitCode) {
@@ -174,6 +211,7 @@ TEST(WindowsServiceHost, BodyExitingNonZeroOnStop_IsReportedAsServiceSpecificExi
   const auto stopped = service.query();
   EXPECT_EQ(stopped.dwWin32ExitCode, DWORD(ERROR_SERVICE_SPECIFIC_ERROR));
   EXPECT_EQ(stopped.dwServiceSpecificExitCode, 7u);
+  EXPECT_EQ(service.process_exit_code(), 7u);
 }
 
 TEST(WindowsServiceHost, BodyFailingOnItsOwn_StopsWithItsCodeWithoutAStopControl) {
@@ -187,6 +225,7 @@ TEST(WindowsServiceHost, BodyFailingOnItsOwn_StopsWithItsCodeWithoutAStopControl
   const auto last = service.heartbeat();
   EXPECT_EQ(last.beats, 3);
   EXPECT_EQ(last.state, "running");  // it never saw a stop request
+  EXPECT_EQ(service.process_exit_code(), 5u);
 }
 
 TEST(WindowsServiceHost, SlowStop_StaysStopPendingWithAdvancingCheckpoints) {
@@ -212,6 +251,7 @@ TEST(WindowsServiceHost, SlowStop_StaysStopPendingWithAdvancingCheckpoints) {
   EXPECT_GE(max_checkpoint, 3u) << "checkpoint did not advance while the body was stopping";
   EXPECT_EQ(service.query().dwWin32ExitCode, DWORD(NO_ERROR));
   EXPECT_EQ(service.heartbeat().state, "stopped");
+  EXPECT_EQ(service.process_exit_code(), 0u);
 }
 
 TEST(WindowsServiceHost, StartedFromAConsole_ExitsSayingItIsNotUnderTheScm) {
