@@ -17,8 +17,17 @@ inline void run_regedit(const std::string& reg_file) {
   STARTUPINFOW si{};
   si.cb = sizeof si;
   PROCESS_INFORMATION pi{};
-  if (!CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi))
-    throw std::runtime_error("cannot start regedit for " + reg_file + ": error " + std::to_string(GetLastError()));
+  // Wine's CreateProcess now and then answers ERROR_INTERNAL_ERROR (1359)
+  // when the machine is loaded by parallel tests (seen once in CI); the
+  // import itself is idempotent, so a second attempt is the same import.
+  std::string errors;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si, &pi)) break;
+    errors += (errors.empty() ? "" : ", ") + std::to_string(GetLastError());
+    pi = PROCESS_INFORMATION{};
+    Sleep(500);
+  }
+  if (!pi.hProcess) throw std::runtime_error("cannot start regedit for " + reg_file + ": errors " + errors);
   WaitForSingleObject(pi.hProcess, 60000);
   DWORD code = 1;
   GetExitCodeProcess(pi.hProcess, &code);
