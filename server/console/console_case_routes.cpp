@@ -45,7 +45,8 @@ std::string cluster_words(const std::string& kind) {
       {"shared_gateway_mac", "one router (gateway MAC)"},  {"shared_egress_ip", "one public internet address"},
       {"shared_bssid", "one Wi-Fi access point"},         {"shared_monitor_serial", "one monitor or capture device"},
       {"shared_kvm_serial", "one KVM (USB serial)"},       {"borrowed_monitor_serial", "a monitor seen before on"},
-      {"borrowed_kvm_serial", "a KVM seen before on"},     {"silent_together", "a silence at the same time"}};
+      {"borrowed_kvm_serial", "a KVM seen before on"},     {"silent_together", "a silence at the same time"},
+      {"answered_in_sequence", "presence checks answered in turn by one person, first check"}};
   auto it = words.find(kind);
   return it != words.end() ? it->second : kind;
 }

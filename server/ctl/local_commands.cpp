@@ -302,24 +302,47 @@ Table presence_table(const std::vector<server::PresenceCheckRecord>& checks) {
 }
 }  // namespace
 
-int presence_start(LocalContext& ctx, const std::string& ref, const std::string& action, const std::string& reason) {
+int presence_start(LocalContext& ctx, const std::vector<std::string>& refs, const std::string& cluster_id,
+                   const std::string& action, const std::string& reason) {
   auto owned_store = open_local_store(ctx);
-  auto resolved = resolve(ctx, *owned_store, ref);
-  if (!resolved) return 1;
-  auto started = server::start_presence_check(*owned_store, {*resolved, action, "ctl:" + unix_user(), reason},
-                                              server::PresenceLimits{}, now_ms());
-  if (auto* why = std::get_if<std::string>(&started)) {
-    ctx.err << "telltale-ctl: presence check refused: " << *why << "\n";
-    return 1;
+  std::vector<std::string> devices;
+  if (!cluster_id.empty()) {
+    for (const auto& c : owned_store->clusters())
+      if (c.cluster_id == cluster_id) devices = c.members;
+    if (devices.empty()) {
+      ctx.err << "telltale-ctl: no cluster " << cluster_id << " (telltale-ctl clusters lists them)\n";
+      return 1;
+    }
   }
-  const auto& c = std::get<server::PresenceCheckRecord>(started);
-  if (ctx.format == Format::kTable)
-    ctx.out << "presence check " << c.check_id << " queued for " << c.device_id << " (" << c.action
-            << "); the collector delivers it while the laptop is connected, until " << format_time_ms(c.expires_unix_ms)
-            << "\n";
-  else
-    render(presence_table({c}), ctx.format, ctx.out);
-  return 0;
+  for (const auto& ref : refs) {
+    auto resolved = resolve(ctx, *owned_store, ref);
+    if (!resolved) return 1;
+    devices.push_back(*resolved);
+  }
+  // Several laptops are asked in one round, at one instant: answers that then
+  // come one after another are what the fleet rule answered_in_sequence reads.
+  const int64_t now = now_ms();
+  std::vector<server::PresenceCheckRecord> queued;
+  int refused = 0;
+  for (const auto& device : devices) {
+    auto started = server::start_presence_check(*owned_store, {device, action, "ctl:" + unix_user(), reason},
+                                                server::PresenceLimits{}, now);
+    if (auto* why = std::get_if<std::string>(&started)) {
+      ctx.err << "telltale-ctl: presence check for " << device << " refused: " << *why << "\n";
+      ++refused;
+      continue;
+    }
+    queued.push_back(std::get<server::PresenceCheckRecord>(started));
+  }
+  if (ctx.format == Format::kTable) {
+    for (const auto& c : queued)
+      ctx.out << "presence check " << c.check_id << " queued for " << c.device_id << " (" << c.action
+              << "); the collector delivers it while the laptop is connected, until "
+              << format_time_ms(c.expires_unix_ms) << "\n";
+  } else if (!queued.empty()) {
+    render(presence_table(queued), ctx.format, ctx.out);
+  }
+  return refused ? 1 : 0;
 }
 
 int presence_list(LocalContext& ctx, const std::string& ref) {

@@ -37,8 +37,11 @@ int verdict_history(LocalContext& ctx, const std::string& device_id);
 // JSON (as `show` or `telltale-agent scan --format json` print it).
 // Presence checks: start queues one (the collector pushes it when the laptop
 // is connected); list shows a device's (or every device's) checks; show one.
-int presence_start(LocalContext& ctx, const std::string& device_ref, const std::string& action,
-                   const std::string& reason);
+// Queues one check per laptop, all at one instant: the DEVICE words and,
+// with cluster_id, every member of that cluster. Refusals are reported per
+// laptop; the others stay queued (exit 1 if any was refused).
+int presence_start(LocalContext& ctx, const std::vector<std::string>& device_refs, const std::string& cluster_id,
+                   const std::string& action, const std::string& reason);
 int presence_list(LocalContext& ctx, const std::string& device_ref);
 int presence_show(LocalContext& ctx, const std::string& check_id);
 int evaluate_file(LocalContext& ctx, const std::string& snapshot_path, const std::string& assignments_csv,

@@ -34,8 +34,10 @@ Commands:
   evaluate SNAPSHOT.json [--assignment FILE.csv] [--device ID] [--catalog FILE]
                           verdict for a snapshot, offline, with the collector's engine
                           (--format json prints a top-level "verdict" field)
-  presence start DEVICE --action lid|key|reaction [--reason TEXT]
-                          ask the laptop for one physical action (queued until it connects)
+  presence start DEVICE… [--cluster ID] --action lid|key|reaction [--reason TEXT]
+                          ask laptops for one physical action (queued until each connects);
+                          several at once are one round (use reaction to see one person
+                          answering them in turn)
   presence list [DEVICE]  presence checks, newest first
   presence show CHECK     one check: outcome, answering device class, timings, signature
   backup FILE             online copy of the sqlite store (the collector keeps running)
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
     ("note", po::value<std::string>()->default_value(""), "token create: free text shown in token list")
     ("action", po::value<std::string>()->default_value("key"), "presence start: lid, key or reaction")
     ("reason", po::value<std::string>()->default_value(""), "presence start: the reason shown in the prompt")
+    ("cluster", po::value<std::string>()->default_value(""), "presence start: ask every member of this cluster")
     ("assignment", po::value<std::string>()->default_value(""), "evaluate: assignments CSV")
     ("device", po::value<std::string>()->default_value("offline"), "evaluate: device id or serial to match")
     ("catalog", po::value<std::string>()->default_value(""), "evaluate: catalog file (default: built in)")
@@ -176,13 +179,14 @@ int main(int argc, char** argv) {
       return usage_error("assignments needs \"import FILE.csv\" or \"list\"");
     }
     if (cmd == "presence") {
-      if (words.size() == 3 && words[1] == "start")
-        return telltale::ctl::presence_start(ctx, words[2], vm["action"].as<std::string>(),
-                                             vm["reason"].as<std::string>());
+      const auto& cluster = vm["cluster"].as<std::string>();
+      if (words.size() >= 2 && words[1] == "start" && (words.size() >= 3 || !cluster.empty()))
+        return telltale::ctl::presence_start(ctx, std::vector<std::string>(words.begin() + 2, words.end()), cluster,
+                                             vm["action"].as<std::string>(), vm["reason"].as<std::string>());
       if ((words.size() == 2 || words.size() == 3) && words[1] == "list")
         return telltale::ctl::presence_list(ctx, words.size() == 3 ? words[2] : "");
       if (words.size() == 3 && words[1] == "show") return telltale::ctl::presence_show(ctx, words[2]);
-      return usage_error("presence needs \"start DEVICE --action lid|key|reaction\", \"list [DEVICE]\" or \"show CHECK\"");
+      return usage_error("presence needs \"start DEVICE… | --cluster ID --action lid|key|reaction\", \"list [DEVICE]\" or \"show CHECK\"");
     }
     if (cmd == "backup") return want(2), telltale::ctl::store_backup(ctx, words[1]);
     if (cmd == "restore") return want(2), telltale::ctl::store_restore(ctx, words[1]);

@@ -57,6 +57,11 @@ DetectConfig parse_detect_config(std::string_view text, const std::string& name)
       {"silence_gap_minutes", &c.silence_gap_minutes}, {"silence_slot_minutes", &c.silence_slot_minutes},
       {"silence_min_devices", &c.silence_min_devices}, {"silence_min_events", &c.silence_min_events},
       {"known_shared_networks", &c.known_shared_networks},
+      {"presence_sequence_min_devices", &c.presence_sequence_min_devices},
+      {"presence_sequence_min_devices_one_round", &c.presence_sequence_min_devices_one_round},
+      {"presence_sequence_min_busy_seconds", &c.presence_sequence_min_busy_seconds},
+      {"presence_sequence_max_hop_seconds", &c.presence_sequence_max_hop_seconds},
+      {"presence_sequence_min_share", &c.presence_sequence_min_share},
   };
   for (const auto& [key, node] : *t) {
     std::string where = name + ":" + std::to_string(node.source().begin.line) + ": detect." + std::string(key.str());

@@ -79,6 +79,19 @@ struct DetectConfig {
   double silence_min_devices = 3;
   double silence_min_events = 2;        // a single coincidence may be a regional outage
   std::vector<std::string> known_shared_networks;  // office gateway MACs / egress IPs / BSSIDs
+  // Presence checks answered one after another by what looks like one person
+  // (rules_presence_fleet.cpp): laptops of different assignees, each busy at
+  // least presence_sequence_min_busy_seconds (the reaction task; a key press
+  // or a lid is too short to tell), each next one answered within
+  // presence_sequence_max_hop_seconds of the previous one's end while it had
+  // been waiting. A chain that is presence_sequence_min_share of its round
+  // and presence_sequence_min_devices_one_round long counts at once; the same
+  // presence_sequence_min_devices laptops in a row in two rounds count too.
+  double presence_sequence_min_devices = 3;
+  double presence_sequence_min_devices_one_round = 4;
+  double presence_sequence_min_busy_seconds = 6;
+  double presence_sequence_max_hop_seconds = 20;
+  double presence_sequence_min_share = 1.0;
 
   double severity_weight(std::string_view severity) const;
 };

@@ -27,6 +27,17 @@ struct HardwareSighting {
   uint32_t reports = 0;  // distinct snapshots that showed it
 };
 
+// One answered presence check as fleet correlation reads it, on the
+// collector's clock. The person was busy with this laptop from the first
+// answering event until the signed result arrived.
+struct PresenceAnswer {
+  std::string check_id;
+  std::string action;                 // lid, key, reaction
+  int64_t delivered_unix_ms = 0;      // pushed on the stream: the prompt appears then
+  int64_t first_response_unix_ms = 0; // delivered + the agent's prompt → first answering event
+  int64_t answered_unix_ms = 0;       // the signed result arrived
+};
+
 struct FleetDevice {
   std::string device_id;
   std::string assignee;         // employee or email; empty when unassigned
@@ -46,6 +57,8 @@ struct FleetDevice {
   std::vector<NetworkSighting> network_history;
   // Times the collector heard from the device (reports, heartbeats), ascending.
   std::vector<int64_t> seen_unix_ms;
+  // Answered presence checks with a valid signature (rules_presence_fleet.cpp).
+  std::vector<PresenceAnswer> presence_answers;
 };
 
 // Fills the snapshot-derived parts of a FleetDevice (network keys, monitor

@@ -57,6 +57,8 @@ void presence_rules(const RuleInput& in, Findings& out);
 // "usb 1-2: 1d6b:0104 PiKVM Composite Device"
 std::string usb_label(const telltale::v1::UsbDevice& d);
 std::string lower(std::string_view s);
+// A unix time in UTC with a strftime format ("%Y-%m-%d %H:%M UTC"); "-" for 0 or earlier.
+std::string utc_time(int64_t unix_ms, const char* format);
 std::string hex4(uint32_t v);
 
 }  // namespace telltale::detect
@@ -64,6 +66,9 @@ std::string hex4(uint32_t v);
 namespace telltale::detect {
 // Fleet correlation behind Engine::correlate (rules_fleet.cpp).
 std::vector<telltale::v1::Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, const DetectConfig& config);
+// Laptops whose presence checks one person answered in turn (rules_presence_fleet.cpp).
+void answered_in_sequence(const std::vector<FleetDevice>& fleet, const DetectConfig& config,
+                          std::vector<telltale::v1::Cluster>& out);
 // USB devices whose identity or shape says KVM (shared by fleet_device_from_snapshot).
 bool has_kvm_traces(const telltale::v1::UsbDevice& d, const Catalog& catalog);
 }  // namespace telltale::detect

@@ -93,15 +93,7 @@ void shared_network(const std::vector<FleetDevice>& fleet, const DetectConfig& c
   }
 }
 
-std::string iso_time(int64_t ms) {
-  if (ms <= 0) return "-";
-  time_t t = static_cast<time_t>(ms / 1000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%MZ", &tm);
-  return buf;
-}
+std::string iso_time(int64_t ms) { return utc_time(ms, "%Y-%m-%dT%H:%MZ"); }
 
 std::string short_fp(const std::string& fp) { return fp.empty() ? "unknown" : fp.substr(0, 12); }
 
@@ -366,6 +358,16 @@ void silent_together(const std::vector<FleetDevice>& fleet, const DetectConfig& 
 
 }  // namespace
 
+std::string utc_time(int64_t unix_ms, const char* format) {
+  if (unix_ms <= 0) return "-";
+  const time_t t = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
 std::vector<Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, const DetectConfig& cfg) {
   std::vector<Cluster> out;
   shared_network(fleet, cfg, "shared_gateway_mac", &FleetDevice::gateway_mac, &NetworkSighting::gateway_mac, out);
@@ -377,6 +379,7 @@ std::vector<Cluster> correlate_fleet(const std::vector<FleetDevice>& fleet, cons
   shared_serial(fleet, cfg, "shared_kvm_serial", "borrowed_kvm_serial", "USB descriptors", &FleetDevice::kvm_serials,
                 &FleetDevice::kvm_fingerprints, out);
   silent_together(fleet, cfg, out);
+  answered_in_sequence(fleet, cfg, out);
   std::sort(out.begin(), out.end(), [](const Cluster& a, const Cluster& b) { return a.id() < b.id(); });
   return out;
 }
@@ -402,6 +405,8 @@ void fleet_rules(const RuleInput& in, Findings& out) {
                         : c.kind() == "shared_bssid"         ? "Shares a Wi-Fi access point with laptops of other assignees"
                         : c.kind() == "shared_monitor_serial" ? "Its monitor's serial appears on other assignees' laptops"
                         : c.kind() == "shared_kvm_serial"    ? "Its KVM's serial appears on other assignees' laptops"
+                        : c.kind() == "answered_in_sequence"
+                            ? "Its presence check was answered in turn with other assignees' laptops, as by one person"
                                                              : "Goes silent and returns together with other laptops";
     auto& ind = out.add("fleet." + c.kind(), title, severity, confidence, "fleet");
     Findings::fact(ind, "cluster " + c.id(), std::to_string(c.members_size()) + " devices");

@@ -6,7 +6,6 @@
 // engine below `suspicious`: a check is evidence, never proof by itself.
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 
 #include "server/detect/rules.h"
 
@@ -15,20 +14,11 @@ namespace {
 
 using telltale::v1::PresenceObservation;
 
-std::string utc_minute(int64_t unix_ms) {
-  const time_t s = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm {};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
 telltale::v1::Indicator* add(const RuleInput& in, Findings& out, std::string_view id, double confidence,
                              const PresenceEvidence& check) {
   auto* ind = add_catalog_behaviour(in, out, id, confidence, "presence");
   if (!ind) return nullptr;
-  Findings::fact(*ind, "check", check.check_id + " (" + check.action + "), answered " + utc_minute(check.answered_unix_ms));
+  Findings::fact(*ind, "check", check.check_id + " (" + check.action + "), answered " + utc_time(check.answered_unix_ms, "%Y-%m-%d %H:%M UTC"));
   if (!check.summary.empty()) Findings::fact(*ind, "result", check.summary);
   return ind;
 }

@@ -47,6 +47,25 @@ std::string indicator_key(const v1::Verdict& v) {
   for (const auto& i : v.indicators()) key += i.id() + ",";
   return key;
 }
+
+// Answered presence checks whose signature verified against the device's
+// certificate, with their observations; a stored observation that no longer
+// parses is logged, not guessed.
+std::vector<std::pair<PresenceCheckRecord, v1::PresenceObservation>> signed_presence_answers(
+    Store& store, const std::string& device_id) {
+  std::vector<std::pair<PresenceCheckRecord, v1::PresenceObservation>> out;
+  for (auto& check : store.presence_checks(device_id, 20)) {
+    if (check.status != "answered" || !check.signature_valid) continue;
+    auto observation = from_json<v1::PresenceObservation>(check.observation_json);
+    if (!observation) {
+      spdlog::warn("event=presence_observation_unreadable device={} check={}", device_id, check.check_id);
+      continue;
+    }
+    out.emplace_back(std::move(check), std::move(*observation));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string peer_ip(const std::string& peer) {
@@ -161,17 +180,8 @@ std::optional<v1::Verdict> VerdictService::evaluate_device(const std::string& de
   for (const auto& r : store_.reports(device_id, 500)) ctx.recent_snapshot_unix_ms.push_back(r.received_unix_ms);
   std::sort(ctx.recent_snapshot_unix_ms.begin(), ctx.recent_snapshot_unix_ms.end());
   ctx.clusters = detect::Engine::clusters_of(view.clusters, device_id);
-  // Answered presence checks whose signature verified against the device's
-  // certificate; a stored observation that no longer parses is logged, not guessed.
-  for (const auto& check : store_.presence_checks(device_id, 20)) {
-    if (check.status != "answered" || !check.signature_valid) continue;
-    auto observation = from_json<v1::PresenceObservation>(check.observation_json);
-    if (!observation) {
-      spdlog::warn("event=presence_observation_unreadable device={} check={}", device_id, check.check_id);
-      continue;
-    }
-    ctx.presence.push_back({check.check_id, check.action, check.answered_unix_ms, check.summary, std::move(*observation)});
-  }
+  for (auto& [check, observation] : signed_presence_answers(store_, device_id))
+    ctx.presence.push_back({check.check_id, check.action, check.answered_unix_ms, check.summary, std::move(observation)});
   // An approved tool (an allow-listed indicator) stops counting while its
   // suppression runs; after expiry the next evaluation counts it again.
   std::vector<std::string> suppressed;
@@ -230,6 +240,14 @@ size_t VerdictService::correlate_fleet() {
     if (hardware_history_.fold(rows, fd, collected, now_ms()))
       store_.record_hardware_sightings(device.device_id, to_records(rows));
     fd.sightings = detect::HardwareHistory::sightings_of(rows);
+    // When the person was busy with each answered check, on this
+    // collector's clock: from the first answering event (delivery plus the
+    // agent's measured delay) to the signed result's arrival.
+    for (const auto& [check, observation] : signed_presence_answers(store_, device.device_id))
+      if (observation.outcome() == v1::PRESENCE_OUTCOME_ANSWERED && check.delivered_unix_ms > 0)
+        fd.presence_answers.push_back({check.check_id, check.action, check.delivered_unix_ms,
+                                       check.delivered_unix_ms + int64_t{observation.first_response_ms()},
+                                       check.answered_unix_ms});
     fleet.push_back(std::move(fd));
   }
   auto clusters = engine_.correlate(fleet);

@@ -8,6 +8,7 @@
 #include "server/ca/certificate_authority.h"
 #include "server/presence/presence_checks.h"
 #include "server/store/sqlite_store.h"
+#include "server/verdicts/verdict_service.h"
 #include "support/temp_dir.h"
 
 namespace telltale::server {
@@ -44,6 +45,22 @@ struct Fleet {
     return std::get<PresenceCheckRecord>(r);
   }
 };
+
+// A reaction task answered: the first green box `first_response_ms` after
+// the prompt.
+v1::SignedPresenceResult reaction_answer(const Device& d, const std::string& check_id, uint32_t first_response_ms) {
+  v1::PresenceResult r;
+  r.set_check_id(check_id);
+  r.set_device_id(d.id);
+  r.set_action(v1::PRESENCE_ACTION_REACTION);
+  auto* o = r.mutable_observation();
+  o->set_outcome(v1::PRESENCE_OUTCOME_ANSWERED);
+  o->set_device_class(v1::PRESENCE_DEVICE_BUILT_IN);
+  o->set_first_response_ms(first_response_ms);
+  o->set_median_reaction_ms(300);
+  for (int i = 0; i < 5; ++i) o->add_trials()->set_reaction_ms(300);
+  return agent::sign_presence_result(r, {d.id, d.key_pem, d.cert_pem});
+}
 
 v1::SignedPresenceResult answer(const Device& signer, const std::string& named_device, const std::string& check_id,
                                 v1::PresenceDeviceClass cls) {
@@ -111,6 +128,52 @@ TEST(PresenceChecks, AnswerSignedByAnotherLaptopOrNamingAnother_IsRefused) {
   EXPECT_EQ(accept_presence_result(fleet.store, b.id, b.cert_pem, answer(b, a.id, check.check_id, v1::PRESENCE_DEVICE_BUILT_IN), kNow),
             "result names device dev-a, stream is dev-b");
   EXPECT_EQ(fleet.store.presence_check(check.check_id)->status, "queued");
+}
+
+// Four laptops asked together, answered one after another as one person
+// would: the signed results stored by the collector become a fleet cluster
+// at the next correlation; the same answers arriving all at once do not.
+TEST(PresenceChecks, FourLaptopsAnsweredInTurn_AreAClusterAtTheNextCorrelation) {
+  for (const bool in_turn : {true, false}) {
+    Fleet fleet;
+    std::vector<Device> laptops;
+    std::vector<Assignment> assignments;
+    for (int i = 0; i < 4; ++i) {
+      laptops.push_back(fleet.enroll("dev-" + std::to_string(i)));
+      assignments.push_back({laptops.back().id, "employee" + std::to_string(i), "", "America/Chicago", "US-IL"});
+      v1::Report report;
+      report.set_seq(1);
+      report.mutable_snapshot()->set_collected_at_unix_ms(kNow - 60000);
+      std::vector<IncomingReport> batch = {{laptops.back().id, "ipv4:198.51.100.7:40000", kNow - 60000, &report}};
+      ASSERT_EQ(fleet.store.ingest(batch).at(0).outcome, IngestOutcome::kStored);
+    }
+    fleet.store.replace_assignments(assignments);
+    for (int i = 0; i < 4; ++i) {
+      auto check = fleet.start(laptops[i], "reaction");
+      check.status = "delivered";
+      check.delivered_unix_ms = kNow;
+      ASSERT_TRUE(fleet.store.update_presence_check(check));
+      // In turn: busy 4-16 s, 25-37 s, 45-57 s, 65-77 s; otherwise all at 5-17 s.
+      const uint32_t first = in_turn ? 4000 + 20500 * i : 5000;
+      ASSERT_EQ(accept_presence_result(fleet.store, laptops[i].id, laptops[i].cert_pem,
+                                       reaction_answer(laptops[i], check.check_id, first), kNow + first + 12000),
+                "");
+    }
+    VerdictServiceOptions options;
+    options.clock = [] { return kNow + 120000; };
+    VerdictService verdicts(fleet.store, detect::Engine(), options);
+    verdicts.correlate_fleet();
+    std::vector<StoredCluster> found;
+    for (auto& c : fleet.store.clusters())
+      if (c.kind == "answered_in_sequence") found.push_back(c);
+    if (!in_turn) {
+      EXPECT_TRUE(found.empty());
+      continue;
+    }
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].members, (std::vector<std::string>{"dev-0", "dev-1", "dev-2", "dev-3"}));
+    EXPECT_NE(found[0].json.find("4 laptops of 4 assignees"), std::string::npos) << found[0].json;
+  }
 }
 
 }  // namespace

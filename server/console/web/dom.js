@@ -111,6 +111,7 @@ const CLUSTER_KINDS = {
   borrowed_monitor_serial: 'Monitor seen on another laptop before',
   borrowed_kvm_serial: 'KVM seen on another laptop before',
   silent_together: 'Went silent at the same time',
+  answered_in_sequence: 'Presence checks answered in turn, as by one person',
 };
 export function clusterKind(kind) {
   return h('span', { class: 'cluster-kind', title: kind || '', text: CLUSTER_KINDS[kind] || String(kind || '').replace(/_/g, ' ') });
