@@ -6,6 +6,7 @@
 #include "platform/common/file.h"
 #include "platform/common/log.h"
 #include "server/ca/shared_ca.h"
+#include "server/detect/zones.h"
 #include "server/reports/fleet_report.h"
 #include "server/store/open_store.h"
 #include "server/store/postgres_store.h"
@@ -140,7 +141,13 @@ void Collector::start() {
   revocation_thread_ = std::thread([this] { poll_revocations(); });
   revocation_listener_ = std::thread([this] { listen_for_revocations(); });
   verdicts_->start();
-  presence_ = std::make_unique<PresenceDispatcher>(*store_, *telemetry_, config_.presence, config_.presence_poll);
+  // Working hours are local to each assignee; the catalog's zones give the
+  // offset, as for the night-work rules.
+  auto zones = std::make_shared<detect::Catalog>(config_.catalog.empty() ? detect::Catalog::builtin()
+                                                                          : detect::Catalog::load_file(config_.catalog));
+  presence_ = std::make_unique<PresenceDispatcher>(
+      *store_, *telemetry_, config_.presence, config_.presence_poll, config_.presence_schedule,
+      [zones](const std::string& zone, int64_t unix_ms) { return detect::zone_offset_seconds(*zones, zone, unix_ms); });
   if (config_.report_interval.count() > 0) report_thread_ = std::thread([this] { write_reports(); });
   retention_ = std::make_unique<RetentionTask>(*store_, config_.retention, clock_);
   retention_->start();

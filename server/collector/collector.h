@@ -56,6 +56,7 @@ struct CollectorConfig {
   ListenerWatchdogOptions listener_watchdog;
   PresenceLimits presence;                          // rate limits and prompt text of presence checks
   std::chrono::milliseconds presence_poll{2000};    // how often queued checks are looked for
+  PresenceSchedule presence_schedule;               // routine checks (per_week 0: none)
   // Retention windows (--retain-*-days), enforced by a background task
   // (server/store/retention_task.h); audit and cases are never pruned.
   RetentionOptions retention;

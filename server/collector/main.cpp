@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
      "how often queued presence checks are looked for and pushed to connected agents")
     ("presence-company", po::value<std::string>()->default_value("your employer"),
      "the company named in presence-check prompts")
+    ("presence-schedule-per-week", po::value<double>()->default_value(0),
+     "routine presence checks per laptop and week, at random times in its assignee's working hours (0: none)")
+    ("presence-schedule-action", po::value<std::string>()->default_value("key"), "routine checks: lid, key or reaction")
+    ("presence-working-hours", po::value<std::string>()->default_value("9-17"), "routine checks: local hours START-END")
+    ("presence-working-days", po::value<std::string>()->default_value("1-5"),
+     "routine checks: ISO weekdays FIRST-LAST (1 Monday, 7 Sunday)")
     ("revocation-poll-ms", po::value<int>()->default_value(2000),
      "how often revocations are re-read (with PostgreSQL also pushed at once by LISTEN/NOTIFY)")
     ("store-pool-size", po::value<int>()->default_value(4), "with --store postgresql://: connections to the database (1-256)")
@@ -133,6 +139,21 @@ int main(int argc, char** argv) {
   config.revocation_poll_ms = vm["revocation-poll-ms"].as<int>();
   config.presence_poll = std::chrono::milliseconds(vm["presence-poll-ms"].as<int>());
   config.presence.company = vm["presence-company"].as<std::string>();
+  {
+    auto& schedule = config.presence_schedule;
+    schedule.per_week = vm["presence-schedule-per-week"].as<double>();
+    schedule.action = vm["presence-schedule-action"].as<std::string>();
+    auto bad = telltale::server::parse_working_hours(vm["presence-working-hours"].as<std::string>(), schedule);
+    if (!bad) bad = telltale::server::parse_working_days(vm["presence-working-days"].as<std::string>(), schedule);
+    if (!bad && (schedule.per_week < 0 || schedule.per_week > 100))
+      bad = "--presence-schedule-per-week " + std::to_string(schedule.per_week) + " is not 0-100";
+    if (!bad && schedule.action != "lid" && schedule.action != "key" && schedule.action != "reaction")
+      bad = "--presence-schedule-action \"" + schedule.action + "\" is not one of lid, key, reaction";
+    if (bad) {
+      std::cerr << "telltale-collector: " << *bad << "\n";
+      return 2;
+    }
+  }
   const int pool = vm["store-pool-size"].as<int>();
   if (pool < 1 || pool > 256) {
     std::cerr << "telltale-collector: --store-pool-size " << pool << " is not 1-256\n";

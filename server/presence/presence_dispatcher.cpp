@@ -20,8 +20,14 @@ int64_t now_ms() {
 }  // namespace
 
 PresenceDispatcher::PresenceDispatcher(Store& store, TelemetryService& telemetry, PresenceLimits limits,
-                                       std::chrono::milliseconds poll)
-    : store_(store), telemetry_(telemetry), limits_(std::move(limits)), poll_(poll) {
+                                       std::chrono::milliseconds poll, PresenceSchedule schedule,
+                                       ZoneOffset zone_offset)
+    : store_(store),
+      telemetry_(telemetry),
+      limits_(std::move(limits)),
+      poll_(poll),
+      schedule_(std::move(schedule)),
+      zone_offset_(std::move(zone_offset)) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!stopping_) {
@@ -46,9 +52,47 @@ PresenceDispatcher::~PresenceDispatcher() {
   thread_.join();
 }
 
+size_t PresenceDispatcher::schedule_checks(int64_t now, const std::vector<std::string>& connected) {
+  const double chance = chance_per_pass(schedule_, poll_.count());
+  if (chance <= 0 || !zone_offset_) return 0;
+  std::uniform_real_distribution<double> draw(0.0, 1.0);
+  std::vector<std::string> drawn;
+  for (const auto& id : connected)
+    if (draw(rng_) < chance) drawn.push_back(id);
+  if (drawn.empty()) return 0;
+  // Read only on the rare pass that drew a laptop.
+  const auto assignments = store_.assignments();
+  size_t started = 0;
+  for (const auto& id : drawn) {
+    auto device = store_.device(id);
+    if (!device) continue;
+    const Assignment* a = nullptr;
+    for (const auto& x : assignments)
+      if (x.device_key == id || (!device->serial.empty() && x.device_key == device->serial)) a = &x;
+    // Working hours are the assignee's: without a known zone there are none.
+    const auto offset = a && !a->timezone.empty() ? zone_offset_(a->timezone, now) : std::nullopt;
+    if (!offset) {
+      spdlog::debug("event=presence_schedule_skipped device={} reason={}", id,
+                    log::q(a ? "zone " + a->timezone + " unknown" : "no assignment with a timezone"));
+      continue;
+    }
+    if (!within_working_hours(schedule_, now, *offset)) continue;
+    auto result = start_presence_check(store_, {id, schedule_.action, "schedule", schedule_.reason}, limits_, now);
+    if (auto* why = std::get_if<std::string>(&result)) {
+      spdlog::info("event=presence_schedule_refused device={} reason={}", id, log::q(*why));
+      continue;
+    }
+    ++started;
+    spdlog::info("event=presence_check_scheduled check={} device={} action={}",
+                 std::get<PresenceCheckRecord>(result).check_id, id, schedule_.action);
+  }
+  return started;
+}
+
 void PresenceDispatcher::run_once(int64_t now) {
   auto connected = telemetry_.connected_devices();
   std::sort(connected.begin(), connected.end());
+  schedule_checks(now, connected);
   for (auto c : store_.presence_checks_in("queued", 256)) {
     if (now > c.expires_unix_ms) {
       c.status = "expired";

@@ -85,6 +85,51 @@ TEST(PresenceCheck, LaptopWithoutSessionHelper_AnswersNoSessionSignedAndStored) 
   EXPECT_NE(list.out.find(id), std::string::npos) << list.out;
 }
 
+// An investigator asks a suspected group at once: one check per laptop in
+// one round; a refusal names its laptop and leaves the others queued.
+TEST(PresenceCheck, SeveralLaptopsStartedTogether_AreQueuedAsOneRound_RefusalsNamed) {
+  CollectorProcess collector({"--presence-poll-ms", "200"});
+  AgentProcess a, b;
+  ASSERT_EQ(a.enroll(collector.token()).exit_code, 0);
+  ASSERT_EQ(b.enroll(collector.token()).exit_code, 0);
+  auto started = collector.ctl({"presence", "start", a.device_id(), b.device_id(), "--action", "reaction"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.out.find("queued for " + a.device_id() + " (reaction)"), std::string::npos) << started.out;
+  EXPECT_NE(started.out.find("queued for " + b.device_id() + " (reaction)"), std::string::npos) << started.out;
+  auto list = collector.ctl({"--format", "csv", "presence", "list"});
+  EXPECT_NE(list.out.find(a.device_id()), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(b.device_id()), std::string::npos) << list.out;
+
+  auto again = collector.ctl({"presence", "start", a.device_id(), b.device_id(), "--action", "reaction"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("presence check for " + a.device_id() + " refused"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("presence check for " + b.device_id() + " refused"), std::string::npos) << again.err;
+
+  auto missing = collector.ctl({"presence", "start", "--cluster", "shared_gateway_mac:00:00:5e:00:53:01"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no cluster shared_gateway_mac:00:00:5e:00:53:01"), std::string::npos) << missing.err;
+}
+
+// Routine checks are configured on the collector; a schedule that cannot be
+// meant stops the start with the option and the rule.
+TEST(PresenceCheck, RoutineScheduleThatCannotBeMeant_StopsTheCollectorNamingTheOption) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--presence-working-hours", "17-9"}, "--presence-working-hours \"17-9\": expected START-END"},
+      {{"--presence-working-days", "1-8"}, "--presence-working-days \"1-8\": expected FIRST-LAST ISO weekdays"},
+      {{"--presence-schedule-per-week", "-1"}, "--presence-schedule-per-week -1.000000 is not 0-100"},
+      {{"--presence-schedule-action", "dance"}, "--presence-schedule-action \"dance\" is not one of lid, key, reaction"},
+  };
+  for (const auto& [flags, message] : cases) {
+    TempDir data;
+    std::vector<std::string> argv = {binary("telltale-collector").string(), "--data-dir", data.path().string(),
+                                     "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    auto r = run(argv);
+    EXPECT_EQ(r.exit_code, 2) << flags[0];
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
 // The helper runs as the user, who can stop it: with the socket up and an
 // active graphical session but no helper, the check is unanswered (weighed),
 // not "no session" (ignored).
