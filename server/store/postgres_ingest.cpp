@@ -25,13 +25,17 @@ constexpr IngestStatement kLockDevices = {
 
 // A report, the state it makes (a full snapshot: referenced in place, as
 // SqliteStore does with in_report=1) and the device's counters, in one
-// statement. Nothing but the insert happens when (device, seq) is already
-// stored; the state moves only forward ($7: the report is a full snapshot).
+// statement. Nothing happens when (device, seq) is already stored; the state
+// moves only forward ($7: the report is a full snapshot). reports is
+// partitioned by month, so (device_id, seq) cannot be a unique key: the
+// device's row, locked by kLockDevices for the whole batch, makes this
+// look-then-insert safe across collectors.
 constexpr IngestStatement kInsertReport = {
     "telltale_insert_report",
     "WITH ins AS ("
-    "  INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload) VALUES($1,$2,$3,$4,$5,$6)"
-    "  ON CONFLICT (device_id, seq) DO NOTHING RETURNING seq),"
+    "  INSERT INTO reports(device_id, seq, received_ms, created_ms, kind, payload)"
+    "  SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::bytea"
+    "  WHERE NOT EXISTS (SELECT 1 FROM reports WHERE device_id=$1 AND seq=$2) RETURNING seq),"
     " st AS ("
     "  INSERT INTO device_state(device_id, seq, snapshot, updated_ms, in_report, full_ms)"
     "  SELECT $1, seq, ''::bytea, $3, 1, $3 FROM ins WHERE $7::boolean"

@@ -177,6 +177,27 @@ CREATE TABLE suppressions (
   lifted_by TEXT NOT NULL DEFAULT ''
 );
 )sql",
+      // Reports partitioned by UTC month of received_ms (issue 19): retention
+      // drops a month at once (server/store/postgres_partitions.h). A
+      // partitioned table's unique keys must hold the partition key, so
+      // (device_id, seq) is an index and ingest finds a re-sent report
+      // through it under the device's row lock. Existing rows go to the
+      // default partition; the store moves them into their months at open.
+      R"sql(
+ALTER TABLE reports RENAME TO reports_unpartitioned;
+CREATE TABLE reports (
+  device_id TEXT NOT NULL REFERENCES devices(device_id),
+  seq BIGINT NOT NULL,
+  received_ms BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  payload BYTEA NOT NULL
+) PARTITION BY RANGE (received_ms);
+CREATE INDEX reports_device_seq ON reports(device_id, seq);
+CREATE TABLE reports_default PARTITION OF reports DEFAULT;
+INSERT INTO reports SELECT device_id, seq, received_ms, created_ms, kind, payload FROM reports_unpartitioned;
+DROP TABLE reports_unpartitioned;
+)sql",
   };
   return migrations;
 }

@@ -1,6 +1,7 @@
 #include "server/store/postgres_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "platform/common/base64url.h"
@@ -8,6 +9,7 @@
 #include "server/store/id_list.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/postgres_ingest.h"
+#include "server/store/postgres_partitions.h"
 #include "server/store/postgres_revocations.h"
 #include "server/store/postgres_schema.h"
 #include "server/store/state_at.h"
@@ -92,6 +94,13 @@ StoredVerdict verdict_from_row(const pqxx::row& r) {
 
 }  // namespace
 
+namespace {
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 bool is_postgres_url(const std::string& store) {
   return store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;
 }
@@ -104,6 +113,7 @@ PostgresStore::PostgresStore(const std::string& url, size_t connections, const H
     throw std::invalid_argument("PostgreSQL pool size " + std::to_string(connections) + " is outside 1.." +
                                 std::to_string(kMaxPoolSize));
   migrate();
+  ensure_partitions(wall_clock_ms());
 }
 
 std::unique_ptr<RevocationSignal> PostgresStore::revocation_signal() {
@@ -182,6 +192,13 @@ auto PostgresStore::with_connection(Fn&& fn) {
     if (c && c->is_open()) give_back(std::move(c));
     else give_back(nullptr);
     throw;
+  }
+}
+
+void PostgresStore::ensure_partitions(int64_t now_ms) {
+  const int64_t until = with_connection([&](pqxx::connection& c) { return ensure_report_partitions(c, now_ms); });
+  int64_t known = partitions_until_ms_.load();
+  while (known < until && !partitions_until_ms_.compare_exchange_weak(known, until)) {
   }
 }
 
@@ -334,6 +351,17 @@ std::vector<IngestResult> PostgresStore::ingest(std::span<const IncomingReport> 
   // a unique index mid-transaction; PostgreSQL then aborts one of them
   // (deadlock or serialization error) and it is safe to run it again whole.
   constexpr int kAttempts = 3;
+  // Reports land in the default partition when their month has none; keep
+  // the months ahead created (cheap: once a month, a week early).
+  int64_t newest = 0;
+  for (const auto& in : batch) newest = std::max(newest, in.received_unix_ms);
+  if (newest + 7 * 86400000LL >= partitions_until_ms_.load()) {
+    try {
+      ensure_partitions(newest);
+    } catch (const std::exception& e) {
+      spdlog::warn("event=report_partitions_not_created reason={}", log::q(e.what()));
+    }
+  }
   for (int attempt = 1;; ++attempt) {
     try {
       return with_connection([&](PgConnection& c) {
@@ -692,8 +720,8 @@ bool PostgresStore::update_presence_check(const PresenceCheckRecord& c) {
 }
 
 PruneResult PostgresStore::prune(const RetentionPolicy& policy, int64_t now_ms, size_t max_rows) {
-  // Same rules as SqliteStore::prune, one device per transaction. The
-  // space goes back through autovacuum.
+  // Events, verdicts and conflicts as SqliteStore::prune does, one device per
+  // transaction (the space goes back through autovacuum); history by month.
   PruneResult out;
   const auto limit = static_cast<int64_t>(max_rows);
   auto ids = with_connection([&](pqxx::connection& c) {
@@ -707,28 +735,19 @@ PruneResult PostgresStore::prune(const RetentionPolicy& policy, int64_t now_ms, 
     field += static_cast<uint64_t>(n);
     if (n >= limit) out.more = true;
   };
+  // History goes a month partition at a time, once the whole month is
+  // older than the window (so up to a month more than the window is kept);
+  // every kept report still rebuilds (postgres_partitions.h).
+  // Rows that waited in the default partition go to their months first.
+  ensure_partitions(now_ms);
+  if (policy.history_ms > 0) {
+    auto dropped = with_connection(
+        [&](pqxx::connection& c) { return drop_report_partitions_before(c, now_ms - policy.history_ms); });
+    out.reports += dropped.rows;
+  }
   for (const auto& id : ids) {
     with_connection([&](pqxx::connection& c) {
       pqxx::work tx(c);
-      if (policy.history_ms > 0) {
-        int64_t upto = INT64_MAX, keep_from = 0;
-        for (;;) {
-          auto r = tx.exec_params(
-              "SELECT seq, payload FROM reports WHERE device_id=$1 AND kind='snapshot' AND received_ms<$2 AND seq<=$3 "
-              "ORDER BY seq DESC LIMIT 1",
-              id, now_ms - policy.history_ms, upto);
-          if (r.empty()) break;
-          if (carries_full_snapshot(pg_bytes(r[0][1]))) {
-            keep_from = pg_int(r[0][0]);
-            break;
-          }
-          upto = pg_int(r[0][0]) - 1;
-        }
-        if (keep_from > 0)
-          counted(out.reports, tx.exec_params("DELETE FROM reports WHERE device_id=$1 AND seq IN "
-                                              "(SELECT seq FROM reports WHERE device_id=$1 AND seq<$2 ORDER BY seq LIMIT $3)",
-                                              id, keep_from, limit));
-      }
       if (policy.events_ms > 0)
         counted(out.events, tx.exec_params("DELETE FROM events WHERE ctid IN "
                                            "(SELECT ctid FROM events WHERE device_id=$1 AND at_ms<$2 LIMIT $3)",

@@ -11,6 +11,7 @@
 //   - leases are one upsert whose WHERE only takes a free or expired lease.
 // A commit returns after the WAL is flushed (synchronous_commit=on, the
 // server default), which is what "durable before ack" needs.
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -39,7 +40,7 @@ class PostgresStore final : public Store {
   static constexpr size_t kMaxPoolSize = 256;
   ~PostgresStore() override;
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   void add_token(const TokenRecord& token) override;
   std::vector<TokenRecord> tokens() override;
@@ -98,6 +99,10 @@ class PostgresStore final : public Store {
   std::vector<std::unique_ptr<PgConnection>> idle_;
   size_t open_ = 0;  // connections handed out or idle
   const HistoryPolicy history_;
+  // End of the last month partition of reports known to exist; ingest
+  // creates the next ones a week before it is reached.
+  std::atomic<int64_t> partitions_until_ms_{0};
+  void ensure_partitions(int64_t now_ms);
 };
 
 // True when a --store value names a PostgreSQL database rather than a file.

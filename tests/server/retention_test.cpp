@@ -63,10 +63,18 @@ TEST_P(RetentionTest, HistoryOlderThanTheWindow_GoesBelowAFullSnapshot_AndEveryK
   RetentionPolicy policy;
   policy.history_ms = 30 * kHour;  // at hour 72 the window starts at hour 42
   auto result = store->prune(policy, kStart + 72 * kHour, 1000);
+  EXPECT_FALSE(result.more);
+  if (postgres()) {
+    // PostgreSQL drops history a month partition at a time, once the whole
+    // month is older than the window (postgres_partitions_test.cpp): these
+    // three days of May all stay.
+    EXPECT_EQ(result.reports, 0u);
+    EXPECT_EQ(rows("reports"), 72);
+    return;
+  }
   // Hour 24's full snapshot is the newest before the window: hours 0-23 go,
   // hours 24-41 stay because 42-47 are deltas on it.
   EXPECT_EQ(result.reports, 24u);
-  EXPECT_FALSE(result.more);
   EXPECT_EQ(rows("reports"), 48);
   for (size_t h = 24; h < sent.size(); ++h) {
     auto rebuilt = store->snapshot_at("d1", sent[h].seq());
