@@ -115,7 +115,7 @@ void InputTimingProbe::set_shed(bool shed) {
 
 void InputTimingProbe::start_reader(const fs::path& input_dir) {
   if (reader_.joinable() || shed_) return;
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (!wake_.open()) {
     spdlog::warn("event=input_timing_reader_failed reason={}", log::q(std::strerror(errno)));
     return;
   }
@@ -131,12 +131,9 @@ void InputTimingProbe::start_reader(const fs::path& input_dir) {
 void InputTimingProbe::stop_reader() {
   if (!reader_.joinable()) return;
   stop_ = true;
-  char byte = 1;
-  [[maybe_unused]] auto n = ::write(wake_[1], &byte, 1);
+  wake_.wake();
   reader_.join();
-  ::close(wake_[0]);
-  ::close(wake_[1]);
-  wake_[0] = wake_[1] = -1;
+  wake_.close();
   std::lock_guard lock(mutex_);
   for (auto& [node, dev] : live_)
     if (dev.fd >= 0) ::close(dev.fd), dev.fd = -1;
@@ -167,7 +164,7 @@ void InputTimingProbe::reader_loop() {
   alignas(8) uint8_t buf[64 * decode::kInputEventSize];
   std::vector<decode::InputEvent> events;
   while (!stop_) {
-    fds.assign(1, pollfd{wake_[0], POLLIN, 0});
+    fds.assign(1, pollfd{wake_.read_fd(), POLLIN, 0});
     names.assign(1, "");
     {
       std::lock_guard lock(mutex_);
@@ -180,11 +177,7 @@ void InputTimingProbe::reader_loop() {
     }
     int ready = ::poll(fds.data(), fds.size(), 1000);
     if (ready <= 0) continue;
-    if (fds[0].revents) {
-      char drain[16];
-      while (::read(wake_[0], drain, sizeof drain) > 0) {
-      }
-    }
+    if (fds[0].revents) wake_.drain();
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!fds[i].revents) continue;
       std::vector<uint8_t> bytes;

@@ -11,6 +11,7 @@
 #include "platform/decode/evdev_behaviour.h"
 #include "platform/decode/evdev_timing.h"
 #include "platform/probe.h"
+#include "platform/linux/wake_pipe.h"
 
 namespace telltale::platform::linux_probe {
 
@@ -60,7 +61,7 @@ class InputTimingProbe final : public Probe {
   std::atomic<bool> stop_{false};
   std::atomic<bool> shed_{false};
   std::atomic<bool> rescan_{false};
-  int wake_[2] = {-1, -1};
+  WakePipe wake_;
 };
 
 }  // namespace telltale::platform::linux_probe

@@ -61,7 +61,7 @@ void LinuxPresenceCapture::start() {
     live_[path.filename().string()].fd = fd;
   }
   if (live_.empty()) return;
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) return;
+  if (!wake_.open()) return;
   stop_ = false;
   reader_ = std::thread([this] { reader_loop(); });
 }
@@ -71,7 +71,7 @@ void LinuxPresenceCapture::reader_loop() {
   std::vector<std::string> names;
   uint8_t buf[64 * decode::kInputEventSize];
   while (!stop_) {
-    fds.assign(1, pollfd{wake_[0], POLLIN, 0});
+    fds.assign(1, pollfd{wake_.read_fd(), POLLIN, 0});
     names.assign(1, "");
     {
       std::lock_guard lock(mu_);
@@ -100,12 +100,9 @@ void LinuxPresenceCapture::reader_loop() {
 void LinuxPresenceCapture::stop() {
   if (!reader_.joinable()) return;
   stop_ = true;
-  char byte = 1;
-  [[maybe_unused]] auto n = ::write(wake_[1], &byte, 1);
+  wake_.wake();
   reader_.join();
-  ::close(wake_[0]);
-  ::close(wake_[1]);
-  wake_[0] = wake_[1] = -1;
+  wake_.close();
 }
 
 std::vector<decode::PresenceDeviceStream> LinuxPresenceCapture::finish(std::vector<std::string>& errors) {

@@ -7,6 +7,7 @@
 
 #include "platform/linux/lid_switch_inhibitor.h"
 #include "platform/presence_input.h"
+#include "platform/linux/wake_pipe.h"
 
 namespace telltale::platform::linux_probe {
 
@@ -41,7 +42,7 @@ class LinuxPresenceCapture final : public PresenceInputCapture {
   std::map<std::string, Live> live_;  // by event node
   std::thread reader_;
   std::atomic<bool> stop_{false};
-  int wake_[2] = {-1, -1};
+  WakePipe wake_;
   std::unique_ptr<LidSwitchInhibitor> inhibitor_;  // held from inhibit_lid_suspend() to finish()
 };
 
