@@ -61,7 +61,8 @@ void lock_partitions(pqxx::work& tx) {
 }
 
 void create_partition(pqxx::work& tx, const ReportPartition& p) {
-  const std::string bounds = " FOR VALUES FROM (" + std::to_string(p.from_ms) + ") TO (" + std::to_string(p.to_ms) + ")";
+  const std::string bounds = " FOR VALUES FROM (" + std::to_string(p.from_ms) + ") TO (" + std::to_string(p.to_ms) +
+                             ") WITH (toast_tuple_target = 128)";
   const auto in_default = tx.exec_params1(
       "SELECT count(*) FROM reports_default WHERE received_ms >= $1 AND received_ms < $2", p.from_ms, p.to_ms)[0]
                               .as<int64_t>();
