@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 
+#include "platform/common/civil_date.h"
 #include "platform/common/log.h"
 #include "server/store/postgres_connection.h"
 #include "server/store/postgres_ingest.h"
@@ -11,28 +12,6 @@
 
 namespace telltale::server {
 namespace {
-
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm), so the
-// month bounds need no time zone database.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
 
 ReportPartition month(int64_t y, unsigned m) {
   ReportPartition p;
@@ -87,10 +66,8 @@ void create_partition(pqxx::work& tx, const ReportPartition& p) {
 
 ReportPartition report_partition_for(int64_t unix_ms) {
   const int64_t days = unix_ms >= 0 ? unix_ms / 86400000 : (unix_ms - 86399999) / 86400000;
-  int64_t y = 0;
-  unsigned m = 0;
-  civil_from_days(days, y, m);
-  return month(y, m);
+  const CivilDate d = civil_from_days(days);
+  return month(d.year, d.month);
 }
 
 std::vector<ReportPartition> report_partitions(pqxx::work& tx) {
