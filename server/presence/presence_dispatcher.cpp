@@ -105,10 +105,19 @@ void PresenceDispatcher::run_once(int64_t now) {
     if (!std::binary_search(connected.begin(), connected.end(), c.device_id)) continue;
     v1::CollectorMessage msg;
     *msg.mutable_presence_request() = presence_request_for(c, limits_);
-    if (!telemetry_.push(c.device_id, msg)) continue;
+    // Stored as delivered before the push: an agent that answers at once
+    // (no session: a millisecond) has its result stored by the stream's
+    // thread, and a "delivered" written after it would overwrite the
+    // answer (seen in CI: the check then expired as unanswered).
     c.status = "delivered";
     c.delivered_unix_ms = now;
     store_.update_presence_check(c);
+    if (!telemetry_.push(c.device_id, msg)) {
+      c.status = "queued";
+      c.delivered_unix_ms = 0;
+      store_.update_presence_check(c);
+      continue;
+    }
     spdlog::info("event=presence_check_delivered check={} device={} action={}", c.check_id, c.device_id, c.action);
   }
   for (auto c : store_.presence_checks_in("delivered", 256)) {
