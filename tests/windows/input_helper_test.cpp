@@ -89,6 +89,27 @@ void write_to_pipe(const std::wstring& pipe, const std::string& bytes) {
   CloseHandle(p);
 }
 
+// Both of Wine's virtual input devices, keyboard and mouse, listed with a
+// readable name.
+bool wine_virtual_devices_listed() {
+  UINT count = 0;
+  if (GetRawInputDeviceList(nullptr, &count, sizeof(RAWINPUTDEVICELIST)) != 0 || count == 0) return false;
+  std::vector<RAWINPUTDEVICELIST> list(count);
+  if (GetRawInputDeviceList(list.data(), &count, sizeof(RAWINPUTDEVICELIST)) == static_cast<UINT>(-1)) return false;
+  bool keyboard = false, mouse = false;
+  for (UINT i = 0; i < count; ++i) {
+    UINT chars = 0;
+    GetRawInputDeviceInfoW(list[i].hDevice, RIDI_DEVICENAME, nullptr, &chars);
+    std::wstring name(chars, L'\0');
+    if (chars == 0 || GetRawInputDeviceInfoW(list[i].hDevice, RIDI_DEVICENAME, name.data(), &chars) == static_cast<UINT>(-1))
+      continue;
+    if (name.find(L"VID_845E") == std::wstring::npos) continue;
+    keyboard |= list[i].dwType == RIM_TYPEKEYBOARD;
+    mouse |= list[i].dwType == RIM_TYPEMOUSE;
+  }
+  return keyboard && mouse;
+}
+
 TEST(WindowsInputHelper, SendInputInTheUsersSession_IsCountedAsInjectedAndReachesTheService) {
   const std::wstring pipe = pipe_for("sendinput");
   InputHelperPipeServer server({pipe, telltale::win::wide(TELLTALE_INPUT_HELPER_EXE)});
@@ -97,6 +118,11 @@ TEST(WindowsInputHelper, SendInputInTheUsersSession_IsCountedAsInjectedAndReache
   HelperProcess helper(pipe);
   ASSERT_TRUE(eventually([&] { return server.frames_accepted() > 0; })) << "the helper never reported; running=" << helper.running();
   ASSERT_EQ(injected_keys(server), 0u);
+  // Wine's virtual keyboard and mouse come up with the prefix's device
+  // services; on a loaded machine they may still be arriving (CI saw the
+  // mouse's name unreadable once), so wait until both are listed by name.
+  ASSERT_TRUE(eventually([] { return wine_virtual_devices_listed(); }))
+      << "Wine's virtual HID keyboard and mouse (VID_845E) never appeared in GetRawInputDeviceList";
 
   // Five different keys typed, three moves and a click, as remote-control software would.
   std::vector<INPUT> in;

@@ -161,6 +161,14 @@ void on_raw_input(HRAWINPUT handle) {
       d.identity.virtual_device = true;
     }
     it = g_devices.emplace(ri->header.hDevice, std::move(d)).first;
+  } else if (ri->header.hDevice && it->second.path.empty()) {
+    // The name lookup can fail while the device is still being set up
+    // (seen under Wine on a loaded machine); ask again rather than keep
+    // counting it as an unknown device for the helper's whole life.
+    if (auto path = device_path(ri->header.hDevice); !path.empty()) {
+      it->second.path = std::move(path);
+      it->second.identity = identify_raw_input_device(it->second.path);
+    }
   }
   it->second.counters.add(r);
 }
