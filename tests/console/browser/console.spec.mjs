@@ -123,6 +123,10 @@ try {
 
   await nav('devices', '#devices-table');
   step = 'devices table';
+  // The filtered list's table is already on the page when the nav click
+  // returns: wait for the list's rows, not just for a table (a clean-clone
+  // run counted 0 rows mid-render once).
+  await page.waitForFunction(() => document.querySelectorAll('#devices-table tbody tr').length >= 2).catch(() => {});
   const rows = await page.locator('#devices-table tbody tr').count();
   check(rows >= 2, `devices table has the seeded devices (${rows} rows)`);
   check((await page.textContent('#devices-table')).includes('Jordan Lee'), 'the imported assignee shows in the table');
